@@ -1,0 +1,1 @@
+//! odbc.ini lookup through the Driver Manager (SQLGetPrivateProfileString).

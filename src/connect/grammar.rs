@@ -1,0 +1,1 @@
+//! The connection-string grammar of msodbcsql18.

@@ -1,0 +1,1 @@
+//! The keyword table: names, synonyms, value kinds.

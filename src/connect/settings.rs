@@ -1,0 +1,1 @@
+//! Login settings resolved from the string, the DSN and pre-connect attributes.

@@ -1,0 +1,48 @@
+//! SQL Server values <-> ODBC C types.
+//!
+//! This module is pure: it knows neither the TDS engine nor handles. The engine translates the
+//! wire's values into [`Value`] and [`ServerType`]; the statement hands them here with the
+//! application's C type and buffer. Contract (the rest of the driver relies on it):
+//!
+//! - [`ServerType`] describes a column or parameter exactly as SQL Server declares it and
+//!   answers the ODBC descriptor questions (`SQLDescribeCol`, `SQLColAttribute`).
+//! - [`to_c::write_value`] converts one value into an application buffer, following the ODBC
+//!   conversion tables ("Converting Data from SQL to C Data Types"), with chunking for
+//!   `SQLGetData` on character and binary targets.
+//! - [`from_c::read_param`] turns an application's bound parameter into a [`Value`] for the
+//!   SQL type the application named.
+
+pub mod from_c;
+pub mod to_c;
+pub mod types;
+pub mod value;
+
+pub use types::ServerType;
+pub use value::{Date, DateTimeOffset, Decimal, Time, Timestamp, Value};
+
+/// A conversion failure: the SQLSTATE msodbcsql reports and a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvertError {
+    /// Five-character SQLSTATE, e.g. "22003", "22018", "22007", "07006", "HY003".
+    pub sqlstate: &'static str,
+    pub message: String,
+}
+
+/// A conversion that succeeded, possibly with a warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// 01004: string data, right truncated (character or binary target too small).
+    StringTruncated,
+    /// 01S07: fractional truncation (e.g. a float into SQL_C_LONG, or datetime2(7) into a
+    /// timestamp whose fraction was cut).
+    FractionalTruncation,
+}
+
+/// How character data crosses the boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CharEncoding {
+    /// SQL_C_CHAR in UTF-8 (the client's locale is UTF-8).
+    Utf8,
+    /// SQL_C_CHAR in Latin-1/Windows-1252 (a non-UTF-8 "C"/POSIX locale).
+    Latin1,
+}

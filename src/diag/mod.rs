@@ -1,0 +1,1 @@
+//! Diagnostic records, the SQLSTATE table and message texts.

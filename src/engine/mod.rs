@@ -1,0 +1,1 @@
+//! The only module that imports the TDS engine (mssql-tds): session, execute, results, cancel.

@@ -1,0 +1,1 @@
+//! Environment, connection, statement and descriptor objects.

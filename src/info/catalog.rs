@@ -1,0 +1,1 @@
+//! Catalog functions: the sp_tables/sp_columns/... calls msodbcsql makes.

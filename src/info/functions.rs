@@ -1,0 +1,1 @@
+//! SQLGetFunctions: the functions this driver implements.

@@ -1,0 +1,1 @@
+//! SQLGetInfo: the values a Microsoft driver answers.

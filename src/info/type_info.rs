@@ -1,0 +1,1 @@
+//! SQLGetTypeInfo: the rows msodbcsql returns, one per SQL Server type.

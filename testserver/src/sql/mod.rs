@@ -1,0 +1,167 @@
+//! The execution engine behind the TDS listener: SQLite under a T-SQL translation layer.
+//!
+//! Contract between the TDS layer (`tds/`) and this engine:
+//! - One [`Database`] per configured database, shared by sessions; one [`Session`] per
+//!   connection, created after login.
+//! - The TDS layer decodes a SQL batch, an RPC (by name or by id: 10 sp_executesql,
+//!   11 sp_prepare, 12 sp_execute, 13 sp_prepexec, 15 sp_unprepare...) or a Transaction
+//!   Manager request, and calls the session, which reports everything in wire order through
+//!   an [`EventSink`]: result columns, rows, DONE/DONEINPROC/DONEPROC (with `more` set on all
+//!   but the last), INFO/ERROR messages, RETURNSTATUS, RETURNVALUE, ENVCHANGE.
+//! - The sink answers `ControlFlow::Break` when the client sent ATTENTION or went away: the
+//!   engine stops at once (the TDS layer then sends DONE with the ATTN bit).
+//! - Values are the wire's values, typed by [`SqlType`]; the TDS layer encodes them.
+
+use std::ops::ControlFlow;
+
+/// A SQL Server type, as COLMETADATA and RPC TYPE_INFO state it.
+/// Character lengths in characters, binary lengths in bytes; `None` = `(max)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SqlType {
+    Bit,
+    TinyInt,
+    SmallInt,
+    Int,
+    BigInt,
+    Real,
+    Float,
+    Decimal { precision: u8, scale: u8 },
+    Numeric { precision: u8, scale: u8 },
+    Money,
+    SmallMoney,
+    Char(u16),
+    VarChar(Option<u16>),
+    Text,
+    NChar(u16),
+    NVarChar(Option<u16>),
+    NText,
+    Binary(u16),
+    VarBinary(Option<u16>),
+    Image,
+    Date,
+    Time { scale: u8 },
+    DateTime,
+    SmallDateTime,
+    DateTime2 { scale: u8 },
+    DateTimeOffset { scale: u8 },
+    UniqueIdentifier,
+    Xml,
+    Variant,
+}
+
+/// One value on the wire.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Bit(bool),
+    TinyInt(u8),
+    SmallInt(i16),
+    Int(i32),
+    BigInt(i64),
+    Real(f32),
+    Float(f64),
+    /// `value * 10^-scale`.
+    Decimal { value: i128, scale: u8 },
+    /// money/smallmoney in ten-thousandths.
+    Money(i64),
+    String(String),
+    Binary(Vec<u8>),
+    /// Days since 0001-01-01.
+    Date(i32),
+    /// 100-nanosecond ticks since midnight.
+    Time(u64),
+    DateTime { days: i32, ticks: u64 },
+    DateTimeOffset { days: i32, ticks: u64, offset_minutes: i16 },
+    /// The 16 bytes in wire order.
+    Guid([u8; 16]),
+    Variant(Box<SqlValue>, SqlType),
+}
+
+/// A column of a result set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub ty: SqlType,
+    pub nullable: bool,
+    pub identity: bool,
+}
+
+/// A parameter of an RPC (decoded by the TDS layer).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// `@name`, or empty for positional parameters.
+    pub name: String,
+    pub ty: SqlType,
+    pub value: SqlValue,
+    pub output: bool,
+}
+
+/// The procedure an RPC names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RpcTarget {
+    Id(u16),
+    Name(String),
+}
+
+/// A Transaction Manager request (TDS packet type 0x0E).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TmRequest {
+    Begin { isolation: u8, name: String },
+    Commit { begin_new: bool },
+    Rollback { begin_new: bool },
+    Save { name: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DoneKind {
+    Done,
+    DoneInProc,
+    DoneProc,
+}
+
+/// ENVCHANGE notifications the engine causes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnvChange {
+    Database { new: String, old: String },
+    Language { new: String, old: String },
+    /// The transaction descriptor the client echoes in ALL_HEADERS.
+    BeginTransaction(u64),
+    CommitTransaction(u64),
+    RollbackTransaction(u64),
+}
+
+/// Everything a request produces, in wire order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// Start of a result set.
+    Columns(Vec<Column>),
+    Row(Vec<SqlValue>),
+    Done { kind: DoneKind, row_count: Option<u64>, error: bool, more: bool },
+    /// INFO (class <= 10) or ERROR.
+    Message { number: i32, state: u8, class: u8, text: String, procedure: String, line: i32 },
+    ReturnStatus(i32),
+    ReturnValue { ordinal: u16, name: String, ty: SqlType, value: SqlValue },
+    EnvChange(EnvChange),
+}
+
+/// Where the engine sends its events.
+pub trait EventSink {
+    fn send(&mut self, event: Event) -> ControlFlow<()>;
+}
+
+// The engine (owned by sql/) provides, with exactly these shapes:
+//
+//   pub struct Databases;            // every configured database, shared by all sessions
+//   impl Databases {
+//       pub fn open(names: &[String], dir: &std::path::Path) -> anyhow::Result<std::sync::Arc<Databases>>;
+//   }
+//   pub struct SessionInfo { pub user: String, pub spid: u16, pub app: String, pub host: String, pub server_name: String }
+//   pub struct Session;              // one per connection, Send
+//   impl Session {
+//       pub fn new(dbs: std::sync::Arc<Databases>, database: &str, info: SessionInfo) -> anyhow::Result<Session>;
+//       pub fn execute_batch(&mut self, sql: &str, sink: &mut dyn EventSink);
+//       pub fn execute_rpc(&mut self, target: &RpcTarget, params: Vec<Param>, sink: &mut dyn EventSink);
+//       pub fn transaction(&mut self, request: TmRequest, sink: &mut dyn EventSink);
+//       pub fn transaction_descriptor(&self) -> u64;   // 0 outside a transaction
+//       pub fn database(&self) -> &str;
+//   }
