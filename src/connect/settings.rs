@@ -455,17 +455,55 @@ impl Settings {
         Ok((settings, warnings))
     }
 
-    /// The out connection string of SQLDriverConnect: the keywords the string gave, in
-    /// canonical spelling and order given, without PWD or any other secret.
+    /// The out connection string of SQLDriverConnect, laid out as msodbcsql 18.6 does
+    /// (measured): `DSN`/`DRIVER`, `SERVER` (also for `Address=`), `UID`, `APP` and `WSID` (the
+    /// values sent, defaults included), `DATABASE`, `LANGUAGE`, then the other keywords the
+    /// string gave, in keyword-table order. Unlike msodbcsql it never contains `PWD` or any
+    /// other secret.
     pub fn out_connection_string(&self) -> String {
-        let mut out = String::new();
-        for (name, value) in &self.from_string {
-            out.push_str(name);
-            out.push('=');
-            out.push_str(&quote_value(value));
-            out.push(';');
+        let given = |name: &str| {
+            self.from_string
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let mut parts: Vec<(&str, String)> = Vec::new();
+        let mut add = |label: &'static str, value: Option<String>| {
+            if let Some(v) = value {
+                parts.push((label, v));
+            }
+        };
+        add("DSN", given(keywords::DSN));
+        add("DRIVER", given(keywords::DRIVER));
+        add(
+            "SERVER",
+            given(keywords::ADDRESS).or_else(|| given(keywords::SERVER)),
+        );
+        add("UID", given(keywords::UID));
+        add("APP", Some(self.app_name()));
+        add("WSID", Some(self.workstation_id()));
+        add("DATABASE", given(keywords::DATABASE));
+        add("LANGUAGE", given(keywords::LANGUAGE));
+        const LAID_OUT: &[&str] = &[
+            keywords::DSN,
+            keywords::DRIVER,
+            keywords::SERVER,
+            keywords::ADDRESS,
+            keywords::UID,
+            keywords::APP,
+            keywords::WSID,
+            keywords::DATABASE,
+            keywords::LANGUAGE,
+        ];
+        for keyword in keywords::KEYWORDS {
+            if !LAID_OUT.contains(&keyword.name) {
+                add(keyword.name, given(keyword.name));
+            }
         }
-        out
+        parts
+            .iter()
+            .map(|(label, value)| format!("{label}={};", quote_value(value)))
+            .collect()
     }
 
     /// True when the string or DSN gave this keyword (canonical name), whatever its value.
@@ -1268,10 +1306,45 @@ mod tests {
         let s = settings(
             "Driver={ODBC Driver RS for SQL Server};Server=tcp:h,1433;UID=sa;PWD={p;w};KeystoreSecret=ks;ClientKey=file:/k,kp;Database=my db;APP={a;b}",
         );
+        let out = s.out_connection_string();
+        assert_eq!(
+            out,
+            format!(
+                "DRIVER={{ODBC Driver RS for SQL Server}};SERVER=tcp:h,1433;UID=sa;APP={{a;b}};WSID={};DATABASE={{my db}};",
+                s.workstation_id()
+            )
+        );
+        for secret in ["p;w", "ks", "kp", "PWD", "Keystore", "ClientKey"] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+    }
+
+    #[test]
+    fn out_string_layout_follows_msodbcsql() {
+        let (s, _) = ok(
+            "MultiSubnetFailover=yes;Encrypt=no;Language=us_english;Address=a,1;Database=d;UID=u;Foo=bar;WSID=w;APP=p;ConnectRetryCount=3",
+        );
         assert_eq!(
             s.out_connection_string(),
-            "Driver={ODBC Driver RS for SQL Server};Server=tcp:h,1433;UID=sa;Database={my db};APP={a;b};"
+            "SERVER=a,1;UID=u;APP=p;WSID=w;DATABASE=d;LANGUAGE=us_english;Encrypt=no;MultiSubnetFailover=yes;ConnectRetryCount=3;"
         );
+        let defaults = settings("Server=h").out_connection_string();
+        assert_eq!(
+            defaults,
+            format!(
+                "SERVER=h;APP={};WSID={};",
+                quote_value(&s_app()),
+                quote_value(&s_wsid())
+            )
+        );
+    }
+
+    fn s_app() -> String {
+        settings("Server=h").app_name()
+    }
+
+    fn s_wsid() -> String {
+        settings("Server=h").workstation_id()
     }
 
     #[test]
@@ -1302,7 +1375,14 @@ mod tests {
         assert_eq!(s.database.as_deref(), Some("mine"));
         assert_eq!(s.encrypt, Encrypt::No);
         assert_eq!(s.driver, None);
-        assert_eq!(s.out_connection_string(), "DSN=prod;Database=mine;UID=u;");
+        assert_eq!(
+            s.out_connection_string(),
+            format!(
+                "DSN=prod;UID=u;APP={};WSID={};DATABASE=mine;",
+                quote_value(&s.app_name()),
+                quote_value(&s.workstation_id())
+            )
+        );
     }
 
     #[test]
