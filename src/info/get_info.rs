@@ -614,7 +614,7 @@ mod tests {
         assert_eq!(get_info(SQL_FETCH_DIRECTION, &ctx), Some(InfoValue::U32(1)));
         assert_eq!(
             get_info(SQL_GETDATA_EXTENSIONS, &ctx),
-            Some(InfoValue::U32(3))
+            Some(InfoValue::U32(0x0b))
         );
         assert_eq!(
             get_info(SQL_STATIC_CURSOR_ATTRIBUTES1, &ctx),
