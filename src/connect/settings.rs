@@ -168,6 +168,14 @@ impl ServerAddress {
     /// `host:port` is not a port form (msodbcsql treats it as a host name); `(local)` and `.`
     /// mean `localhost`; `[v6addr]` brackets are removed.
     pub fn parse(value: &str) -> Option<ServerAddress> {
+        // msodbcsql on Linux speaks TCP only: other protocol prefixes are [87] (measured).
+        const OTHER_PROTOCOLS: &[&str] = &["np:", "lpc:", "admin:", "via:", "sm:"];
+        if OTHER_PROTOCOLS
+            .iter()
+            .any(|p| strip_prefix_ignore_case(value, p).is_some())
+        {
+            return None;
+        }
         let rest = strip_prefix_ignore_case(value, "tcp:").unwrap_or(value);
         let (host_part, port) = match rest.rsplit_once(',') {
             Some((h, p)) => (h, Some(parse_port(p)?)),
@@ -952,7 +960,18 @@ mod tests {
 
     #[test]
     fn unusable_server_values_are_the_network_layers_08001() {
-        for v in ["h,abc", "h,", "h,0", "h,70000", "tcp:", ",1433", "h\\"] {
+        for v in [
+            "h,abc",
+            "h,",
+            "h,0",
+            "h,70000",
+            "tcp:",
+            ",1433",
+            "h\\",
+            "np:h",
+            "LPC:h,1",
+            "admin:h,1",
+        ] {
             let e = err(&format!("Server={v}"));
             assert_eq!((e.sqlstate, e.native), ("08001", 87), "{v}");
             assert_eq!(
