@@ -790,9 +790,18 @@ fn apply_attributes(s: &mut Settings, pre: &PreConnect) -> Result<(), ConnectPro
         }
     }
     if let Some(bytes) = &pre.access_token {
-        s.access_token = Some(AccessToken::from_attribute(bytes)?);
+        let token = AccessToken::from_attribute(bytes)?;
+        // Azure drops a login with an expired token without an error token: say so first.
+        token.check_not_expired(unix_now())?;
+        s.access_token = Some(token);
     }
     Ok(())
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// msodbcsql's FA001/FA003/FA005 rules, plus the certificate mode's own requirement.
@@ -1744,6 +1753,32 @@ mod tests {
             pre_shown.contains("*** 26 bytes") && !pre_shown.contains("101,"),
             "{pre_shown}"
         );
+    }
+
+    fn jwt_token(exp: i64) -> PreConnect {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let tok = format!(
+            "{}.{}.sig",
+            b64(r#"{"typ":"JWT"}"#),
+            b64(&format!(r#"{{"exp":{exp}}}"#))
+        );
+        PreConnect {
+            access_token: Some(utf16_token(&tok)),
+            ..PreConnect::default()
+        }
+    }
+
+    #[test]
+    fn expired_token_is_refused_before_login() {
+        let e = err_with("Server=h", &jwt_token(unix_now() - 7200));
+        assert_eq!(e.sqlstate, "08001");
+        assert!(
+            e.message.contains("expired at") && e.message.contains("2 h 0 min ago"),
+            "{}",
+            e.message
+        );
+        assert!(Settings::resolve("Server=h", &jwt_token(unix_now() + 3600), &NoDsn).is_ok());
     }
 
     #[test]
