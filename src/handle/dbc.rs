@@ -3,9 +3,13 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{AttrValue, TAG_DBC, login};
+use super::{AttrValue, TAG_DBC};
+use crate::auth::mode::AuthMode;
+use crate::connect::ConnectProblem;
+use crate::connect::dsn::OdbcIni;
+use crate::connect::settings::{Encrypt, PreConnect, Settings};
 use crate::diag::{DiagArea, DiagRecord, Error, Result};
-use crate::engine::{ServerFacts, Session};
+use crate::engine::{Encryption, LoginParams, ServerFacts, Session};
 
 pub const SQL_ATTR_ASYNC_ENABLE: i32 = 4;
 pub const SQL_ATTR_ACCESS_MODE: i32 = 101;
@@ -72,6 +76,38 @@ pub struct DbcState {
     pub uid: String,
     /// Attributes we accept and report back without acting on them.
     pub other: Vec<(i32, i64)>,
+    pub application_intent: Option<String>,
+}
+
+/// msodbcsql's pre-connect attributes (msodbcsql.h).
+pub const SQL_COPT_SS_ENCRYPT: i32 = 1223;
+pub const SQL_COPT_SS_TRUST_SERVER_CERTIFICATE: i32 = 1228;
+pub const SQL_COPT_SS_CONNECT_RETRY_COUNT: i32 = 1234;
+pub const SQL_COPT_SS_CONNECT_RETRY_INTERVAL: i32 = 1235;
+pub const SQL_COPT_SS_APPLICATION_INTENT: i32 = 1247;
+pub const SQL_COPT_SS_MULTISUBNET_FAILOVER: i32 = 1248;
+
+impl DbcState {
+    fn other(&self, attr: i32) -> Option<i64> {
+        self.other.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v)
+    }
+
+    /// The pre-connect attributes in the form `connect::settings` merges.
+    fn pre_connect(&self) -> PreConnect {
+        PreConnect {
+            access_token: self.access_token.clone(),
+            authentication: self.other(SQL_COPT_SS_AUTHENTICATION).map(|v| v as i32),
+            login_timeout_secs: None,
+            encrypt: self.other(SQL_COPT_SS_ENCRYPT).map(|v| v.to_string()),
+            trust_server_certificate: self.other(SQL_COPT_SS_TRUST_SERVER_CERTIFICATE).map(|v| v != 0),
+            application_intent: self.application_intent.clone(),
+            multi_subnet_failover: self.other(SQL_COPT_SS_MULTISUBNET_FAILOVER).map(|v| v != 0),
+            connect_retry_count: self.other(SQL_COPT_SS_CONNECT_RETRY_COUNT).map(|v| v as u32),
+            connect_retry_interval: self.other(SQL_COPT_SS_CONNECT_RETRY_INTERVAL).map(|v| v as u32),
+            packet_size: (self.packet_size > 0).then_some(self.packet_size),
+            current_catalog: None,
+        }
+    }
 }
 
 #[repr(C)]
@@ -102,6 +138,7 @@ impl Dbc {
                 dsn: String::new(),
                 uid: String::new(),
                 other: Vec::new(),
+                application_intent: None,
             }),
             odbc_version,
         }
@@ -177,6 +214,11 @@ impl Dbc {
                 st.access_token = Some(bytes.to_vec());
             }
             SQL_ATTR_ACCESS_MODE => st.access_mode = int.unwrap_or(0),
+            SQL_COPT_SS_APPLICATION_INTENT => {
+                if let SetValue::Text(t) = value {
+                    st.application_intent = Some(t);
+                }
+            }
             SQL_ATTR_CONNECTION_DEAD | SQL_ATTR_AUTO_IPD => {
                 return Err(Error::new("HY092", "Invalid attribute/option identifier"));
             }
@@ -247,41 +289,52 @@ impl Dbc {
         if st.session.is_some() {
             return Err(Error::new("08002", "Connection name in use"));
         }
-        let token = match &st.access_token {
-            Some(bytes) => Some(decode_access_token(bytes)?),
-            None => None,
-        };
-        let parsed = login::parse(conn_str, st.login_timeout, token)?;
-        if let Some(mode) = &parsed.authentication {
-            check_authentication(mode, &parsed)?;
+        let (settings, warnings) =
+            Settings::resolve(conn_str, &st.pre_connect(), &OdbcIni).map_err(problem)?;
+        for w in &warnings {
+            diag.warn(w.sqlstate, &w.message);
         }
-        if parsed.params.access_token.is_some()
-            && (!parsed.params.uid.is_empty()
-                || !parsed.params.pwd.is_empty()
-                || parsed.authentication.is_some())
-        {
-            return Err(Error::new(
-                "FA005",
-                "Cannot use Access Token with any of the following options: Authentication, Integrated Security, User, Password.",
-            ));
+        self.login(&mut st, diag, &settings)?;
+        Ok(settings.out_connection_string())
+    }
+
+    /// SQLConnect: the DSN's settings with UID/PWD from the call.
+    pub fn connect(&self, diag: &mut DiagArea, dsn: &str, uid: &str, pwd: &str) -> Result<()> {
+        let mut st = self.lock();
+        if st.session.is_some() {
+            return Err(Error::new("08002", "Connection name in use"));
         }
-        let mut params = parsed.params;
-        if params.packet_size.is_none() && st.packet_size > 0 {
-            params.packet_size = Some(st.packet_size.clamp(512, 32767) as u16);
+        let (settings, warnings) =
+            Settings::from_dsn(dsn, Some(uid), Some(pwd), &st.pre_connect(), &OdbcIni).map_err(problem)?;
+        for w in &warnings {
+            diag.warn(w.sqlstate, &w.message);
         }
+        self.login(&mut st, diag, &settings)
+    }
+
+    fn login(&self, st: &mut DbcState, diag: &mut DiagArea, settings: &Settings) -> Result<()> {
+        if settings.trusted_connection {
+            return Err(Error::new("HYC00", "Trusted_Connection (integrated security) is not supported yet"));
+        }
+        // Entra ID modes: validated by `connect::settings`; the token factory that serves them
+        // is installed in `engine::fedauth` (not yet): until then they are refused here.
+        if let Some(mode) = settings.authentication.filter(|m| *m != AuthMode::SqlPassword) {
+            return Err(Error::new("HYC00", format!("Authentication option '{}' is not supported yet", mode.name())));
+        }
+        let params = login_params(settings, st.login_timeout);
         let (session, messages) = Session::connect(&params)?;
         st.facts = session.facts();
         st.uid = params.uid.clone();
-        st.dsn = parsed.dsn.clone().unwrap_or_default();
+        st.dsn = settings.dsn.clone().unwrap_or_default();
         st.session = Some(session);
         diag.extend(messages.iter().map(DiagRecord::server));
-        if let Err(e) = self.after_login(&mut st, diag) {
+        if let Err(e) = self.after_login(st, diag) {
             if let Some(s) = st.session.take() {
                 s.disconnect();
             }
             return Err(e);
         }
-        Ok(parsed.out)
+        Ok(())
     }
 
     /// Session options the application asked for before connecting.
@@ -307,17 +360,6 @@ impl Dbc {
             run_internal(st, diag, &setup.join("; "))?;
         }
         Ok(())
-    }
-
-    pub fn connect(&self, diag: &mut DiagArea, dsn: &str, uid: &str, pwd: &str) -> Result<()> {
-        let mut conn = format!("DSN={{{}}}", dsn.replace('}', "}}"));
-        if !uid.is_empty() {
-            conn.push_str(&format!(";UID={{{}}}", uid.replace('}', "}}")));
-        }
-        if !pwd.is_empty() {
-            conn.push_str(&format!(";PWD={{{}}}", pwd.replace('}', "}}")));
-        }
-        self.driver_connect(diag, &conn).map(|_| ())
     }
 
     pub fn disconnect(&self) -> Result<()> {
@@ -367,66 +409,36 @@ pub fn run_internal(st: &mut DbcState, diag: &mut DiagArea, sql: &str) -> Result
     Ok(())
 }
 
-/// SQL_COPT_SS_ACCESS_TOKEN's data: UTF-16LE token bytes (an ACCESSTOKEN struct's `data`).
-fn decode_access_token(bytes: &[u8]) -> Result<String> {
-    if bytes.is_empty() || bytes.len() % 2 != 0 {
-        return Err(Error::new(
-            "HY090",
-            "Invalid string or buffer length: the access token must be UTF-16LE",
-        ));
-    }
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16(&units).map_err(|_| {
-        Error::new(
-            "HY024",
-            "Invalid attribute value: the access token is not UTF-16LE",
-        )
-    })
+fn problem(p: ConnectProblem) -> Error {
+    Error::with_native(p.sqlstate, p.native, p.message)
 }
 
-/// Authentication= values: SqlPassword logs in here; Entra ID modes are validated the way
-/// msodbcsql does and then answered HYC00 until a token factory is installed in
-/// `engine::fedauth`.
-fn check_authentication(mode: &str, parsed: &login::Parsed) -> Result<()> {
-    let known = [
-        "SqlPassword",
-        "ActiveDirectoryPassword",
-        "ActiveDirectoryIntegrated",
-        "ActiveDirectoryInteractive",
-        "ActiveDirectoryMsi",
-        "ActiveDirectoryManagedIdentity",
-        "ActiveDirectoryServicePrincipal",
-        "ActiveDirectoryServicePrincipalCertificate",
-        "ActiveDirectoryDefault",
-        "ActiveDirectoryDeviceCode",
-        "ActiveDirectoryWorkloadIdentity",
-    ];
-    let Some(canonical) = known.iter().find(|k| k.eq_ignore_ascii_case(mode)) else {
-        return Err(Error::new(
-            "08001",
-            "Invalid value specified for connection string attribute 'Authentication'",
-        ));
-    };
-    let needs_both = matches!(
-        *canonical,
-        "SqlPassword" | "ActiveDirectoryPassword" | "ActiveDirectoryServicePrincipal"
-    );
-    if needs_both && (parsed.params.uid.is_empty() || parsed.params.pwd.is_empty()) {
-        return Err(Error::new(
-            "FA003",
-            format!(
-                "Both User and Password options must be specified, if Authentication option is '{canonical}'."
-            ),
-        ));
+/// The engine's login parameters from resolved settings.
+fn login_params(s: &Settings, default_login_timeout: u32) -> LoginParams {
+    LoginParams {
+        host: s.server.host.clone(),
+        port: s.server.port,
+        instance: s.server.instance.clone(),
+        database: s.database.clone().unwrap_or_default(),
+        uid: s.uid.clone().unwrap_or_default(),
+        pwd: s.pwd.as_ref().map(|p| p.expose().to_string()).unwrap_or_default(),
+        app: s.app_name(),
+        wsid: s.workstation_id(),
+        language: s.language.clone().unwrap_or_default(),
+        encryption: match s.encrypt {
+            Encrypt::No => Encryption::No,
+            Encrypt::Yes => Encryption::Yes,
+            Encrypt::Strict => Encryption::Strict,
+        },
+        trust_server_certificate: s.trust_server_certificate,
+        host_name_in_certificate: s.host_name_in_certificate.clone(),
+        server_certificate: s.server_certificate.clone(),
+        read_only_intent: s.application_intent_read_only,
+        multi_subnet_failover: s.multi_subnet_failover,
+        connect_retry_count: s.connect_retry_count,
+        connect_retry_interval: s.connect_retry_interval,
+        packet_size: s.packet_size.map(|p| p.clamp(512, 32767) as u16),
+        login_timeout_secs: s.login_timeout_secs.unwrap_or(default_login_timeout),
+        access_token: s.access_token.as_ref().map(|t| t.expose().to_string()),
     }
-    if *canonical != "SqlPassword" {
-        return Err(Error::new(
-            "HYC00",
-            format!("Authentication option '{canonical}' is not supported yet"),
-        ));
-    }
-    Ok(())
 }

@@ -9,7 +9,6 @@ pub mod columns;
 pub mod dbc;
 pub mod env;
 pub mod info_fallback;
-mod login;
 pub mod stmt;
 
 pub use dbc::Dbc;
