@@ -4,6 +4,7 @@
 //! [`convert::ServerType`](crate::convert::ServerType), [`diag`](crate::diag) records.
 
 mod errors;
+pub mod params;
 pub mod rows;
 pub mod runtime;
 pub mod session;

@@ -414,3 +414,28 @@ impl Session {
         }
     }
 }
+
+impl Session {
+    /// Runs a statement with parameters through `sp_executesql` (markers already rewritten to
+    /// `@P1..`) and positions on its first result.
+    pub fn execute_params(
+        &mut self,
+        sql: &str,
+        params: &[(Value, crate::convert::ServerType)],
+        timeout_secs: u32,
+        cancel: &Canceller,
+    ) -> Result<Step> {
+        self.check_alive()?;
+        let rpc = super::params::rpc_parameters(params)?;
+        let handle: &CancelHandle = &cancel.0;
+        let mut options = ExecuteOptions::new().cancel(handle);
+        if timeout_secs > 0 {
+            options = options.timeout_secs(timeout_secs);
+        }
+        let client = &mut self.client;
+        let sql = sql.to_string();
+        let result = block_on(async move { client.execute_sp_executesql(sql, rpc, options).await });
+        let result = self.observe(result)?;
+        Ok(self.step(result))
+    }
+}
