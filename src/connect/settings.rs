@@ -261,7 +261,8 @@ pub struct Settings {
     pub authentication: Option<AuthMode>,
     pub access_token: Option<AccessToken>,
     /// The other recognised, non-secret keywords (canonical name -> value), e.g.
-    /// `ClientCertPath`, `ApplicationClientId`, `ColumnEncryption`, `MARS_Connection`.
+    /// `ClientCertificate`, `PublicClientId`, `ColumnEncryption`, `MARS_Connection` (see also
+    /// the accessors [`Settings::client_certificate_path`], [`Settings::public_client_id`]).
     pub extra: BTreeMap<&'static str, String>,
     /// The other recognised secret keywords (`ClientKey`, `KeystoreSecret`).
     pub extra_secrets: BTreeMap<&'static str, Secret>,
@@ -517,6 +518,29 @@ impl Settings {
     /// True when the string or DSN gave this keyword (canonical name), whatever its value.
     pub fn given(&self, name: &str) -> bool {
         self.keys_given.contains(&name)
+    }
+
+    /// The Entra certificate file: `ClientCertificate` (or `ClientCertPath`), without
+    /// msodbcsql's `file:` prefix.
+    pub fn client_certificate_path(&self) -> Option<&str> {
+        let value = self.extra.get(keywords::CLIENT_CERTIFICATE)?;
+        let path = strip_prefix_ignore_case(value, "file:").unwrap_or(value);
+        (!path.is_empty()).then_some(path)
+    }
+
+    /// `PublicClientId`: the app registration for the public-client Entra flows.
+    pub fn public_client_id(&self) -> Option<&str> {
+        self.extra
+            .get(keywords::PUBLIC_CLIENT_ID)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `SendCertificateChain=yes`: certificate assertions carry `x5c`.
+    pub fn send_certificate_chain(&self) -> bool {
+        self.extra
+            .get(keywords::SEND_CERTIFICATE_CHAIN)
+            .is_some_and(|v| v.eq_ignore_ascii_case("yes"))
     }
 
     /// The APP name sent in LOGIN7: `APP`, else the process name.
@@ -831,7 +855,10 @@ fn check_authentication(s: &Settings, given: &GivenSet) -> Result<(), ConnectPro
     // Measured: an empty `UID=` or `PWD=` counts as specified.
     let has_uid = s.uid.is_some();
     let has_pwd = s.pwd.is_some();
-    if mode.requires_uid_and_pwd() && !(has_uid && has_pwd) {
+    // Extension: a service principal may present a certificate instead of a secret.
+    let has_certificate = s.client_certificate_path().is_some();
+    let secret_optional = mode == AuthMode::ActiveDirectoryServicePrincipal && has_certificate;
+    if mode.requires_uid_and_pwd() && !(has_uid && (has_pwd || secret_optional)) {
         return Err(problem(
             "FA003",
             format!(
@@ -839,13 +866,12 @@ fn check_authentication(s: &Settings, given: &GivenSet) -> Result<(), ConnectPro
             ),
         ));
     }
-    if mode == AuthMode::ActiveDirectoryServicePrincipalCertificate
-        && !(has_uid && s.extra.contains_key(keywords::CLIENT_CERT_PATH))
+    if mode == AuthMode::ActiveDirectoryServicePrincipalCertificate && !(has_uid && has_certificate)
     {
         return Err(problem(
             "FA003",
             format!(
-                "Both User and ClientCertPath options must be specified, if Authentication option is '{mode}'."
+                "Both User and ClientCertificate options must be specified, if Authentication option is '{mode}'."
             ),
         ));
     }
@@ -1289,14 +1315,14 @@ mod tests {
     #[test]
     fn other_keywords_are_kept_for_later() {
         let s = settings(
-            "Server=h;MARS_Connection=yes;ColumnEncryption=Enabled;ClientKey=file:/k,keypass;ClientCertPath=/c.pem",
+            "Server=h;MARS_Connection=yes;ColumnEncryption=Enabled;ClientKey=file:/k,keypass;ClientCertPath=/c.pem;ApplicationClientId=app-1;SendCertificateChain=yes",
         );
         assert_eq!(
             s.extra.get("MARS_Connection").map(String::as_str),
             Some("yes")
         );
         assert_eq!(
-            s.extra.get("ClientCertPath").map(String::as_str),
+            s.extra.get("ClientCertificate").map(String::as_str),
             Some("/c.pem")
         );
         assert_eq!(
@@ -1551,7 +1577,7 @@ mod tests {
     fn every_authentication_mode_parses_and_bad_ones_are_08001() {
         for &m in AuthMode::all() {
             let extra = if m == AuthMode::ActiveDirectoryServicePrincipalCertificate {
-                ";ClientCertPath=/c.pem"
+                ";ClientCertificate=/c.pem"
             } else {
                 ""
             };
@@ -1678,19 +1704,51 @@ mod tests {
 
     #[test]
     fn certificate_mode_needs_uid_and_certificate() {
-        let e =
-            err("Server=h;UID=client;Authentication=ActiveDirectoryServicePrincipalCertificate");
-        assert_eq!(e.sqlstate, "FA003");
-        assert_eq!(
-            e.message,
-            "Both User and ClientCertPath options must be specified, if Authentication option is 'ActiveDirectoryServicePrincipalCertificate'."
-        );
+        for cs in [
+            "Server=h;UID=client;Authentication=ActiveDirectoryServicePrincipalCertificate",
+            "Server=h;ClientCertificate=/c.pem;Authentication=ActiveDirectoryServicePrincipalCertificate",
+            "Server=h;UID=client;ClientCertificate=file:;Authentication=ActiveDirectoryServicePrincipalCertificate",
+        ] {
+            let e = err(cs);
+            assert_eq!(e.sqlstate, "FA003", "{cs}");
+            assert_eq!(
+                e.message,
+                "Both User and ClientCertificate options must be specified, if Authentication option is 'ActiveDirectoryServicePrincipalCertificate'."
+            );
+        }
         let s = settings(
             "Server=h;UID=client;ClientCertificatePath=/c.pfx;PWD=filepw;Authentication=ActiveDirectoryServicePrincipalCertificate",
         );
+        assert_eq!(s.client_certificate_path(), Some("/c.pfx"));
+        let s = settings(
+            "Server=h;UID=client;ClientCertificate=file:/c.pem;Authentication=ActiveDirectoryServicePrincipalCertificate",
+        );
+        assert_eq!(s.client_certificate_path(), Some("/c.pem"));
+    }
+
+    #[test]
+    fn service_principal_may_use_a_certificate_instead_of_a_secret() {
+        let s = settings(
+            "Server=h;UID=client;ClientCertPath=/c.pem;Authentication=ActiveDirectoryServicePrincipal",
+        );
+        assert_eq!(s.client_certificate_path(), Some("/c.pem"));
+        let e =
+            err("Server=h;ClientCertPath=/c.pem;Authentication=ActiveDirectoryServicePrincipal");
+        assert_eq!(e.sqlstate, "FA003");
+    }
+
+    #[test]
+    fn entra_extension_accessors() {
+        let s = settings("Server=h;ApplicationClientId=app-1;SendCertificateChain=yes");
+        assert_eq!(s.public_client_id(), Some("app-1"));
+        assert!(s.send_certificate_chain());
+        let s = settings("Server=h;PublicClientId=app-2");
+        assert_eq!(s.public_client_id(), Some("app-2"));
+        assert!(!s.send_certificate_chain());
+        assert_eq!(s.client_certificate_path(), None);
         assert_eq!(
-            s.extra.get("ClientCertPath").map(String::as_str),
-            Some("/c.pfx")
+            err("Server=h;SendCertificateChain=true").message,
+            invalid("SendCertificateChain")
         );
     }
 
