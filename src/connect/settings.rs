@@ -44,7 +44,9 @@ impl std::fmt::Debug for Secret {
 /// Pre-connect connection attributes the application set before connecting.
 #[derive(Clone, Default)]
 pub struct PreConnect {
-    /// `SQL_COPT_SS_ACCESS_TOKEN` (1256): the raw struct bytes (4-byte size + data).
+    /// `SQL_COPT_SS_ACCESS_TOKEN` (1256): the struct's `data` (the `dataSize` bytes after the
+    /// size), or the whole struct (4-byte size + data); see
+    /// [`AccessToken::from_struct_or_data`].
     pub access_token: Option<Vec<u8>>,
     /// `SQL_COPT_SS_AUTHENTICATION` (1255), see [`AuthMode::from_attribute`].
     pub authentication: Option<i32>,
@@ -721,6 +723,10 @@ fn build(given: &GivenSet, pre: &PreConnect) -> Result<Settings, ConnectProblem>
     };
     check_authentication(&s, given)?;
     s.server = ServerAddress::parse(server_text).ok_or_else(invalid_server)?;
+    // Azure drops a login with an expired token without an error token: say so first.
+    if let Some(token) = &s.access_token {
+        token.check_not_expired(unix_now())?;
+    }
     Ok(s)
 }
 
@@ -814,10 +820,7 @@ fn apply_attributes(s: &mut Settings, pre: &PreConnect) -> Result<(), ConnectPro
         }
     }
     if let Some(bytes) = &pre.access_token {
-        let token = AccessToken::from_attribute(bytes)?;
-        // Azure drops a login with an expired token without an error token: say so first.
-        token.check_not_expired(unix_now())?;
-        s.access_token = Some(token);
+        s.access_token = Some(AccessToken::from_struct_or_data(bytes)?);
     }
     Ok(())
 }
@@ -1837,6 +1840,24 @@ mod tests {
             e.message
         );
         assert!(Settings::resolve("Server=h", &jwt_token(unix_now() + 3600), &NoDsn).is_ok());
+        // Configuration errors come first, as msodbcsql (which never reads the token) gives them.
+        let e = err_with("Server=h;UID=u", &jwt_token(1));
+        assert_eq!(e.sqlstate, "FA005");
+    }
+
+    #[test]
+    fn token_data_without_its_header_is_read_too() {
+        let data: Vec<u8> = "eyJ.tok.sig"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let pre = PreConnect {
+            access_token: Some(data),
+            ..PreConnect::default()
+        };
+        let (s, _) = Settings::resolve("Server=h", &pre, &NoDsn).unwrap();
+        assert_eq!(s.access_token.unwrap().expose(), "eyJ.tok.sig");
+        assert_eq!(err_with("Server=h;UID=u", &pre).sqlstate, "FA005");
     }
 
     #[test]
