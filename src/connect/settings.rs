@@ -270,7 +270,7 @@ pub struct Settings {
     pub extra_secrets: BTreeMap<&'static str, Secret>,
     /// Canonical names of the keywords given (string and DSN), in the order given.
     pub keys_given: Vec<&'static str>,
-    /// The string's own non-secret pairs (canonical name, value) for the out string.
+    /// The non-secret pairs (canonical name, value) for the out string.
     from_string: Vec<(&'static str, String)>,
 }
 
@@ -279,6 +279,7 @@ pub struct Settings {
 struct Given {
     keyword: &'static Keyword,
     value: String,
+    from_dsn: bool,
 }
 
 /// The keywords taken so far, in order. The first occurrence of a keyword wins and later ones
@@ -288,6 +289,8 @@ struct Given {
 struct GivenSet {
     items: Vec<Given>,
     warnings: Vec<ConnectProblem>,
+    /// True while odbc.ini entries are being offered.
+    reading_dsn: bool,
 }
 
 impl GivenSet {
@@ -317,7 +320,11 @@ impl GivenSet {
             return Ok(());
         }
         match judge(keyword, written, &value)? {
-            Verdict::Take => self.items.push(Given { keyword, value }),
+            Verdict::Take => self.items.push(Given {
+                keyword,
+                value,
+                from_dsn: self.reading_dsn,
+            }),
             Verdict::DropSilently => {}
             Verdict::DropWithWarning => self.warnings.push(invalid_attribute()),
         }
@@ -417,10 +424,10 @@ impl Settings {
                 None => given.warnings.push(invalid_attribute()),
             }
         }
-        let from_string = echoable_pairs(&given);
         if let Some(name) = dsn_to_read(&given) {
             add_dsn_entries(&mut given, &name, dsn)?;
         }
+        let from_string = echoable_pairs(&given);
         let mut settings = build(&given, pre)?;
         settings.from_string = from_string;
         let mut warnings = given.warnings;
@@ -457,8 +464,8 @@ impl Settings {
                 p.to_string(),
             )?;
         }
-        let from_string = echoable_pairs(&given);
         add_dsn_entries(&mut given, dsn, source)?;
+        let from_string = echoable_pairs(&given);
         let mut settings = build(&given, pre)?;
         settings.from_string = from_string;
         let mut warnings = given.warnings;
@@ -556,12 +563,14 @@ impl Settings {
     }
 }
 
-/// The pairs the out connection string may repeat: every non-secret one.
+/// The pairs the out connection string may repeat: every non-secret one, except a server
+/// that the DSN names (msodbcsql leaves it to the DSN, measured).
 fn echoable_pairs(given: &GivenSet) -> Vec<(&'static str, String)> {
     given
         .items
         .iter()
         .filter(|g| !g.keyword.is_secret())
+        .filter(|g| !(g.from_dsn && g.keyword.kind == Kind::Server))
         .map(|g| (g.keyword.name, g.value.clone()))
         .collect()
 }
@@ -576,15 +585,18 @@ fn quote_value(value: &str) -> String {
     }
 }
 
+/// The executable's file name (`python3.11`, as msodbcsql reports it), else the thread's
+/// command name.
 fn process_name() -> String {
-    std::fs::read_to_string("/proc/self/comm")
-        .map(|s| s.trim_end().to_string())
+    std::env::current_exe()
         .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .filter(|s| !s.is_empty())
         .or_else(|| {
-            std::env::current_exe()
+            std::fs::read_to_string("/proc/self/comm")
+                .map(|s| s.trim_end().to_string())
                 .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .filter(|s| !s.is_empty())
         })
         .unwrap_or_else(|| "sqlserver-odbc".to_string())
 }
@@ -618,6 +630,7 @@ fn add_dsn_entries(
     dsn: &str,
     source: &dyn DsnSource,
 ) -> Result<(), ConnectProblem> {
+    given.reading_dsn = true;
     for keyword in keywords::KEYWORDS {
         if NOT_FROM_DSN.contains(&keyword.name) || given.has(keyword) {
             continue;
@@ -1068,8 +1081,8 @@ mod tests {
     fn app_and_wsid_default_to_process_and_host() {
         let s = settings("Server=h");
         assert_eq!(s.app, None);
-        let comm = std::fs::read_to_string("/proc/self/comm").unwrap_or_default();
-        assert_eq!(s.app_name(), comm.trim_end());
+        let exe = std::fs::read_link("/proc/self/exe").unwrap();
+        assert_eq!(s.app_name(), exe.file_name().unwrap().to_string_lossy());
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
         assert_eq!(s.workstation_id(), host.trim_end());
     }
@@ -1435,7 +1448,7 @@ mod tests {
         assert_eq!(
             s.out_connection_string(),
             format!(
-                "DSN=prod;UID=u;APP={};WSID={};DATABASE=mine;",
+                "DSN=prod;UID=u;APP={};WSID={};DATABASE=mine;Encrypt=no;",
                 quote_value(&s.app_name()),
                 quote_value(&s.workstation_id())
             )
