@@ -325,6 +325,14 @@ impl GivenSet {
                 value,
                 from_dsn: self.reading_dsn,
             }),
+            Verdict::TakeWithWarning => {
+                self.warnings.push(invalid_attribute());
+                self.items.push(Given {
+                    keyword,
+                    value,
+                    from_dsn: self.reading_dsn,
+                });
+            }
             Verdict::DropSilently => {}
             Verdict::DropWithWarning => self.warnings.push(invalid_attribute()),
         }
@@ -334,6 +342,7 @@ impl GivenSet {
 
 enum Verdict {
     Take,
+    TakeWithWarning,
     DropSilently,
     DropWithWarning,
 }
@@ -341,11 +350,14 @@ enum Verdict {
 /// Judges one value as msodbcsql 18.6 does (measured): an empty value for a yes/no, integer,
 /// choice or `Authentication` keyword is a 01S00 warning (and an empty `Authentication` still
 /// unsets the DSN's); an empty `Server`/`Address` is as if absent; an empty `Encrypt` and any
-/// other malformed value are 08001.
+/// other malformed value are 08001; most empty text values (`APP=`, `WSID=`, `Database=`,
+/// `Language=`, `HostNameInCertificate=`...) are kept with a 01S00 warning, an empty
+/// `Network=` is dropped with one, and `UID=`, `PWD=`, `ServerSPN=` pass silently.
 fn judge(keyword: &Keyword, written: &str, value: &str) -> Result<Verdict, ConnectProblem> {
     if value.is_empty() {
         return match keyword.kind {
-            Kind::Text | Kind::Secret => Ok(Verdict::Take),
+            Kind::Secret => Ok(Verdict::Take),
+            Kind::Text => Ok(empty_text_verdict(keyword.name)),
             Kind::Server => Ok(Verdict::DropSilently),
             Kind::Authentication => Ok(Verdict::Take),
             Kind::YesNo | Kind::Int { .. } | Kind::Choice(_) => Ok(Verdict::DropWithWarning),
@@ -364,6 +376,25 @@ fn judge(keyword: &Keyword, written: &str, value: &str) -> Result<Verdict, Conne
         Ok(Verdict::Take)
     } else {
         Err(invalid_value(written))
+    }
+}
+
+fn empty_text_verdict(name: &str) -> Verdict {
+    const SILENT: &[&str] = &[
+        keywords::UID,
+        keywords::DSN,
+        keywords::DRIVER,
+        keywords::DESCRIPTION,
+        keywords::FILE_DSN,
+        keywords::SAVE_FILE,
+        "ServerSPN",
+    ];
+    if SILENT.contains(&name) {
+        Verdict::Take
+    } else if name == keywords::NETWORK {
+        Verdict::DropWithWarning
+    } else {
+        Verdict::TakeWithWarning
     }
 }
 
@@ -491,6 +522,8 @@ impl Settings {
                 parts.push((label, v));
             }
         };
+        // msodbcsql puts Description first (measured).
+        add("Description", given(keywords::DESCRIPTION));
         add("DSN", given(keywords::DSN));
         add("DRIVER", given(keywords::DRIVER));
         add(
@@ -500,9 +533,11 @@ impl Settings {
         add("UID", given(keywords::UID));
         add("APP", Some(self.app_name()));
         add("WSID", Some(self.workstation_id()));
-        add("DATABASE", given(keywords::DATABASE));
-        add("LANGUAGE", given(keywords::LANGUAGE));
+        let non_empty = |v: Option<String>| v.filter(|v| !v.is_empty());
+        add("DATABASE", non_empty(given(keywords::DATABASE)));
+        add("LANGUAGE", non_empty(given(keywords::LANGUAGE)));
         const LAID_OUT: &[&str] = &[
+            keywords::DESCRIPTION,
             keywords::DSN,
             keywords::DRIVER,
             keywords::SERVER,
@@ -575,9 +610,10 @@ fn echoable_pairs(given: &GivenSet) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// Braces a value when the grammar needs it to read it back unchanged.
+/// Braces a value only when the grammar needs it to read it back unchanged (nothing is
+/// trimmed and an unbraced `}` is literal), as msodbcsql does.
 fn quote_value(value: &str) -> String {
-    let needs = value.contains([';', '{', '}']) || value.contains(char::is_whitespace);
+    let needs = value.contains(';') || value.starts_with('{');
     if needs {
         format!("{{{}}}", value.replace('}', "}}"))
     } else {
@@ -1380,7 +1416,7 @@ mod tests {
         assert_eq!(
             out,
             format!(
-                "DRIVER={{ODBC Driver RS for SQL Server}};SERVER=tcp:h,1433;UID=sa;APP={{a;b}};WSID={};DATABASE={{my db}};",
+                "DRIVER=ODBC Driver RS for SQL Server;SERVER=tcp:h,1433;UID=sa;APP={{a;b}};WSID={};DATABASE=my db;",
                 s.workstation_id()
             )
         );
@@ -1415,6 +1451,33 @@ mod tests {
 
     fn s_wsid() -> String {
         settings("Server=h").workstation_id()
+    }
+
+    #[test]
+    fn empty_text_values_as_msodbcsql() {
+        let (s, w) = ok("Server=h;APP=;WSID=;HostNameInCertificate=");
+        assert_eq!(w, vec![invalid_attribute()]);
+        assert_eq!((s.app.as_deref(), s.wsid.as_deref()), (Some(""), Some("")));
+        let (s, w) = ok("Server=h;Network=;Database=;Language=");
+        assert_eq!(w, vec![invalid_attribute()]);
+        assert_eq!(s.network, None);
+        assert!(!s.out_connection_string().contains("DATABASE"));
+        let (_, w) = ok("Server=h;UID=;PWD=;ServerSPN=;Description=");
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn out_string_braces_only_what_needs_it() {
+        let (s, _) = ok("Description={a;b};Server=h;APP=my app;Database={{x}");
+        assert_eq!(s.database.as_deref(), Some("{x"));
+        let out = s.out_connection_string();
+        assert!(
+            out.starts_with("Description={a;b};SERVER=h;APP=my app;"),
+            "{out}"
+        );
+        assert!(out.ends_with(";DATABASE={{x};"), "{out}");
+        let (again, _) = ok(&out);
+        assert_eq!(again.database.as_deref(), Some("{x"));
     }
 
     #[test]
