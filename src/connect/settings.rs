@@ -319,22 +319,16 @@ impl GivenSet {
         if self.has(keyword) {
             return Ok(());
         }
-        match judge(keyword, written, &value)? {
-            Verdict::Take => self.items.push(Given {
+        let verdict = judge(keyword, written, &value)?;
+        if matches!(verdict, Verdict::TakeWithWarning | Verdict::DropWithWarning) {
+            self.warnings.push(invalid_attribute());
+        }
+        if matches!(verdict, Verdict::Take | Verdict::TakeWithWarning) {
+            self.items.push(Given {
                 keyword,
                 value,
                 from_dsn: self.reading_dsn,
-            }),
-            Verdict::TakeWithWarning => {
-                self.warnings.push(invalid_attribute());
-                self.items.push(Given {
-                    keyword,
-                    value,
-                    from_dsn: self.reading_dsn,
-                });
-            }
-            Verdict::DropSilently => {}
-            Verdict::DropWithWarning => self.warnings.push(invalid_attribute()),
+            });
         }
         Ok(())
     }
