@@ -419,13 +419,17 @@ fn problem(sqlstate: &'static str, message: impl Into<String>) -> ConnectProblem
     }
 }
 
-/// Keywords that describe the DSN itself and are never read from it.
+/// Keywords never read from odbc.ini: those that describe the DSN itself, and the
+/// credentials, which msodbcsql 18.6 ignores there too (measured: a DSN's `UID`/`PWD` give
+/// "Login failed for user ''"), so a DSN cannot add `UID` to an access-token login (FA005).
 const NOT_FROM_DSN: &[&str] = &[
     keywords::DSN,
     keywords::DRIVER,
     keywords::FILE_DSN,
     keywords::SAVE_FILE,
     keywords::DESCRIPTION,
+    keywords::UID,
+    keywords::PWD,
 ];
 
 impl Settings {
@@ -460,8 +464,8 @@ impl Settings {
         Ok((settings, warnings))
     }
 
-    /// Resolves an SQLConnect call: the DSN's entries with UID/PWD from the call (empty
-    /// means "not given", so the DSN's own UID applies).
+    /// Resolves an SQLConnect call: the DSN's entries with UID/PWD from the call (an empty
+    /// one is not given; odbc.ini never supplies credentials).
     pub fn from_dsn(
         dsn: &str,
         uid: Option<&str>,
@@ -1513,6 +1517,18 @@ mod tests {
     }
 
     #[test]
+    fn dsn_credentials_are_ignored() {
+        let dsn = MapDsn::with(&[("d", "Server", "h"), ("d", "UID", "u"), ("d", "PWD", "p")]);
+        let (s, _) = Settings::resolve("DSN=d", &PreConnect::default(), &dsn).unwrap();
+        assert_eq!((s.uid, s.pwd), (None, None));
+        let pre = PreConnect {
+            access_token: Some(utf16_token("eyJ.tok.sig")),
+            ..PreConnect::default()
+        };
+        assert!(Settings::resolve("DSN=d", &pre, &dsn).is_ok());
+    }
+
+    #[test]
     fn dsn_synonym_entries_are_read() {
         let dsn = MapDsn::with(&[("d", "Addr", "viaaddr")]);
         let (s, _) = Settings::resolve("DSN=d", &PreConnect::default(), &dsn).unwrap();
@@ -1553,7 +1569,7 @@ mod tests {
         assert_eq!(s.pwd.unwrap().expose(), "p");
         assert_eq!(s.database.as_deref(), Some("db"));
         let (s, _) = Settings::from_dsn("d", Some(""), None, &PreConnect::default(), &dsn).unwrap();
-        assert_eq!(s.uid.as_deref(), Some("dsnuser"));
+        assert_eq!(s.uid, None, "credentials are never read from odbc.ini");
         let e =
             Settings::from_dsn("missing", None, None, &PreConnect::default(), &dsn).unwrap_err();
         assert_eq!(e.message, "Neither DSN nor SERVER keyword supplied");
