@@ -22,6 +22,8 @@
 //!   waiting for the login timeout;
 //! - an access token whose JWT `exp` has passed is refused before login with a message saying
 //!   so (msodbcsql sends it and Azure drops the connection without an error);
+//! - a malformed odbc.ini value is ignored as msodbcsql ignores it, but with a 01S00 warning
+//!   naming the keyword and DSN;
 //! - msodbcsql lists `DATABASE`/`LANGUAGE` with the session's values in the out string when the
 //!   string gave them empty; this driver leaves them out.
 

@@ -454,7 +454,7 @@ impl Settings {
             }
         }
         if let Some(name) = dsn_to_read(&given) {
-            add_dsn_entries(&mut given, &name, dsn)?;
+            add_dsn_entries(&mut given, &name, dsn);
         }
         let from_string = echoable_pairs(&given);
         let mut settings = build(&given, pre)?;
@@ -493,7 +493,7 @@ impl Settings {
                 p.to_string(),
             )?;
         }
-        add_dsn_entries(&mut given, dsn, source)?;
+        add_dsn_entries(&mut given, dsn, source);
         let from_string = echoable_pairs(&given);
         let mut settings = build(&given, pre)?;
         settings.from_string = from_string;
@@ -659,11 +659,10 @@ fn dsn_to_read(given: &GivenSet) -> Option<String> {
     }
 }
 
-fn add_dsn_entries(
-    given: &mut GivenSet,
-    dsn: &str,
-    source: &dyn DsnSource,
-) -> Result<(), ConnectProblem> {
+/// Adds the DSN's entries for the keywords the string did not give. A malformed odbc.ini
+/// value is ignored, as msodbcsql does (measured: `TrustServerCertificate=true` in a DSN acts as
+/// absent), but unlike msodbcsql this driver says so with a 01S00 warning.
+fn add_dsn_entries(given: &mut GivenSet, dsn: &str, source: &dyn DsnSource) {
     given.reading_dsn = true;
     for keyword in keywords::KEYWORDS {
         if NOT_FROM_DSN.contains(&keyword.name) || given.has(keyword) {
@@ -672,12 +671,18 @@ fn add_dsn_entries(
         let names = std::iter::once(keyword.name).chain(keyword.synonyms.iter().copied());
         for name in names {
             if let Some(value) = source.get(dsn, name).filter(|v| !v.is_empty()) {
-                given.offer(keyword, name, value)?;
+                if given.offer(keyword, name, value).is_err() {
+                    given.warnings.push(ConnectProblem {
+                        message: format!(
+                            "Invalid connection string attribute: the value of '{name}' in DSN '{dsn}' (odbc.ini) is not valid and was ignored"
+                        ),
+                        ..invalid_attribute()
+                    });
+                }
                 break;
             }
         }
     }
-    Ok(())
 }
 
 fn parse_yes_no(value: &str) -> Option<bool> {
@@ -1536,13 +1541,24 @@ mod tests {
     }
 
     #[test]
-    fn invalid_dsn_values_are_08001() {
+    fn invalid_dsn_values_are_ignored_with_a_warning() {
         let dsn = MapDsn::with(&[
             ("d", "Server", "h"),
             ("d", "TrustServerCertificate", "true"),
+            ("d", "Encrypt", "no"),
         ]);
-        let e = Settings::resolve("DSN=d", &PreConnect::default(), &dsn).unwrap_err();
-        assert_eq!(e.message, invalid("TrustServerCertificate"));
+        let (s, w) = Settings::resolve("DSN=d", &PreConnect::default(), &dsn).unwrap();
+        assert!(!s.trust_server_certificate);
+        assert!(!s.given("TrustServerCertificate"));
+        assert_eq!(s.encrypt, Encrypt::No);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].sqlstate, "01S00");
+        assert!(
+            w[0].message.contains("'TrustServerCertificate' in DSN 'd'"),
+            "{}",
+            w[0].message
+        );
+        assert!(!s.out_connection_string().contains("TrustServerCertificate"));
     }
 
     #[test]
