@@ -18,6 +18,7 @@
 use std::ops::ControlFlow;
 
 mod bench;
+mod catalog;
 mod functions;
 mod infer;
 mod lexer;

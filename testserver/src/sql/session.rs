@@ -466,7 +466,8 @@ impl Session {
     }
 
     /// Parses and runs a batch, reporting errors; used by batches, sp_executesql and procedures.
-    pub(crate) fn run_batch_text(&mut self, sql: &str, out: &mut Out) -> Exec {
+    /// Returns the RETURN status, if the batch returned one.
+    pub(crate) fn run_batch_text(&mut self, sql: &str, out: &mut Out) -> Result<Option<i32>, Stop> {
         let stmts = match tokenize(sql) {
             Ok(tokens) => parse_batch(&tokens).map_err(|e| syntax_error(&e)),
             Err(e) => Err(SqlError {
@@ -480,11 +481,13 @@ impl Session {
         };
         match stmts {
             Ok(stmts) => match self.run_stmts(&stmts, out) {
-                Err(Stop::Error(e)) => self.report(out, e),
-                Err(Stop::Return(_) | Stop::Break | Stop::Continue) => Ok(()),
-                other => other,
+                Err(Stop::Error(e)) if self.try_depth == 0 => self.report(out, e).map(|_| None),
+                Err(Stop::Return(v)) => Ok(v),
+                Err(Stop::Break | Stop::Continue) | Ok(()) => Ok(None),
+                Err(other) => Err(other),
             },
-            Err(e) => self.report(out, e),
+            Err(e) if self.try_depth == 0 => self.report(out, e).map(|_| None),
+            Err(e) => Err(Stop::Error(e)),
         }
     }
 
@@ -1296,6 +1299,12 @@ impl Session {
     }
 
     fn exec_alter(&mut self, tokens: &[Token]) -> Exec {
+        if tokens
+            .get(1)
+            .is_some_and(|t| t.is("PROC") || t.is("PROCEDURE"))
+        {
+            return super::procs::create_procedure(self, tokens, true);
+        }
         if !tokens.get(1).is_some_and(|t| t.is("TABLE")) {
             // ALTER DATABASE / ALTER ... SET options are accepted and ignored.
             return Ok(());
