@@ -24,6 +24,8 @@ mod infer;
 mod lexer;
 mod parse;
 mod procs;
+#[cfg(test)]
+mod roundtrip_tests;
 mod session;
 mod translate;
 mod types;

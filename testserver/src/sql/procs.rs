@@ -861,3 +861,41 @@ mod tests {
         assert_eq!(s.transaction_descriptor(), 0);
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::super::session::tests::Collect;
+    use super::*;
+
+    /// sp_executesql with named parameters.
+    pub fn rpc_exec(
+        s: &mut Session,
+        sql: &str,
+        decl: &str,
+        params: Vec<(String, SqlType, SqlValue)>,
+    ) -> Vec<Event> {
+        let mut all = vec![
+            Param {
+                name: String::new(),
+                ty: SqlType::NVarChar(None),
+                value: SqlValue::String(sql.into()),
+                output: false,
+            },
+            Param {
+                name: String::new(),
+                ty: SqlType::NVarChar(None),
+                value: SqlValue::String(decl.into()),
+                output: false,
+            },
+        ];
+        all.extend(params.into_iter().map(|(name, ty, value)| Param {
+            name,
+            ty,
+            value,
+            output: false,
+        }));
+        let mut c = Collect::default();
+        s.execute_rpc(&RpcTarget::Id(10), all, &mut c);
+        c.events
+    }
+}

@@ -455,7 +455,7 @@ impl Translator<'_> {
                 }
                 Tok::Num(n) => {
                     out.push(' ');
-                    out.push_str(n);
+                    out.push_str(&number_literal(n));
                 }
                 Tok::Hex(b) => {
                     out.push_str(" X'");
@@ -818,6 +818,18 @@ impl Translator<'_> {
         out.push_str(&text);
         Ok(Some(close + 1))
     }
+}
+
+/// A numeric literal for SQLite. Decimals with more digits than a double holds travel as
+/// their text in a BLOB (see `types::decimal_storage`), so that no digit is lost.
+fn number_literal(n: &str) -> String {
+    let digits = n.bytes().filter(u8::is_ascii_digit).count();
+    let exact_int = !n.contains(['.', 'e', 'E']) && n.parse::<i64>().is_ok();
+    if digits > 15 && !exact_int && !n.contains(['e', 'E']) {
+        let hex: String = n.bytes().map(|b| format!("{b:02X}")).collect();
+        return format!("X'{hex}'");
+    }
+    n.to_string()
 }
 
 fn type_at(tokens: &[Token], pos: usize) -> Result<SqlType, TransError> {
