@@ -92,10 +92,9 @@ fn int_arg(s: &Session, tokens: &[Token]) -> Result<u64, Stop> {
             tok: Tok::Num(n), ..
         },
     ] = tokens
+        && let Ok(v) = n.parse()
     {
-        if let Ok(v) = n.parse() {
-            return Ok(v);
-        }
+        return Ok(v);
     }
     match s.eval(tokens)?.0 {
         Value::Integer(i) if i >= 0 => Ok(i as u64),

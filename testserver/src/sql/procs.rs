@@ -867,6 +867,26 @@ pub(crate) mod tests_support {
     use super::super::session::tests::Collect;
     use super::*;
 
+    /// An RPC by name with positional or named parameters.
+    pub fn rpc_call(
+        s: &mut Session,
+        name: &str,
+        params: Vec<(String, SqlType, SqlValue)>,
+    ) -> Vec<Event> {
+        let all = params
+            .into_iter()
+            .map(|(name, ty, value)| Param {
+                name,
+                ty,
+                value,
+                output: false,
+            })
+            .collect();
+        let mut c = Collect::default();
+        s.execute_rpc(&RpcTarget::Name(name.into()), all, &mut c);
+        c.events
+    }
+
     /// sp_executesql with named parameters.
     pub fn rpc_exec(
         s: &mut Session,

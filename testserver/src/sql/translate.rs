@@ -884,6 +884,38 @@ pub struct ColumnDef {
     pub nullable: bool,
     pub identity: Option<(i64, i64)>,
     pub primary_key: bool,
+    /// The default as SQL Server shows it (`((0))`, `(N'x')`, `(getdate())`).
+    pub default: Option<String>,
+}
+
+/// A default expression in SQL Server's stored form.
+fn default_text(expr: &[Token]) -> String {
+    let mut e = expr;
+    while e.first().is_some_and(|t| t.is_op("(")) && matching_paren(e, 0) == Some(e.len() - 1) {
+        e = &e[1..e.len() - 1];
+    }
+    let lowered: Vec<Token> = e
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match &t.tok {
+            Tok::Word(w) if e.get(i + 1).is_some_and(|n| n.is_op("(")) => Token {
+                tok: Tok::Word(w.to_lowercase()),
+                line: t.line,
+            },
+            _ => t.clone(),
+        })
+        .collect();
+    let text = super::lexer::render(&lowered)
+        .replace("( ", "(")
+        .replace(" )", ")");
+    let numeric = e
+        .iter()
+        .all(|t| matches!(t.tok, Tok::Num(_)) || t.is_op("-"));
+    if numeric {
+        format!("(({text}))")
+    } else {
+        format!("({text})")
+    }
 }
 
 /// The SQLite CREATE TABLE for a T-SQL one, and its columns.
@@ -1099,6 +1131,7 @@ fn column_def(
         nullable: true,
         identity: None,
         primary_key: false,
+        default: None,
     };
     let mut sql = format!("{} {}", quote_ident(&name), decl(&ty));
     if matches!(
@@ -1187,8 +1220,10 @@ fn column_def(
                         j = matching_paren(part, j).ok_or_else(|| err_at(part, part.len()))? + 1;
                     }
                 }
-                let e = tr.translate(&part[start..j.min(part.len())])?;
+                let expr = &part[start..j.min(part.len())];
+                let e = tr.translate(expr)?;
                 sql.push_str(&format!(" DEFAULT ({e})"));
+                def.default = Some(default_text(expr));
                 i = j;
                 continue;
             }
