@@ -1,26 +1,34 @@
 //! The application's bound parameters into SQL Server values.
 //!
 //! Follows the ODBC appendix D table "Converting Data from C to SQL Data Types" and the
-//! way msodbcsql declares parameters in `sp_executesql`/`sp_prepexec`:
+//! way msodbcsql 18.6 declares parameters in `sp_executesql`/`sp_prepexec` (measured against
+//! the testserver):
 //!
 //! | ParameterType | declared as |
 //! |---|---|
-//! | SQL_CHAR, SQL_VARCHAR | `varchar(n)`, n = ColumnSize in 1..=8000, else `varchar(max)` |
-//! | SQL_WCHAR, SQL_WVARCHAR | `nvarchar(n)`, n in 1..=4000, else `nvarchar(max)` |
-//! | SQL_LONGVARCHAR, SQL_WLONGVARCHAR | `varchar(max)`, `nvarchar(max)` (msodbcsql's `LongAsMax=yes`; its default `text`/`ntext` are deprecated) |
-//! | SQL_BINARY, SQL_VARBINARY | `varbinary(n)` n in 1..=8000, else `varbinary(max)`; SQL_LONGVARBINARY `varbinary(max)` |
+//! | SQL_VARCHAR / SQL_WVARCHAR | `varchar(n)` n = ColumnSize in 1..=8000 / `nvarchar(n)` n in 1..=4000; 0 is `(max)` |
+//! | SQL_CHAR / SQL_WCHAR / SQL_BINARY | `char(n)` / `nchar(n)` / `binary(n)`, the value padded to n |
+//! | SQL_LONGVARCHAR, SQL_WLONGVARCHAR, SQL_LONGVARBINARY | `varchar(max)`, `nvarchar(max)`, `varbinary(max)` (*) |
+//! | SQL_VARBINARY | `varbinary(n)` n in 1..=8000; 0 is `varbinary(max)` |
 //! | SQL_BIT, SQL_TINYINT, SQL_SMALLINT, SQL_INTEGER, SQL_BIGINT | `bit`, `tinyint`, `smallint`, `int`, `bigint` |
 //! | SQL_REAL; SQL_FLOAT, SQL_DOUBLE | `real`; `float` |
 //! | SQL_DECIMAL, SQL_NUMERIC | `decimal(p,s)` / `numeric(p,s)`, p = ColumnSize (1..=38), s = DecimalDigits (HY104 otherwise) |
 //! | SQL_TYPE_DATE | `date` |
 //! | SQL_TYPE_TIME, SQL_SS_TIME2 | `time(s)`, s = DecimalDigits (0..=7) |
-//! | SQL_TYPE_TIMESTAMP | `datetime` for ColumnSize 23 with 3 digits, `smalldatetime` for 16 with 0, else `datetime2(s)` |
+//! | SQL_TYPE_TIMESTAMP | `datetime2(s)`, even for datetime's shape (23, 3) |
 //! | SQL_SS_TIMESTAMPOFFSET | `datetimeoffset(s)` |
 //! | SQL_GUID, SQL_SS_XML, SQL_SS_VARIANT | `uniqueidentifier`, `xml`, `sql_variant` |
 //!
-//! Character data longer than the declared length is 22001 (msodbcsql's "String data, right
+//! (*) Deliberate differences from msodbcsql: it declares the long types as the deprecated
+//! `text`/`ntext`/`image` unless `LongAsMax=yes` (and those cannot even be compared with
+//! `=`), and it refuses ColumnSize above 8000/4000 with HY104 where this module declares
+//! `(max)`.
+//!
+//! Character data longer than the declared length is 22001 ("String data, right
 //! truncation"); a timestamp whose fraction has more digits than DecimalDigits is 22008
-//! ("Fractional second precision exceeds the scale specified in the parameter binding").
+//! ("Fractional second precision exceeds the scale specified in the parameter binding");
+//! exact numbers losing fractional digits are 22001, whole digits 22003. msodbcsql's 01S07
+//! for a double truncated into an integer has no channel here: the value is truncated quietly.
 
 use super::codes::*;
 use super::datetime::{self, MIDNIGHT, datetime_overflow};
@@ -76,11 +84,14 @@ pub fn declared_type(
         }
     };
     Ok(match sql_type {
-        SQL_CHAR | SQL_VARCHAR => ServerType::VarChar(sized(8000)),
-        SQL_WCHAR | SQL_WVARCHAR => ServerType::NVarChar(sized(4000)),
+        SQL_CHAR => sized(8000).map_or(ServerType::VarChar(None), ServerType::Char),
+        SQL_VARCHAR => ServerType::VarChar(sized(8000)),
+        SQL_WCHAR => sized(4000).map_or(ServerType::NVarChar(None), ServerType::NChar),
+        SQL_WVARCHAR => ServerType::NVarChar(sized(4000)),
         SQL_LONGVARCHAR => ServerType::VarChar(None),
         SQL_WLONGVARCHAR => ServerType::NVarChar(None),
-        SQL_BINARY | SQL_VARBINARY => ServerType::VarBinary(sized(8000)),
+        SQL_BINARY => sized(8000).map_or(ServerType::VarBinary(None), ServerType::Binary),
+        SQL_VARBINARY => ServerType::VarBinary(sized(8000)),
         SQL_LONGVARBINARY | SQL_SS_UDT => ServerType::VarBinary(None),
         SQL_BIT => ServerType::Bit,
         SQL_TINYINT => ServerType::TinyInt,
@@ -105,11 +116,8 @@ pub fn declared_type(
         }
         SQL_DATE | SQL_TYPE_DATE => ServerType::Date,
         SQL_TIME | SQL_TYPE_TIME | SQL_SS_TIME2 => ServerType::Time { scale: fraction()? },
-        SQL_TIMESTAMP | SQL_TYPE_TIMESTAMP => match (column_size, decimal_digits) {
-            (23, 3) => ServerType::DateTime,
-            (16, 0) => ServerType::SmallDateTime,
-            _ => ServerType::DateTime2 { scale: fraction()? },
-        },
+        // Even ColumnSize 23 with 3 digits (datetime's shape) is datetime2(3) in msodbcsql.
+        SQL_TIMESTAMP | SQL_TYPE_TIMESTAMP => ServerType::DateTime2 { scale: fraction()? },
         SQL_SS_TIMESTAMPOFFSET => ServerType::DateTimeOffset { scale: fraction()? },
         SQL_GUID => ServerType::UniqueIdentifier,
         SQL_SS_XML => ServerType::Xml,
@@ -285,12 +293,35 @@ fn convert(
             check_length(max.map(|n| (n, s.encode_utf16().count())))?;
             Ok(Value::Text(s))
         }
+        // char(n)/nchar(n)/binary(n): msodbcsql pads the value to the declared length.
+        T::Char(n) => {
+            let mut s = text_of(input, param.encoding, false)?;
+            let len = s.chars().count();
+            check_length(Some((*n, len)))?;
+            s.extend(std::iter::repeat_n(' ', *n as usize - len));
+            Ok(Value::Text(s))
+        }
+        T::NChar(n) => {
+            let mut s = text_of(input, param.encoding, true)?;
+            let len = s.encode_utf16().count();
+            check_length(Some((*n, len)))?;
+            s.extend(std::iter::repeat_n(' ', *n as usize - len));
+            Ok(Value::Text(s))
+        }
+        T::Binary(n) => {
+            let mut bytes = bytes_of(input)?;
+            check_length(Some((*n, bytes.len())))?;
+            bytes.resize(*n as usize, 0);
+            Ok(Value::Binary(bytes))
+        }
         T::Xml => Ok(Value::Text(text_of(input, param.encoding, true)?)),
         T::VarBinary(max) => {
             let bytes = bytes_of(input)?;
             check_length(max.map(|n| (n, bytes.len())))?;
             Ok(Value::Binary(bytes))
         }
+        // SQL_C_BIT: any non-zero byte is true (msodbcsql sends 2 as 1).
+        T::Bit if param.c_type == SQL_C_BIT => Ok(Value::Bit(input != CInput::Num(Num::Int(0)))),
         T::Bit => {
             let (bit, _) = numeric::bit_of(number_of(input)?)?;
             Ok(Value::Bit(bit == 1))
@@ -313,10 +344,17 @@ fn convert(
             }
             Ok(Value::Float(v))
         }
+        // Whole digits beyond the precision are 22003; fractional digits beyond the scale are
+        // 22001 for exact input (msodbcsql), while doubles round.
         T::Decimal { precision, scale } | T::Numeric { precision, scale } => {
-            let (mantissa, _) = numeric::rescale(number_of(input)?, *scale, true)?;
+            let n = number_of(input)?;
+            let is_float = matches!(n, Num::Float(_));
+            let (mantissa, dropped) = numeric::rescale(n, *scale, is_float)?;
             if numeric::digit_count(mantissa.unsigned_abs()) > *precision {
                 return Err(out_of_range());
+            }
+            if dropped && !is_float {
+                return Err(right_truncation());
             }
             Ok(Value::Decimal(Decimal {
                 mantissa,

@@ -1206,7 +1206,21 @@ mod params {
         );
         assert_eq!(
             param(SQL_C_CHAR, SQL_CHAR, 3, 0, "né".as_bytes()),
-            Ok((text("né"), ServerType::VarChar(Some(3))))
+            Ok((text("né "), ServerType::Char(3)))
+        );
+        // char(n), nchar(n), binary(n) come padded, as msodbcsql sends them.
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WCHAR, 10, 0, &wide("ab")),
+            Ok((text("ab        "), ServerType::NChar(10)))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_BINARY, 5, 0, &[1]),
+            Ok((Value::Binary(vec![1, 0, 0, 0, 0]), ServerType::Binary(5)))
+        );
+        assert_eq!(param(SQL_C_CHAR, SQL_CHAR, 2, 0, b"abc"), Err("22001"));
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WVARCHAR, 0, 0, &wide("x")),
+            Ok((text("x"), ServerType::NVarChar(None)))
         );
         assert_eq!(
             param(SQL_C_WCHAR, SQL_VARCHAR, 10, 0, &wide("ab")),
@@ -1330,7 +1344,15 @@ mod params {
             param(SQL_C_BIT, SQL_BIT, 1, 0, &[0]),
             Ok((Value::Bit(false), ServerType::Bit))
         );
-        assert_eq!(param(SQL_C_BIT, SQL_BIT, 1, 0, &[2]), Err("22003"));
+        // msodbcsql sends any non-zero SQL_C_BIT as 1.
+        assert_eq!(
+            param(SQL_C_BIT, SQL_BIT, 1, 0, &[2]),
+            Ok((Value::Bit(true), ServerType::Bit))
+        );
+        assert_eq!(
+            param(SQL_C_SLONG, SQL_BIT, 1, 0, &2i32.to_ne_bytes()),
+            Err("22003")
+        );
         assert_eq!(
             param(SQL_C_CHAR, SQL_BIT, 1, 0, b"1"),
             Ok((Value::Bit(true), ServerType::Bit))
@@ -1390,10 +1412,12 @@ mod params {
                 }
             ))
         );
+        // Exact input losing fractional digits is 22001 (msodbcsql); zeros may go.
+        assert_eq!(param(SQL_C_CHAR, SQL_NUMERIC, 3, 1, b"1.25"), Err("22001"));
         assert_eq!(
-            param(SQL_C_CHAR, SQL_NUMERIC, 3, 1, b"1.25"),
+            param(SQL_C_CHAR, SQL_NUMERIC, 3, 1, b"1.20"),
             Ok((
-                dec(13, 3, 1),
+                dec(12, 3, 1),
                 ServerType::Numeric {
                     precision: 3,
                     scale: 1
@@ -1519,7 +1543,7 @@ mod params {
                 3,
                 &timestamp_struct(ms)
             ),
-            Ok((Value::Timestamp(ms), ServerType::DateTime))
+            Ok((Value::Timestamp(ms), ServerType::DateTime2 { scale: 3 }))
         );
         assert_eq!(
             param(
@@ -1531,7 +1555,7 @@ mod params {
             ),
             Err("22008")
         );
-        let old = ts(1700, 1, 1, 0, 0, 0, 0);
+        let old = ts(1, 1, 1, 0, 0, 0, 0);
         assert_eq!(
             param(
                 SQL_C_TYPE_TIMESTAMP,
@@ -1540,7 +1564,7 @@ mod params {
                 3,
                 &timestamp_struct(old)
             ),
-            Err("22008")
+            Ok((Value::Timestamp(old), ServerType::DateTime2 { scale: 3 }))
         );
         let whole = ts(2024, 1, 2, 3, 4, 0, 0);
         assert_eq!(
@@ -1551,7 +1575,7 @@ mod params {
                 0,
                 &timestamp_struct(whole)
             ),
-            Ok((Value::Timestamp(whole), ServerType::SmallDateTime))
+            Ok((Value::Timestamp(whole), ServerType::DateTime2 { scale: 0 }))
         );
         assert_eq!(
             param(
