@@ -92,8 +92,11 @@ pub fn decimal(mantissa: i128, scale: u8) -> SmallText {
         let _ = write!(t, "{magnitude}");
         return t;
     }
-    let divisor = 10u128.pow(u32::from(scale));
-    let (whole, fraction) = (magnitude / divisor, magnitude % divisor);
+    // A scale beyond 38 (no SQL Server type has one) leaves everything after the point.
+    let (whole, fraction) = match 10u128.checked_pow(u32::from(scale)) {
+        Some(divisor) => (magnitude / divisor, magnitude % divisor),
+        None => (0, magnitude),
+    };
     if whole != 0 {
         let _ = write!(t, "{whole}");
     }

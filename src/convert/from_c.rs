@@ -137,6 +137,32 @@ pub fn declared_type(
     })
 }
 
+/// SQL_C_DEFAULT of a parameter: the C type ODBC pairs with its SQL type (character data
+/// as SQL_C_CHAR, Unicode as SQL_C_WCHAR, decimals as SQL_C_CHAR, time and datetimeoffset as
+/// msodbcsql's structures).
+pub fn default_c_type(sql_type: i16) -> i16 {
+    match sql_type {
+        SQL_WCHAR | SQL_WVARCHAR | SQL_WLONGVARCHAR | SQL_SS_XML => SQL_C_WCHAR,
+        SQL_BINARY | SQL_VARBINARY | SQL_LONGVARBINARY | SQL_SS_UDT | SQL_SS_VARIANT => {
+            SQL_C_BINARY
+        }
+        SQL_BIT => SQL_C_BIT,
+        SQL_TINYINT => SQL_C_STINYINT,
+        SQL_SMALLINT => SQL_C_SSHORT,
+        SQL_INTEGER => SQL_C_SLONG,
+        SQL_BIGINT => SQL_C_SBIGINT,
+        SQL_REAL => SQL_C_FLOAT,
+        SQL_FLOAT | SQL_DOUBLE => SQL_C_DOUBLE,
+        SQL_DATE | SQL_TYPE_DATE => SQL_C_TYPE_DATE,
+        SQL_TIME | SQL_TYPE_TIME => SQL_C_TYPE_TIME,
+        SQL_TIMESTAMP | SQL_TYPE_TIMESTAMP => SQL_C_TYPE_TIMESTAMP,
+        SQL_SS_TIME2 => SQL_C_SS_TIME2,
+        SQL_SS_TIMESTAMPOFFSET => SQL_C_SS_TIMESTAMPOFFSET,
+        SQL_GUID => SQL_C_GUID,
+        _ => SQL_C_CHAR,
+    }
+}
+
 fn invalid_precision() -> ConvertError {
     ConvertError {
         sqlstate: "HY104",

@@ -1951,6 +1951,31 @@ mod params {
     }
 
     #[test]
+    fn default_c_types_of_parameters() {
+        use super::super::from_c::default_c_type;
+        assert_eq!(default_c_type(SQL_WVARCHAR), SQL_C_WCHAR);
+        assert_eq!(default_c_type(SQL_VARCHAR), SQL_C_CHAR);
+        assert_eq!(default_c_type(SQL_NUMERIC), SQL_C_CHAR);
+        assert_eq!(default_c_type(SQL_INTEGER), SQL_C_SLONG);
+        assert_eq!(default_c_type(SQL_BIGINT), SQL_C_SBIGINT);
+        assert_eq!(default_c_type(SQL_FLOAT), SQL_C_DOUBLE);
+        assert_eq!(default_c_type(SQL_TYPE_TIMESTAMP), SQL_C_TYPE_TIMESTAMP);
+        assert_eq!(default_c_type(SQL_SS_TIME2), SQL_C_SS_TIME2);
+        assert_eq!(default_c_type(SQL_GUID), SQL_C_GUID);
+        assert_eq!(default_c_type(SQL_LONGVARBINARY), SQL_C_BINARY);
+        // The default C type reads back as the value declared.
+        let (v, _) = param(
+            default_c_type(SQL_INTEGER),
+            SQL_INTEGER,
+            10,
+            0,
+            &7i32.to_ne_bytes(),
+        )
+        .unwrap();
+        assert_eq!(v, Value::Int(7));
+    }
+
+    #[test]
     fn unknown_types_are_rejected() {
         assert_eq!(param(SQL_C_SLONG, 12345, 0, 0, &[0; 4]), Err("HY004"));
         assert_eq!(param(999, SQL_INTEGER, 0, 0, &[0; 4]), Err("HY003"));
@@ -2504,4 +2529,310 @@ fn numeric_and_guid_targets() {
         "07006"
     );
     assert_eq!(sqlstate(get(&Value::Int(1), &T::Int, 12345, 4)), "HY003");
+}
+
+// ---------------------------------------------------------------------------------------
+// Chunks join up, and no input makes the module panic.
+
+/// Every buffer size: the chunks of SQLGetData join into the whole value, each indicator is
+/// the length remaining, and the last chunk carries no 01004.
+#[test]
+fn chunks_reassemble_for_every_buffer_size() {
+    let s = "Grüße, 世界! 😀 — ok";
+    let cases: Vec<(Value, ServerType, i16, Vec<u8>, usize)> = vec![
+        (
+            text(s),
+            ServerType::NVarChar(None),
+            SQL_C_CHAR,
+            s.as_bytes().to_vec(),
+            1,
+        ),
+        (
+            text(s),
+            ServerType::NVarChar(None),
+            SQL_C_WCHAR,
+            s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+            2,
+        ),
+        (
+            text(s),
+            ServerType::NVarChar(None),
+            SQL_C_BINARY,
+            s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+            0,
+        ),
+        (
+            Value::Binary((0..=255).collect()),
+            ServerType::VarBinary(None),
+            SQL_C_BINARY,
+            (0..=255).collect(),
+            0,
+        ),
+        (
+            Value::Binary(vec![0x01, 0xAB, 0xFF]),
+            ServerType::VarBinary(None),
+            SQL_C_CHAR,
+            b"01ABFF".to_vec(),
+            1,
+        ),
+    ];
+    for (value, ty, c_type, whole, terminator) in cases {
+        // Buffers too small for any progress would loop forever; start where one unit fits.
+        let smallest = match c_type {
+            SQL_C_WCHAR => 4,
+            SQL_C_BINARY => 1,
+            _ => 3,
+        };
+        for len in smallest..whole.len() + 4 {
+            let mut joined = Vec::new();
+            let mut offset = 0;
+            for _ in 0..=whole.len() {
+                let (w, buf) = get_at(&value, &ty, c_type, len, offset).unwrap();
+                assert_eq!(
+                    w.indicator as usize,
+                    whole.len() - offset,
+                    "{c_type} len {len}"
+                );
+                assert!(w.consumed > 0 || whole.len() == offset);
+                joined.extend_from_slice(&buf[..w.consumed]);
+                if terminator > 0 {
+                    assert!(
+                        buf[w.consumed..w.consumed + terminator]
+                            .iter()
+                            .all(|&b| b == 0)
+                    );
+                }
+                offset += w.consumed;
+                if w.warning.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(joined, whole, "{c_type} with a {len}-byte buffer");
+        }
+    }
+}
+
+#[test]
+fn no_value_and_buffer_combination_panics() {
+    use ServerType as T;
+    let stamp = ts(9999, 12, 31, 23, 59, 59, 999_999_999);
+    let values: Vec<(Value, ServerType)> = vec![
+        (Value::Bit(true), T::Bit),
+        (Value::TinyInt(255), T::TinyInt),
+        (Value::SmallInt(i16::MIN), T::SmallInt),
+        (Value::Int(i32::MIN), T::Int),
+        (Value::BigInt(i64::MIN), T::BigInt),
+        (Value::Real(f32::MAX), T::Real),
+        (Value::Float(f64::MIN_POSITIVE), T::Float),
+        (Value::Float(f64::NAN), T::Float),
+        (
+            Value::Decimal(Decimal {
+                mantissa: -(10i128.pow(38) - 1),
+                precision: 38,
+                scale: 0,
+            }),
+            T::Decimal {
+                precision: 38,
+                scale: 0,
+            },
+        ),
+        (
+            Value::Decimal(Decimal {
+                mantissa: i128::MAX,
+                precision: 255,
+                scale: 255,
+            }),
+            T::Decimal {
+                precision: 255,
+                scale: 255,
+            },
+        ),
+        (Value::Money(i64::MIN), T::Money),
+        (Value::Money(i64::MAX), T::SmallMoney),
+        (text(""), T::NVarChar(Some(1))),
+        (text("x😀é"), T::VarChar(None)),
+        (text("2024-01-02 03:04:05.1234567 +14:00"), T::VarChar(None)),
+        (text("{ts '1-1-1 0:0:0'}"), T::Xml),
+        (Value::Binary(vec![]), T::VarBinary(None)),
+        (Value::Binary(vec![0xFF; 40]), T::Image),
+        (
+            Value::Date(Date {
+                year: 1,
+                month: 1,
+                day: 1,
+            }),
+            T::Date,
+        ),
+        (Value::Time(stamp.time), T::Time { scale: 9 }),
+        (Value::Timestamp(stamp), T::DateTime),
+        (Value::Timestamp(ts(1, 1, 1, 0, 0, 0, 0)), T::SmallDateTime),
+        (Value::Timestamp(stamp), T::DateTime2 { scale: 200 }),
+        (
+            Value::DateTimeOffset(DateTimeOffset {
+                local: stamp,
+                offset_minutes: -840,
+            }),
+            T::DateTimeOffset { scale: 7 },
+        ),
+        (
+            Value::DateTimeOffset(DateTimeOffset {
+                local: ts(1, 1, 1, 0, 0, 0, 0),
+                offset_minutes: 840,
+            }),
+            T::DateTimeOffset { scale: 0 },
+        ),
+        (Value::Guid([0xFF; 16]), T::UniqueIdentifier),
+        (
+            Value::Variant(Box::new(text("v")), Box::new(T::NVarChar(Some(1)))),
+            T::Variant,
+        ),
+        (Value::Null, T::Int),
+    ];
+    let c_types = [
+        SQL_C_CHAR,
+        SQL_C_WCHAR,
+        SQL_C_BINARY,
+        SQL_C_BIT,
+        SQL_C_TINYINT,
+        SQL_C_STINYINT,
+        SQL_C_UTINYINT,
+        SQL_C_SHORT,
+        SQL_C_SSHORT,
+        SQL_C_USHORT,
+        SQL_C_LONG,
+        SQL_C_SLONG,
+        SQL_C_ULONG,
+        SQL_C_SBIGINT,
+        SQL_C_UBIGINT,
+        SQL_C_FLOAT,
+        SQL_C_DOUBLE,
+        SQL_C_NUMERIC,
+        SQL_C_DATE,
+        SQL_C_TIME,
+        SQL_C_TIMESTAMP,
+        SQL_C_TYPE_DATE,
+        SQL_C_TYPE_TIME,
+        SQL_C_TYPE_TIMESTAMP,
+        SQL_C_SS_TIME2,
+        SQL_C_SS_TIMESTAMPOFFSET,
+        SQL_C_GUID,
+        0,
+        12345,
+    ];
+    for (value, ty) in &values {
+        for &c_type in &c_types {
+            for len in [0, 1, 2, 3, 5, 8, 13, 19, 20, 21, 40, 100] {
+                for offset in [0, 1, 7, 1000] {
+                    let _ = get_at(value, ty, c_type, len, offset);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn no_parameter_combination_panics() {
+    use super::from_c::{Param, read_param};
+    let c_types = [
+        SQL_C_CHAR,
+        SQL_C_WCHAR,
+        SQL_C_BINARY,
+        SQL_C_BIT,
+        SQL_C_TINYINT,
+        SQL_C_UTINYINT,
+        SQL_C_SSHORT,
+        SQL_C_USHORT,
+        SQL_C_SLONG,
+        SQL_C_ULONG,
+        SQL_C_SBIGINT,
+        SQL_C_UBIGINT,
+        SQL_C_FLOAT,
+        SQL_C_DOUBLE,
+        SQL_C_NUMERIC,
+        SQL_C_DATE,
+        SQL_C_TIME,
+        SQL_C_TIMESTAMP,
+        SQL_C_TYPE_DATE,
+        SQL_C_TYPE_TIME,
+        SQL_C_TYPE_TIMESTAMP,
+        SQL_C_SS_TIME2,
+        SQL_C_SS_TIMESTAMPOFFSET,
+        SQL_C_GUID,
+        777,
+    ];
+    let sql_types = [
+        SQL_CHAR,
+        SQL_VARCHAR,
+        SQL_LONGVARCHAR,
+        SQL_WCHAR,
+        SQL_WVARCHAR,
+        SQL_WLONGVARCHAR,
+        SQL_BINARY,
+        SQL_VARBINARY,
+        SQL_LONGVARBINARY,
+        SQL_BIT,
+        SQL_TINYINT,
+        SQL_SMALLINT,
+        SQL_INTEGER,
+        SQL_BIGINT,
+        SQL_REAL,
+        SQL_FLOAT,
+        SQL_DOUBLE,
+        SQL_NUMERIC,
+        SQL_DECIMAL,
+        SQL_DATE,
+        SQL_TIME,
+        SQL_TIMESTAMP,
+        SQL_TYPE_DATE,
+        SQL_TYPE_TIME,
+        SQL_TYPE_TIMESTAMP,
+        SQL_GUID,
+        SQL_SS_VARIANT,
+        SQL_SS_UDT,
+        SQL_SS_XML,
+        SQL_SS_TABLE,
+        SQL_SS_TIME2,
+        SQL_SS_TIMESTAMPOFFSET,
+        999,
+    ];
+    let patterns: [&[u8]; 5] = [
+        &[],
+        &[0xFF; 40],
+        &[0x00; 40],
+        b"2024-01-02 03:04:05.5",
+        b"-12345678901234567890123456789012345678901.5e3",
+    ];
+    for &c_type in &c_types {
+        for &sql_type in &sql_types {
+            for (size, digits) in [
+                (0, 0),
+                (1, 0),
+                (10, 3),
+                (38, 38),
+                (8001, 7),
+                (u64::MAX, -1),
+                (27, 200),
+            ] {
+                for data in patterns {
+                    for len in [0, 1, 2, 5, 6, 12, 16, 19, 20, data.len()] {
+                        let data = &data[..len.min(data.len())];
+                        let p = Param {
+                            c_type,
+                            sql_type,
+                            column_size: size,
+                            decimal_digits: digits,
+                            data: Some(data),
+                            encoding: CharEncoding::Latin1,
+                        };
+                        let _ = read_param(&p);
+                        let p = Param {
+                            encoding: CharEncoding::Utf8,
+                            ..p
+                        };
+                        let _ = read_param(&p);
+                    }
+                }
+            }
+        }
+    }
 }
