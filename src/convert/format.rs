@@ -234,14 +234,13 @@ pub fn hex_digit(nibble: u8) -> u8 {
     b"0123456789ABCDEF"[usize::from(nibble & 0x0f)]
 }
 
-/// Parses `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX` (any case, optionally in braces, blanks
-/// around ignored) into SQLGUID's bytes.
+/// Parses `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX` (any case, optionally in braces) into
+/// SQLGUID's bytes. No blanks around it: msodbcsql refuses them (22018).
 pub fn parse_guid(text: &str) -> Option<[u8; 16]> {
-    let s = text.trim();
-    let s = s
+    let s = text
         .strip_prefix('{')
         .and_then(|r| r.strip_suffix('}'))
-        .unwrap_or(s);
+        .unwrap_or(text);
     let b = s.as_bytes();
     if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
         return None;

@@ -2836,3 +2836,120 @@ fn no_parameter_combination_panics() {
         }
     }
 }
+
+/// Text read as numbers, dates and GUIDs, as msodbcsql 18.6 parses it (measured).
+#[test]
+fn text_into_fixed_targets_matches_msodbcsql() {
+    let ty = ServerType::NVarChar(Some(100));
+    let frac = Some(Warning::FractionalTruncation);
+    let long = |s: &str| int_of(&text(s), &ty, SQL_C_SLONG);
+    assert_eq!(long(" 42 "), Ok((42, None)));
+    assert_eq!(long("4.5"), Ok((4, frac)));
+    assert_eq!(long("-4.5"), Ok((-4, frac)));
+    assert_eq!(long("1e3"), Ok((1000, None)));
+    assert_eq!(long("+7"), Ok((7, None)));
+    assert_eq!(long(".5"), Ok((0, frac)));
+    assert_eq!(long("5."), Ok((5, None)));
+    assert_eq!(long("1.5e-1"), Ok((0, frac)));
+    assert_eq!(long("-0"), Ok((0, None)));
+    for bad in ["abc", "0x10", "1,000", "\t5", "1e", "1.2.3"] {
+        assert_eq!(long(bad), Err("22018"), "{bad:?}");
+    }
+    assert_eq!(long("2147483648"), Err("22003"));
+    assert_eq!(
+        int_of(&text("9223372036854775807"), &ty, SQL_C_SBIGINT),
+        Ok((i128::from(i64::MAX), None))
+    );
+    assert_eq!(
+        int_of(&text("-9223372036854775808"), &ty, SQL_C_SBIGINT),
+        Ok((i128::from(i64::MIN), None))
+    );
+    assert_eq!(int_of(&text("1e19"), &ty, SQL_C_SBIGINT), Err("22003"));
+    assert_eq!(int_of(&text("256"), &ty, SQL_C_UTINYINT), Err("22003"));
+    assert_eq!(int_of(&text("1.5"), &ty, SQL_C_BIT), Ok((1, frac)));
+    assert_eq!(int_of(&text("true"), &ty, SQL_C_BIT), Err("22018"));
+    assert_eq!(sqlstate(get(&text("1e309"), &ty, SQL_C_DOUBLE, 8)), "22003");
+    assert_eq!(sqlstate(get(&text("1e39"), &ty, SQL_C_FLOAT, 4)), "22003");
+
+    let date = |s: &str| {
+        get(&text(s), &ty, SQL_C_TYPE_DATE, 6)
+            .map(|(w, b)| (w.warning, b))
+            .map_err(|e| e.sqlstate)
+    };
+    let jan2 = vec![0xe8, 7, 1, 0, 2, 0];
+    assert_eq!(date("2024-01-02"), Ok((None, jan2.clone())));
+    assert_eq!(date(" 2024-01-02 "), Ok((None, jan2.clone())));
+    assert_eq!(date("2024-01-02 03:04:05"), Ok((frac, jan2.clone())));
+    assert_eq!(date("{d '2024-01-02'}"), Ok((None, jan2.clone())));
+    assert_eq!(date("{ts '2024-01-02 00:00:00'}"), Ok((None, jan2)));
+    for bad in [
+        "2024-1-2",
+        "2024-02-30",
+        "20240102",
+        "01/02/2024",
+        "2024-01-02T00:00:00",
+        "03:04:05",
+    ] {
+        assert_eq!(date(bad), Err("22018"), "{bad:?}");
+    }
+    let stamp = |s: &str| {
+        get(&text(s), &ty, SQL_C_TYPE_TIMESTAMP, 16)
+            .map(|(_, b)| timestamp_from(&b))
+            .map_err(|e| e.sqlstate)
+    };
+    assert_eq!(
+        stamp("2024-01-02 03:04:05.123456789"),
+        Ok(ts(2024, 1, 2, 3, 4, 5, 123_456_789))
+    );
+    assert_eq!(
+        stamp("2024-01-02 03:04:05."),
+        Ok(ts(2024, 1, 2, 3, 4, 5, 0))
+    );
+    assert_eq!(
+        stamp("2024-01-02  03:04:05"),
+        Ok(ts(2024, 1, 2, 3, 4, 5, 0))
+    );
+    assert_eq!(
+        stamp("2024-01-02 03:04:05+01:00"),
+        Ok(ts(2024, 1, 2, 2, 4, 5, 0))
+    );
+    assert_eq!(
+        stamp("2024-01-02 03:04:05.5 +05:30"),
+        Ok(ts(2024, 1, 1, 21, 34, 5, 500_000_000))
+    );
+    assert_eq!(
+        stamp("9999-12-31 23:59:59.9999999"),
+        Ok(ts(9999, 12, 31, 23, 59, 59, 999_999_900))
+    );
+    for bad in [
+        "2024-01-02 03:04:05.1234567891",
+        "2024-01-02T03:04:05",
+        "2024-01-02 03:04",
+        "2024-01-02 03:04:05Z",
+        "2024-01-02 24:00:00",
+        "2024-01-02 3:4:5",
+        "2024-01-02 03:04:05 +14:01",
+        "2024-01-02 03:04:05 -1:00",
+    ] {
+        assert_eq!(stamp(bad), Err("22018"), "{bad:?}");
+    }
+    let time = |s: &str| {
+        get(&text(s), &ty, SQL_C_TYPE_TIME, 6)
+            .map(|(w, b)| (w.warning, b))
+            .map_err(|e| e.sqlstate)
+    };
+    assert_eq!(time("03:04:05"), Ok((None, vec![3, 0, 4, 0, 5, 0])));
+    assert_eq!(time("03:04:05.5"), Ok((frac, vec![3, 0, 4, 0, 5, 0])));
+    assert_eq!(
+        time("2024-01-02 03:04:05"),
+        Ok((None, vec![3, 0, 4, 0, 5, 0]))
+    );
+    assert_eq!(time("{t '03:04:05'}"), Ok((None, vec![3, 0, 4, 0, 5, 0])));
+    for bad in ["3:4:5", "03:04", "25:00:00"] {
+        assert_eq!(time(bad), Err("22018"), "{bad:?}");
+    }
+    let guid = |s: &str| sqlstate(get(&text(s), &ty, SQL_C_GUID, 16));
+    assert_eq!(guid("12345678-1234-5678-9abc-def001020304"), "success");
+    assert_eq!(guid(" 12345678-1234-5678-9abc-def001020304 "), "22018");
+    assert_eq!(guid("12345678123456789abcdef001020304"), "22018");
+}
