@@ -190,6 +190,8 @@ enum CInput<'a> {
     Text(String),
     Bytes(&'a [u8]),
     Num(Num),
+    /// SQL_C_FLOAT, kept single so its text form has a real's digits.
+    Real(f32),
     Date(Date),
     /// TIME_STRUCT: no fraction.
     Time(Time),
@@ -234,9 +236,7 @@ fn read_c<'a>(
         SQL_C_ULONG => int(4, false)?,
         SQL_C_SBIGINT => int(8, true)?,
         SQL_C_UBIGINT => int(8, false)?,
-        SQL_C_FLOAT => CInput::Num(Num::Float(f64::from(f32::from_ne_bytes(
-            fixed(4)?.try_into().unwrap_or_default(),
-        )))),
+        SQL_C_FLOAT => CInput::Real(f32::from_ne_bytes(fixed(4)?.try_into().unwrap_or_default())),
         SQL_C_DOUBLE => CInput::Num(Num::Float(f64::from_ne_bytes(
             fixed(8)?.try_into().unwrap_or_default(),
         ))),
@@ -310,25 +310,29 @@ fn convert(
     use ServerType as T;
     match declared {
         T::VarChar(max) => {
-            let s = text_of(input, param.encoding, false)?;
-            check_length(max.map(|n| (n, s.chars().count())))?;
-            Ok(Value::Text(s))
+            let stamp = is_timestamp(&input);
+            let s = text_of(input, false)?;
+            Ok(Value::Text(fit_text(s, *max, stamp, |s| {
+                s.chars().count()
+            })?))
         }
         T::NVarChar(max) => {
-            let s = text_of(input, param.encoding, true)?;
-            check_length(max.map(|n| (n, s.encode_utf16().count())))?;
-            Ok(Value::Text(s))
+            let stamp = is_timestamp(&input);
+            let s = text_of(input, true)?;
+            Ok(Value::Text(fit_text(s, *max, stamp, |s| {
+                s.encode_utf16().count()
+            })?))
         }
         // char(n)/nchar(n)/binary(n): msodbcsql pads the value to the declared length.
         T::Char(n) => {
-            let mut s = text_of(input, param.encoding, false)?;
+            let mut s = text_of(input, false)?;
             let len = s.chars().count();
             check_length(Some((*n, len)))?;
             s.extend(std::iter::repeat_n(' ', *n as usize - len));
             Ok(Value::Text(s))
         }
         T::NChar(n) => {
-            let mut s = text_of(input, param.encoding, true)?;
+            let mut s = text_of(input, true)?;
             let len = s.encode_utf16().count();
             check_length(Some((*n, len)))?;
             s.extend(std::iter::repeat_n(' ', *n as usize - len));
@@ -340,7 +344,7 @@ fn convert(
             bytes.resize(*n as usize, 0);
             Ok(Value::Binary(bytes))
         }
-        T::Xml => Ok(Value::Text(text_of(input, param.encoding, true)?)),
+        T::Xml => Ok(Value::Text(text_of(input, true)?)),
         T::VarBinary(max) => {
             let bytes = bytes_of(input)?;
             check_length(max.map(|n| (n, bytes.len())))?;
@@ -349,7 +353,11 @@ fn convert(
         // SQL_C_BIT: any non-zero byte is true (msodbcsql sends 2 as 1).
         T::Bit if param.c_type == SQL_C_BIT => Ok(Value::Bit(input != CInput::Num(Num::Int(0)))),
         T::Bit => {
-            let (bit, _) = numeric::bit_of(number_of(input)?)?;
+            let n = number_of(input)?;
+            let (bit, truncated) = numeric::bit_of(n)?;
+            if truncated.is_some() && !matches!(n, Num::Float(_)) {
+                return Err(right_truncation());
+            }
             Ok(Value::Bit(bit == 1))
         }
         T::TinyInt => Ok(Value::TinyInt(whole_number(input, 0, 255)? as u8)),
@@ -421,6 +429,35 @@ fn convert(
     }
 }
 
+fn is_timestamp(input: &CInput<'_>) -> bool {
+    matches!(input, CInput::Timestamp(_) | CInput::Offset(_))
+}
+
+/// Text within the declared length: longer is 22001, except that a timestamp gives up
+/// fractional digits (and its point) down to its 19 characters, as msodbcsql does.
+fn fit_text(
+    mut s: String,
+    max: Option<u32>,
+    stamp: bool,
+    len: impl Fn(&str) -> usize,
+) -> Result<String, ConvertError> {
+    let Some(limit) = max.map(|n| n as usize) else {
+        return Ok(s);
+    };
+    if len(&s) <= limit {
+        return Ok(s);
+    }
+    if stamp && limit >= 19 {
+        // Timestamp text is ASCII: characters are bytes.
+        s.truncate(limit);
+        if s.ends_with('.') {
+            s.pop();
+        }
+        return Ok(s);
+    }
+    Err(right_truncation())
+}
+
 fn check_length(limit_and_len: Option<(u32, usize)>) -> Result<(), ConvertError> {
     match limit_and_len {
         Some((limit, len)) if len > limit as usize => Err(right_truncation()),
@@ -430,14 +467,16 @@ fn check_length(limit_and_len: Option<(u32, usize)>) -> Result<(), ConvertError>
 
 /// The character form of any C value (numbers, dates and GUIDs as msodbcsql prints them;
 /// SQL_C_BINARY bytes as text in the parameter's encoding: UTF-16LE for Unicode types).
-fn text_of(input: CInput<'_>, encoding: CharEncoding, wide: bool) -> Result<String, ConvertError> {
+fn text_of(input: CInput<'_>, wide: bool) -> Result<String, ConvertError> {
     let small = |t: SmallText| Ok(t.as_str().to_string());
     match input {
         CInput::Text(s) => Ok(s),
         CInput::Bytes(b) if wide => Ok(decode_wide(b)),
-        CInput::Bytes(b) => decode_narrow(b, encoding),
+        // Bytes are the server's own: the collation's Windows-1252.
+        CInput::Bytes(b) => Ok(charset::decode(b)),
         CInput::Num(Num::Int(v)) => Ok(v.to_string()),
         CInput::Num(Num::Float(f)) => small(format::float(f)),
+        CInput::Real(f) => small(format::real(f)),
         CInput::Num(Num::Dec(m, s)) => {
             let t = format::decimal(m, s);
             // SQL Server parses ".5" too, but a leading zero is what people expect to store.
@@ -450,12 +489,24 @@ fn text_of(input: CInput<'_>, encoding: CharEncoding, wide: bool) -> Result<Stri
         CInput::Date(d) => small(format::date(&d)),
         CInput::Time(t) => small(format::time(&t, 0)),
         CInput::Time2(t) => small(format::time(&t, fraction_digits(t.nanosecond))),
-        CInput::Timestamp(ts) => small(format::timestamp(&ts, fraction_digits(ts.time.nanosecond))),
+        CInput::Timestamp(ts) => small(format::timestamp(&ts, stamp_digits(ts.time.nanosecond))),
         CInput::Offset(v) => small(format::datetimeoffset(
             &v,
-            fraction_digits(v.local.time.nanosecond),
+            stamp_digits(v.local.time.nanosecond),
         )),
         CInput::Guid(g) => small(format::guid(&g)),
+    }
+}
+
+/// msodbcsql writes a timestamp's fraction in groups of three digits, at least three
+/// (`.000`, `.120`, `.123456`, `.123456789`).
+fn stamp_digits(nanosecond: u32) -> u8 {
+    if nanosecond.is_multiple_of(1_000_000) {
+        3
+    } else if nanosecond.is_multiple_of(1_000) {
+        6
+    } else {
+        9
     }
 }
 
@@ -503,6 +554,7 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
 fn number_of(input: CInput<'_>) -> Result<Num, ConvertError> {
     match input {
         CInput::Num(n) => Ok(n),
+        CInput::Real(f) => Ok(Num::Float(f64::from(f))),
         CInput::Text(s) => numeric::parse_number(&s),
         _ => Err(restricted_type()),
     }
@@ -671,6 +723,7 @@ fn variant_of(input: CInput<'_>) -> Result<Value, ConvertError> {
             ),
         },
         CInput::Num(Num::Float(f)) => (Value::Float(f), ServerType::Float),
+        CInput::Real(f) => (Value::Real(f), ServerType::Real),
         CInput::Num(Num::Dec(m, s)) => {
             let precision = numeric::digit_count(m.unsigned_abs()).max(s);
             (

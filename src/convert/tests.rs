@@ -1920,7 +1920,7 @@ mod params {
                 &timestamp_struct(t)
             ),
             Ok((
-                text("2024-01-02 03:04:05.12"),
+                text("2024-01-02 03:04:05.120"),
                 ServerType::VarChar(Some(30))
             ))
         );
@@ -1929,6 +1929,137 @@ mod params {
         assert_eq!(
             param(SQL_C_NUMERIC, SQL_VARCHAR, 10, 0, &s),
             Ok((text("-0.05"), ServerType::VarChar(Some(10))))
+        );
+    }
+
+    /// Measured on msodbcsql 18.6 (what the server received).
+    #[test]
+    fn conversions_match_msodbcsql() {
+        let stamp = |ns: u32| timestamp_struct(ts(2024, 1, 2, 3, 4, 5, ns));
+        let vc = |n: u32| ServerType::VarChar(Some(n));
+        assert_eq!(
+            param(SQL_C_TYPE_TIMESTAMP, SQL_VARCHAR, 40, 0, &stamp(0)),
+            Ok((text("2024-01-02 03:04:05.000"), vc(40)))
+        );
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_VARCHAR,
+                40,
+                0,
+                &stamp(123_456_700)
+            ),
+            Ok((text("2024-01-02 03:04:05.123456700"), vc(40)))
+        );
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_WVARCHAR,
+                40,
+                0,
+                &stamp(999_999_999)
+            ),
+            Ok((
+                text("2024-01-02 03:04:05.999999999"),
+                ServerType::NVarChar(Some(40))
+            ))
+        );
+        // Too long for the column: the fraction goes, no error.
+        assert_eq!(
+            param(SQL_C_TYPE_TIMESTAMP, SQL_VARCHAR, 20, 0, &stamp(0)),
+            Ok((text("2024-01-02 03:04:05"), vc(20)))
+        );
+        assert_eq!(
+            param(SQL_C_TYPE_TIMESTAMP, SQL_VARCHAR, 19, 0, &stamp(0)),
+            Ok((text("2024-01-02 03:04:05"), vc(19)))
+        );
+        assert_eq!(
+            param(SQL_C_TYPE_TIMESTAMP, SQL_VARCHAR, 18, 0, &stamp(0)),
+            Err("22001")
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_VARCHAR, 30, 0, &0.1f64.to_ne_bytes()),
+            Ok((text("0.10000000000000001"), vc(30)))
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_VARCHAR, 30, 0, &2.0f64.to_ne_bytes()),
+            Ok((text("2.0"), vc(30)))
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_WVARCHAR, 30, 0, &1e20f64.to_ne_bytes()),
+            Ok((text("1.0E+20"), ServerType::NVarChar(Some(30))))
+        );
+        assert_eq!(
+            param(SQL_C_FLOAT, SQL_VARCHAR, 30, 0, &0.1f32.to_ne_bytes()),
+            Ok((text("0.1"), vc(30)))
+        );
+        assert_eq!(
+            param(SQL_C_BIT, SQL_VARCHAR, 10, 0, &[1]),
+            Ok((text("1"), vc(10)))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_VARCHAR, 10, 0, b"ab\xe9"),
+            Ok((text("abé"), vc(10)))
+        );
+        assert_eq!(param(SQL_C_CHAR, SQL_BIT, 1, 0, b"2"), Err("22003"));
+        assert_eq!(param(SQL_C_CHAR, SQL_BIT, 1, 0, b"0.5"), Err("22001"));
+        let dec = |m: i128| {
+            Value::Decimal(Decimal {
+                mantissa: m,
+                precision: 10,
+                scale: 2,
+            })
+        };
+        let n10_2 = ServerType::Numeric {
+            precision: 10,
+            scale: 2,
+        };
+        for (v, m) in [(0.125, 13), (0.29, 29), (0.135, 14)] {
+            assert_eq!(
+                param(SQL_C_DOUBLE, SQL_NUMERIC, 10, 2, &f64::to_ne_bytes(v)),
+                Ok((dec(m), n10_2.clone()))
+            );
+        }
+        assert_eq!(
+            param(SQL_C_SBIGINT, SQL_NUMERIC, 5, 0, &123456i64.to_ne_bytes()),
+            Err("22003")
+        );
+        assert_eq!(
+            param(
+                SQL_C_CHAR,
+                SQL_TYPE_TIMESTAMP,
+                27,
+                3,
+                b"2024-01-02 03:04:05.1234"
+            ),
+            Err("22008")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_DATE, 10, 0, b"2024-01-02 03:04:05"),
+            Err("22008")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_TIME, 8, 0, b"03:04:05.5"),
+            Err("22008")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_TIMESTAMP, 27, 7, b"2024-1-2 03:04:05"),
+            Err("22018")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_TIMESTAMP, 27, 7, b"03:04:05"),
+            Ok((
+                Value::Timestamp(Timestamp {
+                    date: datetime::today(),
+                    time: Time {
+                        hour: 3,
+                        minute: 4,
+                        second: 5,
+                        nanosecond: 0
+                    }
+                }),
+                ServerType::DateTime2 { scale: 7 }
+            ))
         );
     }
 
