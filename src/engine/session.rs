@@ -439,3 +439,28 @@ impl Session {
         Ok(self.step(result))
     }
 }
+
+impl Session {
+    /// Runs a driver query to its end and returns its first result set (columns and the rows,
+    /// flat). For metadata queries (parameter descriptions), never for application data.
+    pub fn query_all(&mut self, sql: &str) -> Result<(Arc<Vec<ColumnInfo>>, Vec<Value>)> {
+        let cancel = Canceller::new();
+        let mut step = self.execute(sql, 0, &cancel)?;
+        loop {
+            match step {
+                Step::Rows(columns) => {
+                    let mut values = Vec::new();
+                    while self.fetch_rows(&mut values, columns.len(), 1024)? > 0 {}
+                    self.close()?;
+                    let _ = self.take_messages();
+                    return Ok((columns, values));
+                }
+                Step::NoRows { .. } => step = self.advance()?,
+                Step::End => {
+                    let _ = self.take_messages();
+                    return Ok((Arc::new(Vec::new()), Vec::new()));
+                }
+            }
+        }
+    }
+}

@@ -446,6 +446,11 @@ const IMPLEMENTED: &[u16] = &[
     41,   // SQLDriverConnect
     43,   // SQLGetData
     44,   // SQLGetFunctions
+    48,   // SQLParamData
+    49,   // SQLPutData
+    58,   // SQLDescribeParam
+    63,   // SQLNumParams
+    72,   // SQLBindParameter
     45,   // SQLGetInfo
     61,   // SQLMoreResults
     62,   // SQLNativeSql

@@ -3,6 +3,7 @@
 
 mod connection;
 mod diagnostics;
+mod params;
 mod statement;
 mod text;
 

@@ -11,7 +11,7 @@ use crate::handle::{AttrValue, Status};
 fn exec_direct(handle: Handle, sql: impl FnOnce() -> Result<Option<String>>) -> SqlReturn {
     on_stmt(handle, |s, diag| {
         let sql = sql()?.ok_or_else(Error::null_pointer)?;
-        s.exec_direct(diag, &sql)
+        super::params::execute_with_params(s, diag, Some(&sql))
     })
 }
 
@@ -44,7 +44,7 @@ pub extern "C" fn SQLPrepareW(handle: Handle, sql: *const u16, len: i32) -> SqlR
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLExecute(handle: Handle) -> SqlReturn {
-    on_stmt(handle, |s, diag| s.execute(diag))
+    on_stmt(handle, |s, diag| super::params::execute_with_params(s, diag, None))
 }
 
 #[unsafe(no_mangle)]

@@ -9,6 +9,7 @@ pub mod columns;
 pub mod dbc;
 pub mod env;
 pub mod info_fallback;
+pub mod params;
 pub mod stmt;
 
 pub use dbc::Dbc;
