@@ -162,11 +162,11 @@ fn set_connect_attr(
             }
             // struct { DWORD dataSize; BYTE data[]; }: read the size, then exactly that many bytes.
             let size = unsafe { (value as *const u32).read_unaligned() };
-            if size == 0 || size > MAX_ACCESS_TOKEN_BYTES {
+            if size > MAX_ACCESS_TOKEN_BYTES {
                 return Err(Error::invalid_length());
             }
-            let data =
-                unsafe { std::slice::from_raw_parts((value as *const u8).add(4), size as usize) };
+            // The whole struct, size header included: `auth::access_token` judges it.
+            let data = unsafe { std::slice::from_raw_parts(value as *const u8, 4 + size as usize) };
             return c
                 .set_attr(diag, attr, SetValue::Bytes(data))
                 .map(|_| Status::Success);
