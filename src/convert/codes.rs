@@ -76,7 +76,7 @@ pub const SQL_SS_TIME2: i16 = -154;
 pub const SQL_SS_TIMESTAMPOFFSET: i16 = -155;
 
 /// StrLen_or_Ind when the total length is unknown.
-pub const SQL_NO_TOTAL: isize = odbc_sys::NO_TOTAL as isize;
+pub const SQL_NO_TOTAL: isize = odbc_sys::NO_TOTAL;
 
 /// Sizes of the C structures (x86-64/aarch64 layouts, the ones unixODBC uses).
 pub const DATE_STRUCT_SIZE: usize = 6;

@@ -44,7 +44,7 @@ pub fn checked_date(year: i32, month: u32, day: u32) -> Option<Date> {
         && (1..=12).contains(&month)
         && day >= 1
         && day <= days_in_month(year, month);
-    valid.then(|| Date {
+    valid.then_some(Date {
         year: year as i16,
         month: month as u8,
         day: day as u8,
@@ -53,7 +53,7 @@ pub fn checked_date(year: i32, month: u32, day: u32) -> Option<Date> {
 
 pub fn checked_time(hour: u32, minute: u32, second: u32, nanosecond: u32) -> Option<Time> {
     let valid = hour < 24 && minute < 60 && second < 60 && nanosecond < 1_000_000_000;
-    valid.then(|| Time {
+    valid.then_some(Time {
         hour: hour as u8,
         minute: minute as u8,
         second: second as u8,
@@ -61,18 +61,7 @@ pub fn checked_time(hour: u32, minute: u32, second: u32, nanosecond: u32) -> Opt
     })
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(d: Date) -> i64 {
-    let (y, m, day) = (i64::from(d.year), i64::from(d.month), i64::from(d.day));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

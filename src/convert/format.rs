@@ -245,8 +245,8 @@ pub fn parse_guid(text: &str) -> Option<[u8; 16]> {
     ] {
         g[dst] = byte(src);
     }
-    for i in 8..16 {
-        g[i] = byte(i);
+    for (i, slot) in g.iter_mut().enumerate().skip(8) {
+        *slot = byte(i);
     }
     Some(g)
 }

@@ -995,3 +995,833 @@ fn floating_targets() {
         "22018"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Parameters.
+
+mod params {
+    use super::super::from_c::{Param, read_param};
+    use super::*;
+
+    fn param(
+        c_type: i16,
+        sql_type: i16,
+        column_size: u64,
+        decimal_digits: i16,
+        data: &[u8],
+    ) -> Result<(Value, ServerType), &'static str> {
+        let p = Param {
+            c_type,
+            sql_type,
+            column_size,
+            decimal_digits,
+            data: Some(data),
+            encoding: CharEncoding::Utf8,
+        };
+        read_param(&p).map_err(|e| e.sqlstate)
+    }
+
+    fn wide(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    fn timestamp_struct(t: Timestamp) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&t.date.year.to_ne_bytes());
+        for v in [
+            t.date.month,
+            t.date.day,
+            t.time.hour,
+            t.time.minute,
+            t.time.second,
+        ] {
+            b.extend_from_slice(&u16::from(v).to_ne_bytes());
+        }
+        b.extend_from_slice(&t.time.nanosecond.to_ne_bytes());
+        b
+    }
+
+    #[test]
+    fn null_keeps_the_declared_type() {
+        let p = Param {
+            c_type: SQL_C_WCHAR,
+            sql_type: SQL_WVARCHAR,
+            column_size: 20,
+            decimal_digits: 0,
+            data: None,
+            encoding: CharEncoding::Utf8,
+        };
+        assert_eq!(
+            read_param(&p),
+            Ok((Value::Null, ServerType::NVarChar(Some(20))))
+        );
+        let p = Param {
+            c_type: SQL_C_SLONG,
+            sql_type: SQL_INTEGER,
+            column_size: 0,
+            decimal_digits: 0,
+            data: None,
+            encoding: CharEncoding::Utf8,
+        };
+        assert_eq!(read_param(&p), Ok((Value::Null, ServerType::Int)));
+    }
+
+    #[test]
+    fn strings_are_declared_like_msodbcsql() {
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WVARCHAR, 5, 0, &wide("héllo")),
+            Ok((text("héllo"), ServerType::NVarChar(Some(5))))
+        );
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WVARCHAR, 4000, 0, &wide("x")),
+            Ok((text("x"), ServerType::NVarChar(Some(4000))))
+        );
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WVARCHAR, 4001, 0, &wide("x")),
+            Ok((text("x"), ServerType::NVarChar(None)))
+        );
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WLONGVARCHAR, 100_000, 0, &wide("x")),
+            Ok((text("x"), ServerType::NVarChar(None)))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_VARCHAR, 8000, 0, b"abc"),
+            Ok((text("abc"), ServerType::VarChar(Some(8000))))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_VARCHAR, 8001, 0, b"abc"),
+            Ok((text("abc"), ServerType::VarChar(None)))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_LONGVARCHAR, 10, 0, b"abc"),
+            Ok((text("abc"), ServerType::VarChar(None)))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_CHAR, 3, 0, "né".as_bytes()),
+            Ok((text("né"), ServerType::VarChar(Some(3))))
+        );
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_VARCHAR, 10, 0, &wide("ab")),
+            Ok((text("ab"), ServerType::VarChar(Some(10))))
+        );
+        // A surrogate pair is two UTF-16 units of nvarchar(n).
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WVARCHAR, 2, 0, &wide("😀")),
+            Ok((text("😀"), ServerType::NVarChar(Some(2))))
+        );
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WVARCHAR, 1, 0, &wide("😀")),
+            Err("22001")
+        );
+        assert_eq!(param(SQL_C_CHAR, SQL_VARCHAR, 2, 0, b"abc"), Err("22001"));
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_VARCHAR, 2, 0, &[0xff, 0xfe]),
+            Err("22018")
+        );
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_SS_XML, 0, 0, &wide("<a/>")),
+            Ok((text("<a/>"), ServerType::Xml))
+        );
+    }
+
+    #[test]
+    fn latin1_parameters_decode_bytes_as_characters() {
+        let p = Param {
+            c_type: SQL_C_CHAR,
+            sql_type: SQL_VARCHAR,
+            column_size: 4,
+            decimal_digits: 0,
+            data: Some(&[0x63, 0x61, 0x66, 0xE9]),
+            encoding: CharEncoding::Latin1,
+        };
+        assert_eq!(
+            read_param(&p),
+            Ok((text("café"), ServerType::VarChar(Some(4))))
+        );
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(
+            param(SQL_C_SLONG, SQL_INTEGER, 10, 0, &(-5i32).to_ne_bytes()),
+            Ok((Value::Int(-5), ServerType::Int))
+        );
+        assert_eq!(
+            param(SQL_C_LONG, SQL_INTEGER, 10, 0, &i32::MIN.to_ne_bytes()),
+            Ok((Value::Int(i32::MIN), ServerType::Int))
+        );
+        assert_eq!(
+            param(SQL_C_SBIGINT, SQL_BIGINT, 19, 0, &i64::MIN.to_ne_bytes()),
+            Ok((Value::BigInt(i64::MIN), ServerType::BigInt))
+        );
+        assert_eq!(
+            param(SQL_C_SBIGINT, SQL_BIGINT, 19, 0, &i64::MAX.to_ne_bytes()),
+            Ok((Value::BigInt(i64::MAX), ServerType::BigInt))
+        );
+        assert_eq!(
+            param(SQL_C_UBIGINT, SQL_BIGINT, 19, 0, &u64::MAX.to_ne_bytes()),
+            Err("22003")
+        );
+        assert_eq!(
+            param(
+                SQL_C_SBIGINT,
+                SQL_INTEGER,
+                10,
+                0,
+                &(1i64 << 31).to_ne_bytes()
+            ),
+            Err("22003")
+        );
+        assert_eq!(
+            param(SQL_C_ULONG, SQL_BIGINT, 19, 0, &u32::MAX.to_ne_bytes()),
+            Ok((Value::BigInt(u32::MAX.into()), ServerType::BigInt))
+        );
+        assert_eq!(
+            param(SQL_C_SSHORT, SQL_SMALLINT, 5, 0, &(-3i16).to_ne_bytes()),
+            Ok((Value::SmallInt(-3), ServerType::SmallInt))
+        );
+        assert_eq!(
+            param(SQL_C_STINYINT, SQL_TINYINT, 3, 0, &[0xFF]),
+            Err("22003")
+        );
+        assert_eq!(
+            param(SQL_C_UTINYINT, SQL_TINYINT, 3, 0, &[0xFF]),
+            Ok((Value::TinyInt(255), ServerType::TinyInt))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_INTEGER, 10, 0, b" 12 "),
+            Ok((Value::Int(12), ServerType::Int))
+        );
+        assert_eq!(param(SQL_C_CHAR, SQL_INTEGER, 10, 0, b"12x"), Err("22018"));
+        assert_eq!(param(SQL_C_CHAR, SQL_INTEGER, 10, 0, b"1.5"), Err("22001"));
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_INTEGER, 10, 0, &1.5f64.to_ne_bytes()),
+            Ok((Value::Int(1), ServerType::Int))
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_INTEGER, 10, 0, &3e9f64.to_ne_bytes()),
+            Err("22003")
+        );
+        assert_eq!(
+            param(SQL_C_SLONG, SQL_INTEGER, 10, 0, &[1, 2]),
+            Err("HY090")
+        );
+        assert_eq!(
+            param(SQL_C_TYPE_DATE, SQL_INTEGER, 10, 0, &[0; 6]),
+            Err("22007")
+        );
+    }
+
+    #[test]
+    fn bits_and_floats() {
+        assert_eq!(
+            param(SQL_C_BIT, SQL_BIT, 1, 0, &[1]),
+            Ok((Value::Bit(true), ServerType::Bit))
+        );
+        assert_eq!(
+            param(SQL_C_BIT, SQL_BIT, 1, 0, &[0]),
+            Ok((Value::Bit(false), ServerType::Bit))
+        );
+        assert_eq!(param(SQL_C_BIT, SQL_BIT, 1, 0, &[2]), Err("22003"));
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_BIT, 1, 0, b"1"),
+            Ok((Value::Bit(true), ServerType::Bit))
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_DOUBLE, 15, 0, &0.1f64.to_ne_bytes()),
+            Ok((Value::Float(0.1), ServerType::Float))
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_FLOAT, 15, 0, &f64::MAX.to_ne_bytes()),
+            Ok((Value::Float(f64::MAX), ServerType::Float))
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_FLOAT, 15, 0, &f64::NAN.to_ne_bytes()),
+            Err("22003")
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_REAL, 7, 0, &1e300f64.to_ne_bytes()),
+            Err("22003")
+        );
+        assert_eq!(
+            param(SQL_C_FLOAT, SQL_REAL, 7, 0, &0.5f32.to_ne_bytes()),
+            Ok((Value::Real(0.5), ServerType::Real))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_DOUBLE, 15, 0, b"-2.5e-3"),
+            Ok((Value::Float(-0.0025), ServerType::Float))
+        );
+    }
+
+    #[test]
+    fn decimals() {
+        let dec = |m: i128, p: u8, s: u8| {
+            Value::Decimal(Decimal {
+                mantissa: m,
+                precision: p,
+                scale: s,
+            })
+        };
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_NUMERIC, 3, 2, b"1.50"),
+            Ok((
+                dec(150, 3, 2),
+                ServerType::Numeric {
+                    precision: 3,
+                    scale: 2
+                }
+            ))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_DECIMAL, 5, 2, b"-1.5"),
+            Ok((
+                dec(-150, 5, 2),
+                ServerType::Decimal {
+                    precision: 5,
+                    scale: 2
+                }
+            ))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_NUMERIC, 3, 1, b"1.25"),
+            Ok((
+                dec(13, 3, 1),
+                ServerType::Numeric {
+                    precision: 3,
+                    scale: 1
+                }
+            ))
+        );
+        assert_eq!(param(SQL_C_CHAR, SQL_NUMERIC, 3, 2, b"10.5"), Err("22003"));
+        assert_eq!(param(SQL_C_CHAR, SQL_NUMERIC, 3, 2, b"one"), Err("22018"));
+        let max38 = "99999999999999999999999999999999999999";
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_NUMERIC, 38, 0, max38.as_bytes()),
+            Ok((
+                dec(10i128.pow(38) - 1, 38, 0),
+                ServerType::Numeric {
+                    precision: 38,
+                    scale: 0
+                }
+            ))
+        );
+        let min38 = format!("-.{max38}");
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_NUMERIC, 38, 38, min38.as_bytes()),
+            Ok((
+                dec(-(10i128.pow(38) - 1), 38, 38),
+                ServerType::Numeric {
+                    precision: 38,
+                    scale: 38
+                }
+            ))
+        );
+        assert_eq!(
+            param(
+                SQL_C_CHAR,
+                SQL_NUMERIC,
+                38,
+                0,
+                format!("{max38}9").as_bytes()
+            ),
+            Err("22003")
+        );
+        assert_eq!(param(SQL_C_CHAR, SQL_NUMERIC, 0, 0, b"1"), Err("HY104"));
+        assert_eq!(param(SQL_C_CHAR, SQL_NUMERIC, 39, 0, b"1"), Err("HY104"));
+        assert_eq!(param(SQL_C_CHAR, SQL_NUMERIC, 5, 6, b"1"), Err("HY104"));
+        // SQL_NUMERIC_STRUCT: precision 10, scale 3, positive, 12345 -> 12.345.
+        let mut s = vec![10u8, 3, 1];
+        s.extend_from_slice(&12345u128.to_le_bytes());
+        assert_eq!(
+            param(SQL_C_NUMERIC, SQL_NUMERIC, 10, 3, &s),
+            Ok((
+                dec(12345, 10, 3),
+                ServerType::Numeric {
+                    precision: 10,
+                    scale: 3
+                }
+            ))
+        );
+        s[2] = 0;
+        assert_eq!(
+            param(SQL_C_NUMERIC, SQL_DECIMAL, 10, 4, &s),
+            Ok((
+                dec(-123450, 10, 4),
+                ServerType::Decimal {
+                    precision: 10,
+                    scale: 4
+                }
+            ))
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_DECIMAL, 10, 2, &0.125f64.to_ne_bytes()),
+            Ok((
+                dec(13, 10, 2),
+                ServerType::Decimal {
+                    precision: 10,
+                    scale: 2
+                }
+            ))
+        );
+        assert_eq!(
+            param(SQL_C_SLONG, SQL_DECIMAL, 10, 2, &7i32.to_ne_bytes()),
+            Ok((
+                dec(700, 10, 2),
+                ServerType::Decimal {
+                    precision: 10,
+                    scale: 2
+                }
+            ))
+        );
+    }
+
+    #[test]
+    fn timestamps() {
+        let t = ts(2024, 1, 2, 3, 4, 5, 123_456_700);
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_TYPE_TIMESTAMP,
+                27,
+                7,
+                &timestamp_struct(t)
+            ),
+            Ok((Value::Timestamp(t), ServerType::DateTime2 { scale: 7 }))
+        );
+        assert_eq!(
+            param(SQL_C_TIMESTAMP, SQL_TIMESTAMP, 27, 7, &timestamp_struct(t)),
+            Ok((Value::Timestamp(t), ServerType::DateTime2 { scale: 7 }))
+        );
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_TYPE_TIMESTAMP,
+                26,
+                6,
+                &timestamp_struct(t)
+            ),
+            Err("22008")
+        );
+        let ms = ts(2024, 1, 2, 3, 4, 5, 123_000_000);
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_TYPE_TIMESTAMP,
+                23,
+                3,
+                &timestamp_struct(ms)
+            ),
+            Ok((Value::Timestamp(ms), ServerType::DateTime))
+        );
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_TYPE_TIMESTAMP,
+                23,
+                3,
+                &timestamp_struct(t)
+            ),
+            Err("22008")
+        );
+        let old = ts(1700, 1, 1, 0, 0, 0, 0);
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_TYPE_TIMESTAMP,
+                23,
+                3,
+                &timestamp_struct(old)
+            ),
+            Err("22008")
+        );
+        let whole = ts(2024, 1, 2, 3, 4, 0, 0);
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_TYPE_TIMESTAMP,
+                16,
+                0,
+                &timestamp_struct(whole)
+            ),
+            Ok((Value::Timestamp(whole), ServerType::SmallDateTime))
+        );
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_TYPE_TIMESTAMP,
+                19,
+                0,
+                &timestamp_struct(whole)
+            ),
+            Ok((Value::Timestamp(whole), ServerType::DateTime2 { scale: 0 }))
+        );
+        let mut bad = timestamp_struct(t);
+        bad[2] = 13; // month 13
+        assert_eq!(
+            param(SQL_C_TYPE_TIMESTAMP, SQL_TYPE_TIMESTAMP, 27, 7, &bad),
+            Err("22007")
+        );
+        assert_eq!(
+            param(
+                SQL_C_CHAR,
+                SQL_TYPE_TIMESTAMP,
+                27,
+                7,
+                b"2024-01-02 03:04:05.1234567"
+            ),
+            Ok((Value::Timestamp(t), ServerType::DateTime2 { scale: 7 }))
+        );
+        assert_eq!(
+            param(
+                SQL_C_CHAR,
+                SQL_TYPE_TIMESTAMP,
+                27,
+                7,
+                b"{ts '2024-01-02 03:04:05.1234567'}"
+            ),
+            Ok((Value::Timestamp(t), ServerType::DateTime2 { scale: 7 }))
+        );
+        assert_eq!(
+            param(
+                SQL_C_CHAR,
+                SQL_TYPE_TIMESTAMP,
+                27,
+                7,
+                b"2024-02-30 00:00:00"
+            ),
+            Err("22018")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_TIMESTAMP, 27, 7, b"yesterday"),
+            Err("22018")
+        );
+        let d = Date {
+            year: 2024,
+            month: 2,
+            day: 29,
+        };
+        let date_bytes = [
+            2024i16.to_ne_bytes(),
+            2u16.to_ne_bytes(),
+            29u16.to_ne_bytes(),
+        ]
+        .concat();
+        assert_eq!(
+            param(SQL_C_TYPE_DATE, SQL_TYPE_TIMESTAMP, 27, 7, &date_bytes),
+            Ok((
+                Value::Timestamp(Timestamp {
+                    date: d,
+                    time: Time {
+                        hour: 0,
+                        minute: 0,
+                        second: 0,
+                        nanosecond: 0
+                    }
+                }),
+                ServerType::DateTime2 { scale: 7 }
+            ))
+        );
+        assert_eq!(
+            param(SQL_C_SLONG, SQL_TYPE_TIMESTAMP, 27, 7, &1i32.to_ne_bytes()),
+            Err("07006")
+        );
+    }
+
+    #[test]
+    fn dates_times_and_offsets() {
+        let d = Date {
+            year: 2024,
+            month: 2,
+            day: 29,
+        };
+        let date_bytes = [
+            2024i16.to_ne_bytes(),
+            2u16.to_ne_bytes(),
+            29u16.to_ne_bytes(),
+        ]
+        .concat();
+        assert_eq!(
+            param(SQL_C_TYPE_DATE, SQL_TYPE_DATE, 10, 0, &date_bytes),
+            Ok((Value::Date(d), ServerType::Date))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_DATE, 10, 0, b"2024-02-29"),
+            Ok((Value::Date(d), ServerType::Date))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_DATE, 10, 0, b"2023-02-29"),
+            Err("22018")
+        );
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_TYPE_DATE,
+                10,
+                0,
+                &timestamp_struct(ts(2024, 2, 29, 1, 0, 0, 0))
+            ),
+            Err("22008")
+        );
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_TYPE_DATE,
+                10,
+                0,
+                &timestamp_struct(ts(2024, 2, 29, 0, 0, 0, 0))
+            ),
+            Ok((Value::Date(d), ServerType::Date))
+        );
+
+        let time_bytes = [
+            13u16.to_ne_bytes(),
+            14u16.to_ne_bytes(),
+            15u16.to_ne_bytes(),
+        ]
+        .concat();
+        let t = Time {
+            hour: 13,
+            minute: 14,
+            second: 15,
+            nanosecond: 0,
+        };
+        assert_eq!(
+            param(SQL_C_TYPE_TIME, SQL_TYPE_TIME, 8, 0, &time_bytes),
+            Ok((Value::Time(t), ServerType::Time { scale: 0 }))
+        );
+        let mut time2 = time_bytes.clone();
+        time2.extend_from_slice(&[0, 0]);
+        time2.extend_from_slice(&500_000_000u32.to_ne_bytes());
+        let t2 = Time {
+            nanosecond: 500_000_000,
+            ..t
+        };
+        assert_eq!(
+            param(SQL_C_SS_TIME2, SQL_SS_TIME2, 10, 1, &time2),
+            Ok((Value::Time(t2), ServerType::Time { scale: 1 }))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_SS_TIME2, 16, 7, &time2),
+            Ok((Value::Time(t2), ServerType::Time { scale: 7 }))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_SS_TIME2, 16, 7, &time2[..6]),
+            Err("07006")
+        );
+        assert_eq!(
+            param(SQL_C_SS_TIME2, SQL_SS_TIME2, 8, 0, &time2),
+            Err("22008")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_SS_TIME2, 16, 7, b"13:14:15.5"),
+            Ok((Value::Time(t2), ServerType::Time { scale: 7 }))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_SS_TIME2, 16, 7, b"25:00:00"),
+            Err("22018")
+        );
+
+        let local = ts(2024, 1, 2, 3, 4, 5, 100);
+        let mut dto = timestamp_struct(local);
+        dto.extend_from_slice(&(-5i16).to_ne_bytes());
+        dto.extend_from_slice(&(-30i16).to_ne_bytes());
+        let v = DateTimeOffset {
+            local,
+            offset_minutes: -330,
+        };
+        assert_eq!(
+            param(
+                SQL_C_SS_TIMESTAMPOFFSET,
+                SQL_SS_TIMESTAMPOFFSET,
+                34,
+                7,
+                &dto
+            ),
+            Ok((
+                Value::DateTimeOffset(v),
+                ServerType::DateTimeOffset { scale: 7 }
+            ))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_SS_TIMESTAMPOFFSET, 34, 7, &dto),
+            Ok((
+                Value::DateTimeOffset(v),
+                ServerType::DateTimeOffset { scale: 7 }
+            ))
+        );
+        let mut mixed = dto.clone();
+        mixed[18..20].copy_from_slice(&30i16.to_ne_bytes());
+        assert_eq!(
+            param(
+                SQL_C_SS_TIMESTAMPOFFSET,
+                SQL_SS_TIMESTAMPOFFSET,
+                34,
+                7,
+                &mixed
+            ),
+            Err("22007")
+        );
+        assert_eq!(
+            param(
+                SQL_C_CHAR,
+                SQL_SS_TIMESTAMPOFFSET,
+                34,
+                7,
+                b"2024-01-02 03:04:05.0000001 -05:30"
+            ),
+            Ok((
+                Value::DateTimeOffset(v),
+                ServerType::DateTimeOffset { scale: 7 }
+            ))
+        );
+        let utc = DateTimeOffset {
+            local: ts(2024, 1, 2, 3, 4, 5, 0),
+            offset_minutes: 0,
+        };
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_SS_TIMESTAMPOFFSET,
+                34,
+                7,
+                &timestamp_struct(utc.local)
+            ),
+            Ok((
+                Value::DateTimeOffset(utc),
+                ServerType::DateTimeOffset { scale: 7 }
+            ))
+        );
+    }
+
+    #[test]
+    fn guids_and_binary() {
+        let g = [
+            0x78, 0x56, 0x34, 0x12, 0x34, 0x12, 0x78, 0x56, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x02,
+            0x03, 0x04,
+        ];
+        assert_eq!(
+            param(SQL_C_GUID, SQL_GUID, 36, 0, &g),
+            Ok((Value::Guid(g), ServerType::UniqueIdentifier))
+        );
+        assert_eq!(
+            param(
+                SQL_C_CHAR,
+                SQL_GUID,
+                36,
+                0,
+                b"12345678-1234-5678-9abc-def001020304"
+            ),
+            Ok((Value::Guid(g), ServerType::UniqueIdentifier))
+        );
+        assert_eq!(
+            param(
+                SQL_C_WCHAR,
+                SQL_GUID,
+                36,
+                0,
+                &wide("{12345678-1234-5678-9ABC-DEF001020304}")
+            ),
+            Ok((Value::Guid(g), ServerType::UniqueIdentifier))
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_GUID, 36, 0, b"not-a-guid"),
+            Err("22018")
+        );
+        assert_eq!(
+            param(SQL_C_GUID, SQL_WVARCHAR, 36, 0, &g),
+            Ok((
+                text("12345678-1234-5678-9ABC-DEF001020304"),
+                ServerType::NVarChar(Some(36))
+            ))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_VARBINARY, 3, 0, &[1, 2, 3]),
+            Ok((Value::Binary(vec![1, 2, 3]), ServerType::VarBinary(Some(3))))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_VARBINARY, 8001, 0, &[1]),
+            Ok((Value::Binary(vec![1]), ServerType::VarBinary(None)))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_LONGVARBINARY, 10, 0, &[1]),
+            Ok((Value::Binary(vec![1]), ServerType::VarBinary(None)))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_VARBINARY, 2, 0, &[1, 2, 3]),
+            Err("22001")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_VARBINARY, 2, 0, b"0AfF"),
+            Ok((
+                Value::Binary(vec![0x0A, 0xFF]),
+                ServerType::VarBinary(Some(2))
+            ))
+        );
+        assert_eq!(param(SQL_C_CHAR, SQL_VARBINARY, 2, 0, b"0G"), Err("22018"));
+        assert_eq!(
+            param(SQL_C_SLONG, SQL_VARBINARY, 4, 0, &1i32.to_ne_bytes()),
+            Err("07006")
+        );
+    }
+
+    #[test]
+    fn numbers_and_dates_into_character_parameters() {
+        assert_eq!(
+            param(SQL_C_SLONG, SQL_VARCHAR, 10, 0, &(-42i32).to_ne_bytes()),
+            Ok((text("-42"), ServerType::VarChar(Some(10))))
+        );
+        assert_eq!(
+            param(SQL_C_SLONG, SQL_VARCHAR, 2, 0, &(-42i32).to_ne_bytes()),
+            Err("22001")
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_WVARCHAR, 20, 0, &1.5f64.to_ne_bytes()),
+            Ok((text("1.5"), ServerType::NVarChar(Some(20))))
+        );
+        let t = ts(2024, 1, 2, 3, 4, 5, 120_000_000);
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_VARCHAR,
+                30,
+                0,
+                &timestamp_struct(t)
+            ),
+            Ok((
+                text("2024-01-02 03:04:05.12"),
+                ServerType::VarChar(Some(30))
+            ))
+        );
+        let mut s = vec![10u8, 2, 0];
+        s.extend_from_slice(&5u128.to_le_bytes());
+        assert_eq!(
+            param(SQL_C_NUMERIC, SQL_VARCHAR, 10, 0, &s),
+            Ok((text("-0.05"), ServerType::VarChar(Some(10))))
+        );
+    }
+
+    #[test]
+    fn variants_carry_their_natural_type() {
+        let (v, ty) = param(SQL_C_SLONG, SQL_SS_VARIANT, 0, 0, &9i32.to_ne_bytes()).unwrap();
+        assert_eq!(ty, ServerType::Variant);
+        assert_eq!(
+            v,
+            Value::Variant(Box::new(Value::Int(9)), Box::new(ServerType::Int))
+        );
+        let (v, _) = param(SQL_C_WCHAR, SQL_SS_VARIANT, 0, 0, &wide("ab")).unwrap();
+        assert_eq!(
+            v,
+            Value::Variant(
+                Box::new(text("ab")),
+                Box::new(ServerType::NVarChar(Some(2)))
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_types_are_rejected() {
+        assert_eq!(param(SQL_C_SLONG, 12345, 0, 0, &[0; 4]), Err("HY004"));
+        assert_eq!(param(999, SQL_INTEGER, 0, 0, &[0; 4]), Err("HY003"));
+        assert_eq!(param(SQL_C_BINARY, SQL_SS_TABLE, 0, 0, &[]), Err("HYC00"));
+    }
+}

@@ -512,7 +512,8 @@ fn write_text(
         }),
         // Two upper-case hexadecimal digits a byte, never half a byte.
         Value::Binary(b) => {
-            let hex = |i: usize| format::hex_digit(b[i / 2] >> if i % 2 == 0 { 4 } else { 0 });
+            let hex =
+                |i: usize| format::hex_digit(b[i / 2] >> if i.is_multiple_of(2) { 4 } else { 0 });
             Ok(write_ascii(
                 2 * b.len(),
                 hex,
