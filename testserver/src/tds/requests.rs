@@ -1,6 +1,6 @@
 //! Client requests after login: SQL batch, RPC (one or several per message), Transaction Manager.
 
-use crate::sql::{Param, RpcTarget, TmRequest};
+use crate::sql::{Param, RpcTarget, SqlValue, TmRequest};
 
 use super::types::{DecodeResult, Reader, read_type_info, read_value, utf16_string};
 
@@ -167,52 +167,46 @@ pub fn transaction_manager(payload: &[u8]) -> DecodeResult<(Headers, TmRequest)>
     Ok((headers, request))
 }
 
-/// A short description for the request log line (no parameter values: they may be secrets).
+/// A short description for the request log line. Values of user parameters are left out (they
+/// may be secrets); the statement text of sp_executesql/sp_prepare/sp_prepexec and the arguments
+/// of catalog procedures are shown.
 pub fn describe_rpc(calls: &[RpcCall]) -> String {
-    calls
+    calls.iter().map(describe_call).collect::<Vec<_>>().join("; ")
+}
+
+fn describe_call(c: &RpcCall) -> String {
+    let name = match &c.target {
+        RpcTarget::Id(id) => proc_name(*id).map(str::to_string).unwrap_or_else(|| format!("proc#{id}")),
+        RpcTarget::Name(n) => n.clone(),
+    };
+    let bare = name.rsplit('.').next().unwrap_or(&name).trim_matches(['[', ']']).to_ascii_lowercase();
+    // How many leading parameters are statement text/declarations, not user data.
+    let shown = match bare.as_str() {
+        "sp_executesql" => 2,
+        "sp_prepare" | "sp_prepexec" | "sp_cursorprepexec" | "sp_cursoropen" => 3,
+        "sp_execute" | "sp_unprepare" | "sp_cursorexecute" | "sp_cursorfetch" | "sp_cursorclose" => 1,
+        _ => usize::MAX, // catalog and other system procedures
+    };
+    let params: Vec<String> = c
+        .params
         .iter()
-        .map(|c| {
-            let name = match &c.target {
-                RpcTarget::Id(id) => proc_name(*id)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("proc#{id}")),
-                RpcTarget::Name(n) => n.clone(),
-            };
-            let types: Vec<String> = c
-                .params
-                .iter()
-                .map(|p| format!("{}:{:?}", p.name, p.ty))
-                .collect();
-            let sql = c.params.first().and_then(|p| match (&p.value, &c.target) {
-                (crate::sql::SqlValue::String(s), RpcTarget::Id(10 | 11 | 13)) => Some(s.clone()),
-                (crate::sql::SqlValue::String(s), RpcTarget::Id(_))
-                    if p.name.eq_ignore_ascii_case("@stmt") =>
-                {
-                    Some(s.clone())
-                }
-                _ => None,
-            });
-            let sql = c
-                .params
-                .iter()
-                .find_map(|p| match &p.value {
-                    crate::sql::SqlValue::String(s) if p.name.eq_ignore_ascii_case("@stmt") => {
-                        Some(s.clone())
-                    }
-                    _ => None,
-                })
-                .or(sql);
-            match sql {
-                Some(sql) => format!(
-                    "{name}({}) {}",
-                    types.join(", "),
-                    super::truncate(&sql, 300)
-                ),
-                None => format!("{name}({})", types.join(", ")),
-            }
+        .enumerate()
+        .map(|(i, p)| {
+            let value = if i < shown { describe_value(&p.value) } else { "..".into() };
+            let out = if p.output { " OUTPUT" } else { "" };
+            format!("{}:{:?}={value}{out}", p.name, p.ty)
         })
-        .collect::<Vec<_>>()
-        .join("; ")
+        .collect();
+    format!("{name}({})", params.join(", "))
+}
+
+fn describe_value(v: &SqlValue) -> String {
+    match v {
+        SqlValue::String(s) => format!("{:?}", super::truncate(s, 300)),
+        SqlValue::Null => "NULL".into(),
+        SqlValue::Binary(b) => format!("<{} bytes>", b.len()),
+        other => format!("{other:?}"),
+    }
 }
 
 pub fn proc_name(id: u16) -> Option<&'static str> {

@@ -26,6 +26,9 @@ use super::packet::{HEADER_LEN, PRELOGIN};
 /// The certificates the server presents.
 pub struct Certificates {
     pub ca: X509,
+    /// Kept so other loopback services (the Entra mock's HTTPS) can get certificates the same
+    /// CA file vouches for.
+    pub ca_key: PKey<Private>,
     pub leaf: X509,
     pub leaf_key: PKey<Private>,
 }
@@ -37,7 +40,15 @@ impl Certificates {
         let ca = build_cert("testserver CA", &ca_key, None, true)?;
         let leaf_key = PKey::from_rsa(Rsa::generate(2048)?)?;
         let leaf = build_cert("localhost", &leaf_key, Some((&ca, &ca_key)), false)?;
-        Ok(Certificates { ca, leaf, leaf_key })
+        Ok(Certificates { ca, ca_key, leaf, leaf_key })
+    }
+
+    /// Another `localhost`/`127.0.0.1` certificate and key signed by the same CA.
+    #[allow(dead_code)] // for the Entra mock's HTTPS listener
+    pub fn issue_localhost(&self) -> Result<(X509, PKey<Private>)> {
+        let key = PKey::from_rsa(Rsa::generate(2048)?)?;
+        let cert = build_cert("localhost", &key, Some((&self.ca, &self.ca_key)), false)?;
+        Ok((cert, key))
     }
 
     /// TLS inside PRELOGIN (TDS 7.x). SQL Server negotiates TLS 1.2 there: TLS 1.3's
