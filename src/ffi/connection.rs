@@ -102,7 +102,14 @@ pub extern "C" fn SQLFreeStmt(handle: Handle, option: u16) -> SqlReturn {
     }
     on_stmt(handle, |s, _| match option {
         SQL_CLOSE => s.close_cursor(false).map(|_| Status::Success),
-        SQL_UNBIND | SQL_RESET_PARAMS => Ok(Status::Success),
+        SQL_UNBIND => {
+            s.unbind_cols();
+            Ok(Status::Success)
+        }
+        SQL_RESET_PARAMS => {
+            s.reset_params();
+            Ok(Status::Success)
+        }
         _ => Err(Error::new("HY092", "Invalid attribute/option identifier")),
     })
 }
@@ -430,6 +437,7 @@ pub extern "C" fn SQLGetInfoW(
 
 /// The SQL_API_* ids of the functions this library exports.
 const IMPLEMENTED: &[u16] = &[
+    4,    // SQLBindCol
     5,    // SQLCancel
     6,    // SQLColAttribute
     7,    // SQLConnect

@@ -47,6 +47,10 @@ fn default_c_type(sql_type: i16) -> i16 {
 }
 
 /// Bytes of a fixed-size C type; None for variable-length ones.
+pub(super) fn c_type_size(c_type: i16) -> Option<usize> {
+    fixed_size(c_type)
+}
+
 fn fixed_size(c_type: i16) -> Option<usize> {
     Some(match c_type {
         4 | -16 | -18 | 7 => 4,      // long, slong, ulong, float

@@ -68,6 +68,10 @@ struct RowsState {
     getdata_col: u16,
     getdata_offset: usize,
     getdata_done: bool,
+    /// Rows in the current rowset (SQL_ATTR_ROW_ARRAY_SIZE, fewer at the end).
+    rowset_len: usize,
+    /// An error met after rows that are still to be delivered.
+    pending_error: Option<Error>,
 }
 
 enum Current {
@@ -91,6 +95,7 @@ struct Cursor {
 pub struct StmtState {
     prepared: Option<String>,
     params: Vec<Option<ParamBinding>>,
+    columns_bound: Vec<Option<ColBinding>>,
     pending: Option<PendingExec>,
     /// SQLDescribeParam answers for the prepared statement, asked once.
     described: Option<Vec<(i16, u64, i16)>>,
@@ -119,6 +124,7 @@ impl Stmt {
             state: Mutex::new(StmtState {
                 prepared: None,
                 params: Vec::new(),
+                columns_bound: Vec::new(),
                 pending: None,
                 described: None,
                 cursor: None,
@@ -258,6 +264,8 @@ impl Stmt {
                     getdata_col: 0,
                     getdata_offset: 0,
                     getdata_done: false,
+                    rowset_len: 0,
+                    pending_error: None,
                 });
                 dbc.owner = Some(self.id);
             }
@@ -573,8 +581,11 @@ impl Stmt {
         Ok(row_count_of(self.state().cursor.as_ref()) as i64)
     }
 
-    pub fn fetch(&self, diag: &mut DiagArea) -> Result<Status> {
+    /// SQLFetch/SQLFetchScroll(NEXT): positions on the next rowset (SQL_ATTR_ROW_ARRAY_SIZE
+    /// rows). Returns the status and the number of rows in the rowset.
+    pub fn fetch(&self, diag: &mut DiagArea) -> Result<(Status, usize)> {
         let mut st = self.state();
+        let array = st.row_array_size();
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -582,57 +593,139 @@ impl Stmt {
         rows.getdata_col = 0;
         rows.getdata_offset = 0;
         rows.getdata_done = false;
-        if rows.next_row < rows.rows_in_batch {
+        // The common case: the next rowset is already decoded.
+        if rows.next_row + array <= rows.rows_in_batch {
             rows.current_row = Some(rows.next_row);
-            rows.next_row += 1;
-            return Ok(Status::Success);
+            rows.rowset_len = array;
+            rows.next_row += array;
+            return Ok((Status::Success, array));
+        }
+        if let Some(e) = rows.pending_error.take() {
+            rows.current_row = None;
+            return Err(e);
+        }
+        let ncols = rows.columns.len();
+        // Keep the rows not yet delivered, at the front.
+        if rows.next_row > 0 {
+            rows.values.drain(..rows.next_row * ncols);
+            rows.rows_in_batch -= rows.next_row;
+            rows.next_row = 0;
         }
         rows.current_row = None;
-        if rows.exhausted {
-            return Ok(Status::NoData);
-        }
-        let mut dbc = self.dbc.lock();
-        if dbc.owner != Some(self.id) {
-            // Another operation closed these results (commit, rollback, a driver statement).
-            rows.exhausted = true;
-            return Ok(Status::NoData);
-        }
-        let session = dbc
-            .session
-            .as_mut()
-            .ok_or_else(Error::connection_not_open)?;
-        rows.values.clear();
-        rows.rows_in_batch = 0;
-        rows.next_row = 0;
-        let ncols = rows.columns.len();
-        let fetched = session.fetch_rows(&mut rows.values, ncols, FETCH_BATCH_ROWS);
-        let messages = session.take_messages();
-        diag.extend(messages.iter().map(DiagRecord::server));
-        match fetched {
-            Ok(0) => {
+        let mut reached_end = false;
+        if rows.rows_in_batch < array && !rows.exhausted {
+            let mut dbc = self.dbc.lock();
+            if dbc.owner != Some(self.id) {
+                // Another operation closed these results (commit, rollback, a driver statement).
                 rows.exhausted = true;
-                self.look_ahead(&mut dbc, cursor);
-                Ok(Status::NoData)
             }
-            Ok(n) => {
-                rows.rows_in_batch = n;
-                rows.current_row = Some(0);
-                rows.next_row = 1;
-                Ok(Status::Success)
-            }
-            Err(e) => {
-                rows.exhausted = true;
-                let session = dbc.session.as_ref();
-                if session
-                    .map(|s| s.is_dead() || !s.has_open_batch())
-                    .unwrap_or(true)
-                {
-                    cursor.batch_done = true;
-                    dbc.owner = None;
+            while rows.rows_in_batch < array && !rows.exhausted {
+                let session = dbc.session.as_mut().ok_or_else(Error::connection_not_open)?;
+                let want = FETCH_BATCH_ROWS.max(array - rows.rows_in_batch);
+                let fetched = session.fetch_rows(&mut rows.values, ncols, want);
+                let messages = session.take_messages();
+                diag.extend(messages.iter().map(DiagRecord::server));
+                match fetched {
+                    Ok(0) => {
+                        rows.exhausted = true;
+                        reached_end = true;
+                    }
+                    Ok(n) => rows.rows_in_batch += n,
+                    Err(e) => {
+                        rows.exhausted = true;
+                        if session.is_dead() || !session.has_open_batch() {
+                            cursor.batch_done = true;
+                            dbc.owner = None;
+                        }
+                        if rows.rows_in_batch == 0 {
+                            return Err(e);
+                        }
+                        // Deliver the rows read before the error; the error comes next.
+                        rows.pending_error = Some(e);
+                    }
                 }
-                Err(e)
             }
+            drop(dbc);
         }
+        let available = rows.rows_in_batch;
+        let n = available.min(array);
+        if n > 0 {
+            rows.current_row = Some(0);
+            rows.rowset_len = n;
+            rows.next_row = n;
+        }
+        if reached_end {
+            let mut dbc = self.dbc.lock();
+            self.look_ahead(&mut dbc, cursor);
+        }
+        if n == 0 {
+            Ok((Status::NoData, 0))
+        } else {
+            Ok((Status::Success, n))
+        }
+    }
+
+    // ---- bound columns ----
+
+    pub fn bind_col(&self, col: u16, binding: Option<ColBinding>) -> Result<()> {
+        let mut st = self.state();
+        let i = usize::from(col);
+        if i == 0 {
+            return Err(Error::new("07009", "Invalid descriptor index: bookmarks are not supported"));
+        }
+        if st.columns_bound.len() < i {
+            st.columns_bound.resize(i, None);
+        }
+        st.columns_bound[i - 1] = binding;
+        while matches!(st.columns_bound.last(), Some(None)) {
+            st.columns_bound.pop();
+        }
+        Ok(())
+    }
+
+    pub fn unbind_cols(&self) {
+        self.state().columns_bound.clear();
+    }
+
+    pub fn col_bindings(&self) -> Vec<Option<ColBinding>> {
+        self.state().columns_bound.clone()
+    }
+
+    /// SQL_ATTR_ROW_ARRAY_SIZE.
+    pub fn row_array_size(&self) -> usize {
+        self.state().row_array_size()
+    }
+
+    /// Converts cell (`row` of the current rowset, column `col`) into a bound buffer. Returns
+    /// the length/indicator value; a truncation posts 01004 and is reported as `true`.
+    pub fn write_bound(&self, diag: &mut DiagArea, row: usize, col: u16, c_type: i16, buffer: &mut [u8]) -> Result<(isize, bool)> {
+        let st = self.state();
+        let Some(Current::Rows(rows)) = st.cursor.as_ref().map(|c| &c.current) else {
+            return Err(Error::invalid_cursor_state());
+        };
+        let first = rows.current_row.ok_or_else(Error::invalid_cursor_state)?;
+        let ncols = rows.columns.len();
+        if col == 0 || usize::from(col) > ncols {
+            return Err(Error::invalid_descriptor_index());
+        }
+        let value = &rows.values[(first + row) * ncols + usize::from(col) - 1];
+        if matches!(value, Value::Null) {
+            return Ok((SQL_NULL_DATA, false));
+        }
+        let ty = &rows.columns[usize::from(col) - 1].ty;
+        let written = convert_cell(value, ty, c_type, buffer, 0)?;
+        let truncated = match written.warning {
+            Some(Warning::StringTruncated) => {
+                diag.warn("01004", "String data, right truncated");
+                true
+            }
+            Some(Warning::FractionalTruncation) => {
+                diag.warn("01S07", "Fractional truncation");
+                true
+            }
+            None => false,
+        };
+        Ok((written.indicator, truncated))
     }
 
     /// SQLGetData on the current row. `has_indicator`: whether the application gave a place
@@ -676,21 +769,7 @@ impl Stmt {
             rows.getdata_done = true;
             return Ok((Status::Success, SQL_NULL_DATA));
         }
-        let c_type = if c_type == SQL_C_DEFAULT || c_type == SQL_ARD_TYPE {
-            convert::to_c::default_c_type(ty)
-        } else {
-            c_type
-        };
-        let target = convert::to_c::Target {
-            c_type,
-            buffer,
-            offset: rows.getdata_offset,
-            encoding: char_encoding(),
-            numeric_precision: 38,
-            numeric_scale: 0,
-        };
-        let written = convert::to_c::write_value(value, ty, target)
-            .map_err(|e| Error::new(e.sqlstate, e.message))?;
+        let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset)?;
         rows.getdata_offset += written.consumed;
         match written.warning {
             Some(Warning::StringTruncated) => {
@@ -795,10 +874,8 @@ impl Stmt {
         let mut st = self.state();
         match attr {
             SQL_ATTR_QUERY_TIMEOUT => st.query_timeout = value.clamp(0, u32::MAX as i64) as u32,
-            SQL_ATTR_ROW_ARRAY_SIZE | SQL_ROWSET_SIZE if value != 1 => {
-                return Err(Error::optional_feature(
-                    ": row arrays are not supported yet",
-                ));
+            SQL_ATTR_ROW_ARRAY_SIZE | SQL_ROWSET_SIZE if value < 1 => {
+                return Err(Error::invalid_attribute_value());
             }
             SQL_ATTR_CURSOR_TYPE if value != 0 => {
                 diag.warn("01S02", "Option value changed");
@@ -833,6 +910,44 @@ impl Stmt {
         };
         Ok(AttrValue::Int(value))
     }
+}
+
+impl StmtState {
+    fn attr(&self, attr: i32) -> Option<i64> {
+        self.attrs.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v)
+    }
+
+    /// SQL_ATTR_ROW_ARRAY_SIZE: rows per SQLFetch.
+    fn row_array_size(&self) -> usize {
+        self.attr(SQL_ATTR_ROW_ARRAY_SIZE).unwrap_or(1).clamp(1, 1 << 20) as usize
+    }
+}
+
+/// SQLBindCol's arguments; the addresses are written only by the ffi layer.
+#[derive(Clone, Copy, Debug)]
+pub struct ColBinding {
+    pub c_type: i16,
+    pub value_addr: usize,
+    pub buffer_len: isize,
+    pub ind_addr: usize,
+}
+
+/// One cell into an application buffer through `convert`.
+fn convert_cell(value: &Value, ty: &ServerType, c_type: i16, buffer: &mut [u8], offset: usize) -> Result<convert::to_c::Written> {
+    let c_type = if c_type == SQL_C_DEFAULT || c_type == SQL_ARD_TYPE {
+        convert::to_c::default_c_type(ty)
+    } else {
+        c_type
+    };
+    let target = convert::to_c::Target {
+        c_type,
+        buffer,
+        offset,
+        encoding: char_encoding(),
+        numeric_precision: 38,
+        numeric_scale: 0,
+    };
+    convert::to_c::write_value(value, ty, target).map_err(|e| Error::new(e.sqlstate, e.message))
 }
 
 fn row_count_of(cursor: Option<&Cursor>) -> isize {
