@@ -7,7 +7,9 @@ use super::*;
 use crate::convert::from_c::Param;
 use crate::diag::Error;
 use crate::handle::char_encoding;
-use crate::handle::params::{ParamBinding, ParamInput, SQL_DATA_AT_EXEC, SQL_LEN_DATA_AT_EXEC_OFFSET};
+use crate::handle::params::{
+    ParamBinding, ParamInput, SQL_DATA_AT_EXEC, SQL_LEN_DATA_AT_EXEC_OFFSET,
+};
 use crate::handle::{AttrValue, Status};
 
 const SQL_C_CHAR: i16 = 1;
@@ -26,22 +28,22 @@ const SQL_ATTR_PARAMSET_SIZE: i32 = 22;
 /// The C type SQL_C_DEFAULT stands for, given the parameter's SQL type.
 fn default_c_type(sql_type: i16) -> i16 {
     match sql_type {
-        1 | 12 | -1 | 2 | 3 => SQL_C_CHAR,   // char, varchar, longvarchar, numeric, decimal
+        1 | 12 | -1 | 2 | 3 => SQL_C_CHAR, // char, varchar, longvarchar, numeric, decimal
         -8 | -9 | -10 | -152 => SQL_C_WCHAR, // wchar, wvarchar, wlongvarchar, xml
         -2 | -3 | -4 | -151 => SQL_C_BINARY,
-        4 => -16,                            // SQL_C_SLONG
-        5 => -15,                            // SQL_C_SSHORT
-        -5 => -25,                           // SQL_C_SBIGINT
-        -6 => -28,                           // SQL_C_UTINYINT
-        -7 => -7,                            // SQL_C_BIT
-        7 => 7,                              // SQL_C_FLOAT
-        6 | 8 => 8,                          // SQL_C_DOUBLE
+        4 => -16,   // SQL_C_SLONG
+        5 => -15,   // SQL_C_SSHORT
+        -5 => -25,  // SQL_C_SBIGINT
+        -6 => -28,  // SQL_C_UTINYINT
+        -7 => -7,   // SQL_C_BIT
+        7 => 7,     // SQL_C_FLOAT
+        6 | 8 => 8, // SQL_C_DOUBLE
         9 | 91 => 91,
         10 | 92 => 92,
         11 | 93 => 93,
-        -11 => -11,                          // SQL_C_GUID
-        -154 => 0x4000,                      // SQL_C_SS_TIME2
-        -155 => 0x4001,                      // SQL_C_SS_TIMESTAMPOFFSET
+        -11 => -11,     // SQL_C_GUID
+        -154 => 0x4000, // SQL_C_SS_TIME2
+        -155 => 0x4001, // SQL_C_SS_TIMESTAMPOFFSET
         _ => SQL_C_CHAR,
     }
 }
@@ -53,16 +55,16 @@ pub(super) fn c_type_size(c_type: i16) -> Option<usize> {
 
 fn fixed_size(c_type: i16) -> Option<usize> {
     Some(match c_type {
-        4 | -16 | -18 | 7 => 4,      // long, slong, ulong, float
-        5 | -15 | -17 => 2,          // short
-        -6 | -26 | -28 | -7 => 1,    // tinyint, bit
-        -25 | -27 | 8 => 8,          // bigint, double
-        9 | 91 | 10 | 92 => 6,       // date, time
-        11 | 93 => 16,               // timestamp
-        2 => 19,                     // SQL_NUMERIC_STRUCT
-        -11 => 16,                   // SQLGUID
-        0x4000 => 12,                // SQL_SS_TIME2_STRUCT
-        0x4001 => 20,                // SQL_SS_TIMESTAMPOFFSET_STRUCT
+        4 | -16 | -18 | 7 => 4,   // long, slong, ulong, float
+        5 | -15 | -17 => 2,       // short
+        -6 | -26 | -28 | -7 => 1, // tinyint, bit
+        -25 | -27 | 8 => 8,       // bigint, double
+        9 | 91 | 10 | 92 => 6,    // date, time
+        11 | 93 => 16,            // timestamp
+        2 => 19,                  // SQL_NUMERIC_STRUCT
+        -11 => 16,                // SQLGUID
+        0x4000 => 12,             // SQL_SS_TIME2_STRUCT
+        0x4001 => 20,             // SQL_SS_TIMESTAMPOFFSET_STRUCT
         _ => return None,
     })
 }
@@ -84,7 +86,11 @@ pub extern "C" fn SQLBindParameter(
         if buffer_len < 0 {
             return Err(Error::invalid_length());
         }
-        let c_type = if c_type == SQL_C_DEFAULT { default_c_type(sql_type) } else { c_type };
+        let c_type = if c_type == SQL_C_DEFAULT {
+            default_c_type(sql_type)
+        } else {
+            c_type
+        };
         s.bind_param(
             number,
             ParamBinding {
@@ -154,18 +160,41 @@ unsafe fn resolve_rows<'a>(s: &Stmt, markers: usize) -> Result<Vec<Vec<ParamInpu
     let set_size = stmt_int_attr(s, SQL_ATTR_PARAMSET_SIZE).max(1) as usize;
     let bind_type = stmt_int_attr(s, SQL_ATTR_PARAM_BIND_TYPE).max(0) as usize;
     let offset_ptr = stmt_int_attr(s, SQL_ATTR_PARAM_BIND_OFFSET_PTR) as usize;
-    let offset = if offset_ptr == 0 { 0 } else { unsafe { (offset_ptr as *const isize).read_unaligned() as usize } };
+    let offset = if offset_ptr == 0 {
+        0
+    } else {
+        unsafe { (offset_ptr as *const isize).read_unaligned() as usize }
+    };
     let mut rows = Vec::with_capacity(set_size);
     for r in 0..set_size {
         let mut row = Vec::with_capacity(bindings.len());
         for b in &bindings {
             let elem = fixed_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
-            let (value_step, ind_step) = if bind_type == 0 { (elem, std::mem::size_of::<isize>()) } else { (bind_type, bind_type) };
-            let value_addr = if b.value_addr == 0 { 0 } else { b.value_addr + offset + r * value_step };
-            let ind_addr = if b.ind_addr == 0 { 0 } else { b.ind_addr + offset + r * ind_step };
-            let ind = if ind_addr == 0 { SQL_NTS_LEN } else { unsafe { (ind_addr as *const isize).read_unaligned() } };
+            let (value_step, ind_step) = if bind_type == 0 {
+                (elem, std::mem::size_of::<isize>())
+            } else {
+                (bind_type, bind_type)
+            };
+            let value_addr = if b.value_addr == 0 {
+                0
+            } else {
+                b.value_addr + offset + r * value_step
+            };
+            let ind_addr = if b.ind_addr == 0 {
+                0
+            } else {
+                b.ind_addr + offset + r * ind_step
+            };
+            let ind = if ind_addr == 0 {
+                SQL_NTS_LEN
+            } else {
+                unsafe { (ind_addr as *const isize).read_unaligned() }
+            };
             if ind == SQL_DATA_AT_EXEC || ind <= SQL_LEN_DATA_AT_EXEC_OFFSET {
-                row.push(ParamInput::AtExec { token: b.value_addr, binding: *b });
+                row.push(ParamInput::AtExec {
+                    token: b.value_addr,
+                    binding: *b,
+                });
                 continue;
             }
             let data = if ind == SQL_NULL_DATA {
@@ -202,7 +231,11 @@ unsafe fn resolve_rows<'a>(s: &Stmt, markers: usize) -> Result<Vec<Vec<ParamInpu
 
 /// SQLExecute / SQLExecDirect with parameters: reads the buffers, executes each row, writes the
 /// processed count and the row statuses.
-pub(super) fn execute_with_params(s: &Stmt, diag: &mut DiagArea, direct_sql: Option<&str>) -> Result<Status> {
+pub(super) fn execute_with_params(
+    s: &Stmt,
+    diag: &mut DiagArea,
+    direct_sql: Option<&str>,
+) -> Result<Status> {
     let sql = match direct_sql {
         Some(sql) => sql.to_string(),
         None => s.prepared_sql().ok_or_else(Error::sequence)?,
@@ -213,7 +246,10 @@ pub(super) fn execute_with_params(s: &Stmt, diag: &mut DiagArea, direct_sql: Opt
     let (result, statuses) = s.execute_rows(diag, direct_sql, rows);
     let processed_ptr = stmt_int_attr(s, SQL_ATTR_PARAMS_PROCESSED_PTR) as usize;
     let status_ptr = stmt_int_attr(s, SQL_ATTR_PARAM_STATUS_PTR) as usize;
-    let processed = statuses.iter().filter(|st| **st != crate::handle::stmt::SQL_PARAM_UNUSED).count();
+    let processed = statuses
+        .iter()
+        .filter(|st| **st != crate::handle::stmt::SQL_PARAM_UNUSED)
+        .count();
     if processed_ptr != 0 {
         unsafe { put(processed_ptr as *mut u64, processed as u64) };
     }
@@ -242,9 +278,15 @@ pub extern "C" fn SQLPutData(handle: Handle, data: *mut c_void, len: isize) -> S
         let chunk = if len == SQL_NULL_DATA {
             None
         } else if data.is_null() {
-            if len == 0 { Some(&[][..]) } else { return Err(Error::null_pointer()) }
+            if len == 0 {
+                Some(&[][..])
+            } else {
+                return Err(Error::null_pointer());
+            }
         } else {
-            let n = if len == SQL_NTS_LEN { unsafe { terminated_len(data as usize, 1) } } else if len < 0 {
+            let n = if len == SQL_NTS_LEN {
+                unsafe { terminated_len(data as usize, 1) }
+            } else if len < 0 {
                 return Err(Error::invalid_length());
             } else {
                 len as usize

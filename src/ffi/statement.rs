@@ -44,7 +44,9 @@ pub extern "C" fn SQLPrepareW(handle: Handle, sql: *const u16, len: i32) -> SqlR
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLExecute(handle: Handle) -> SqlReturn {
-    on_stmt(handle, |s, diag| super::params::execute_with_params(s, diag, None))
+    on_stmt(handle, |s, diag| {
+        super::params::execute_with_params(s, diag, None)
+    })
 }
 
 #[unsafe(no_mangle)]
@@ -223,7 +225,11 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
     if status == Status::Success && bindings.iter().any(Option::is_some) {
         let bind_type = stmt_attr(s, SQL_ATTR_ROW_BIND_TYPE);
         let offset_ptr = stmt_attr(s, SQL_ATTR_ROW_BIND_OFFSET_PTR);
-        let offset = if offset_ptr == 0 { 0 } else { unsafe { (offset_ptr as *const isize).read_unaligned() as usize } };
+        let offset = if offset_ptr == 0 {
+            0
+        } else {
+            unsafe { (offset_ptr as *const isize).read_unaligned() as usize }
+        };
         let columns = s.columns();
         let mut first_error = None;
         for (row, row_status) in statuses.iter_mut().enumerate().take(n) {
@@ -239,17 +245,38 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
                 } else {
                     b.c_type
                 };
-                let elem = super::params::c_type_size(c_type).unwrap_or(b.buffer_len.max(0) as usize);
-                let (value_step, ind_step) = if bind_type == 0 { (elem, std::mem::size_of::<isize>()) } else { (bind_type, bind_type) };
-                let value_addr = if b.value_addr == 0 { 0 } else { b.value_addr + offset + row * value_step };
-                let ind_addr = if b.ind_addr == 0 { 0 } else { b.ind_addr + offset + row * ind_step };
-                let len = super::params::c_type_size(c_type).unwrap_or(b.buffer_len.max(0) as usize);
-                let buffer = unsafe { out_bytes(value_addr as *mut c_void, if value_addr == 0 { 0 } else { len as isize }) };
+                let elem =
+                    super::params::c_type_size(c_type).unwrap_or(b.buffer_len.max(0) as usize);
+                let (value_step, ind_step) = if bind_type == 0 {
+                    (elem, std::mem::size_of::<isize>())
+                } else {
+                    (bind_type, bind_type)
+                };
+                let value_addr = if b.value_addr == 0 {
+                    0
+                } else {
+                    b.value_addr + offset + row * value_step
+                };
+                let ind_addr = if b.ind_addr == 0 {
+                    0
+                } else {
+                    b.ind_addr + offset + row * ind_step
+                };
+                let len =
+                    super::params::c_type_size(c_type).unwrap_or(b.buffer_len.max(0) as usize);
+                let buffer = unsafe {
+                    out_bytes(
+                        value_addr as *mut c_void,
+                        if value_addr == 0 { 0 } else { len as isize },
+                    )
+                };
                 match s.write_bound(diag, row, col, c_type, buffer) {
                     Ok((ind, truncated)) => {
                         if ind == crate::handle::stmt::SQL_NULL_DATA && ind_addr == 0 {
                             *row_status = SQL_ROW_ERROR;
-                            first_error.get_or_insert_with(|| Error::new("22002", "Indicator variable required but not supplied"));
+                            first_error.get_or_insert_with(|| {
+                                Error::new("22002", "Indicator variable required but not supplied")
+                            });
                             continue;
                         }
                         if ind_addr != 0 {
@@ -273,7 +300,10 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
             diag.extend(e.records);
         }
     } else if status == Status::Success {
-        statuses.iter_mut().take(n).for_each(|st| *st = SQL_ROW_SUCCESS);
+        statuses
+            .iter_mut()
+            .take(n)
+            .for_each(|st| *st = SQL_ROW_SUCCESS);
     }
     if fetched_ptr != 0 {
         unsafe { put(fetched_ptr as *mut u64, n as u64) };
@@ -304,17 +334,25 @@ pub extern "C" fn SQLFetchScroll(handle: Handle, orientation: i16, _offset: isiz
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn SQLBindCol(handle: Handle, col: u16, c_type: i16, value: *mut c_void, buffer_len: isize, ind: *mut isize) -> SqlReturn {
+pub extern "C" fn SQLBindCol(
+    handle: Handle,
+    col: u16,
+    c_type: i16,
+    value: *mut c_void,
+    buffer_len: isize,
+    ind: *mut isize,
+) -> SqlReturn {
     on_stmt(handle, |s, _| {
         if buffer_len < 0 {
             return Err(Error::invalid_length());
         }
-        let binding = (!value.is_null() || !ind.is_null()).then_some(crate::handle::stmt::ColBinding {
-            c_type,
-            value_addr: value as usize,
-            buffer_len,
-            ind_addr: ind as usize,
-        });
+        let binding =
+            (!value.is_null() || !ind.is_null()).then_some(crate::handle::stmt::ColBinding {
+                c_type,
+                value_addr: value as usize,
+                buffer_len,
+                ind_addr: ind as usize,
+            });
         s.bind_col(col, binding).map(|_| Status::Success)
     })
 }
@@ -431,4 +469,66 @@ pub extern "C" fn SQLGetStmtAttrW(
     len: *mut i32,
 ) -> SqlReturn {
     get_stmt_attr(handle, attr, value, len)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLSetStmtOption(handle: Handle, option: u16, value: u64) -> SqlReturn {
+    set_stmt_attr(handle, i32::from(option), value as usize as *mut c_void)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLGetStmtOption(handle: Handle, option: u16, value: *mut c_void) -> SqlReturn {
+    get_stmt_attr(handle, i32::from(option), value, std::ptr::null_mut())
+}
+
+fn get_cursor_name(
+    handle: Handle,
+    out: *mut c_void,
+    buf: i16,
+    len: *mut i16,
+    unit: Unit,
+) -> SqlReturn {
+    on_stmt(handle, |s, diag| {
+        let n = unsafe { text::write(&s.cursor_name(), out, isize::from(buf), unit, diag)? };
+        unsafe { put(len, n.min(i16::MAX as isize) as i16) };
+        Ok(Status::Success)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLGetCursorName(
+    handle: Handle,
+    out: *mut u8,
+    buf: i16,
+    len: *mut i16,
+) -> SqlReturn {
+    get_cursor_name(handle, out as *mut c_void, buf, len, Unit::Ansi)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLGetCursorNameW(
+    handle: Handle,
+    out: *mut u16,
+    buf: i16,
+    len: *mut i16,
+) -> SqlReturn {
+    get_cursor_name(handle, out as *mut c_void, buf, len, Unit::WideChars)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLSetCursorName(handle: Handle, name: *const u8, len: i16) -> SqlReturn {
+    on_stmt(handle, |s, _| {
+        let name =
+            unsafe { text::read_a(name, i32::from(len))? }.ok_or_else(Error::null_pointer)?;
+        s.set_cursor_name(&name).map(|_| Status::Success)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLSetCursorNameW(handle: Handle, name: *const u16, len: i16) -> SqlReturn {
+    on_stmt(handle, |s, _| {
+        let name =
+            unsafe { text::read_w(name, i32::from(len))? }.ok_or_else(Error::null_pointer)?;
+        s.set_cursor_name(&name).map(|_| Status::Success)
+    })
 }

@@ -27,7 +27,10 @@ pub enum ParamInput<'a> {
     Value(Param<'a>),
     /// Data at execution: the application supplies it with SQLPutData after SQLParamData
     /// returns `token` (its ParameterValuePtr).
-    AtExec { token: usize, binding: ParamBinding },
+    AtExec {
+        token: usize,
+        binding: ParamBinding,
+    },
 }
 
 /// SQLExecute returned SQL_NEED_DATA: the converted parameters so far and the one being fed.

@@ -34,11 +34,14 @@ pub const SQL_ATTR_APP_PARAM_DESC: i32 = 10011;
 pub const SQL_ATTR_IMP_ROW_DESC: i32 = 10012;
 pub const SQL_ATTR_IMP_PARAM_DESC: i32 = 10013;
 
-/// A descriptor the Driver Manager asks for at allocation time. Its fields are not served yet.
+/// One of a statement's implicit descriptors; its fields are views of the statement
+/// (see [`super::desc`]).
 #[repr(C)]
 pub struct Desc {
     pub tag: u32,
     pub kind: i32,
+    /// The statement that owns it (its handle address, set once the statement is allocated).
+    pub owner: std::sync::atomic::AtomicUsize,
 }
 pub const TAG_DESC: u32 = 0x5344_4553; // "SDES"
 
@@ -102,6 +105,7 @@ pub struct StmtState {
     cursor: Option<Cursor>,
     pub query_timeout: u32,
     attrs: Vec<(i32, i64)>,
+    cursor_name: Option<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -114,6 +118,7 @@ impl Stmt {
             Box::new(Desc {
                 tag: TAG_DESC,
                 kind,
+                owner: std::sync::atomic::AtomicUsize::new(0),
             })
         };
         Stmt {
@@ -130,6 +135,7 @@ impl Stmt {
                 cursor: None,
                 query_timeout: 0,
                 attrs: Vec::new(),
+                cursor_name: None,
             }),
             canceller: Mutex::new(Canceller::new()),
             descriptors: [
@@ -192,6 +198,18 @@ impl Stmt {
         sql: &str,
         values: &[(Value, ServerType)],
     ) -> Result<Status> {
+        self.run(st, diag, sql, values, None)
+    }
+
+    /// Sends a statement, or a catalog procedure call, and positions on its first result.
+    fn run(
+        &self,
+        st: &mut StmtState,
+        diag: &mut DiagArea,
+        sql: &str,
+        values: &[(Value, ServerType)],
+        catalog: Option<&crate::info::catalog::CatalogCall>,
+    ) -> Result<Status> {
         let canceller = self.fresh_canceller();
         let mut dbc = self.dbc.lock();
         self.claim_connection(&mut dbc)?;
@@ -199,7 +217,11 @@ impl Stmt {
             .session
             .as_mut()
             .ok_or_else(Error::connection_not_open)?;
-        let result = if values.is_empty() {
+        let result = if let Some(call) = catalog {
+            let args: Vec<(&str, crate::engine::ProcArg)> =
+                call.args.iter().map(|(n, a)| (*n, a.clone())).collect();
+            session.call_procedure(call.procedure, &args, st.query_timeout, &canceller)
+        } else if values.is_empty() {
             session.execute(sql, st.query_timeout, &canceller)
         } else {
             let (text, _) = crate::engine::params::rewrite_markers(sql);
@@ -302,6 +324,29 @@ impl Stmt {
         }
         cursor.batch_done = done;
         dbc.owner = if done { None } else { Some(self.id) };
+    }
+
+    /// A catalog function: the procedure call, with ODBC 3 column names for ODBC 3 apps.
+    pub fn exec_catalog(
+        &self,
+        diag: &mut DiagArea,
+        call: crate::info::catalog::CatalogCall,
+    ) -> Result<Status> {
+        let mut st = self.state();
+        self.close_cursor_locked(&mut st)?;
+        st.prepared = None;
+        st.pending = None;
+        let status = self.run(&mut st, diag, "", &[], Some(&call))?;
+        if self.dbc.odbc_version != super::env::SQL_OV_ODBC2
+            && let Some(Current::Rows(rows)) = st.cursor.as_mut().map(|c| &mut c.current)
+        {
+            let mut columns: Vec<ColumnInfo> = rows.columns.as_ref().clone();
+            for (col, name) in columns.iter_mut().zip(call.odbc3_names) {
+                col.name = name.to_string();
+            }
+            rows.columns = Arc::new(columns);
+        }
+        Ok(status)
     }
 
     // ---- parameters ----
@@ -462,7 +507,11 @@ impl Stmt {
                 sql_type: binding.sql_type,
                 column_size: binding.column_size,
                 decimal_digits: binding.decimal_digits,
-                data: if pending.is_null { None } else { Some(data.as_deref().unwrap_or(&[])) },
+                data: if pending.is_null {
+                    None
+                } else {
+                    Some(data.as_deref().unwrap_or(&[]))
+                },
                 encoding: char_encoding(),
             };
             let converted = params::convert(&param);
@@ -496,7 +545,10 @@ impl Stmt {
         }
         match chunk {
             None => pending.is_null = true,
-            Some(bytes) => pending.data.get_or_insert_with(Vec::new).extend_from_slice(bytes),
+            Some(bytes) => pending
+                .data
+                .get_or_insert_with(Vec::new)
+                .extend_from_slice(bytes),
         }
         Ok(())
     }
@@ -514,7 +566,10 @@ impl Stmt {
         if st.described.is_none() {
             let mut dbc = self.dbc.lock();
             self.claim_connection(&mut dbc)?;
-            let session = dbc.session.as_mut().ok_or_else(Error::connection_not_open)?;
+            let session = dbc
+                .session
+                .as_mut()
+                .ok_or_else(Error::connection_not_open)?;
             let (text, _) = crate::engine::params::rewrite_markers(&sql);
             let query = format!(
                 "EXEC sp_describe_undeclared_parameters @tsql = N'{}'",
@@ -534,14 +589,19 @@ impl Stmt {
                             let max_len = value_i64(&row[4]).unwrap_or(0);
                             let precision = value_i64(&row[5]).unwrap_or(0);
                             let scale = value_i64(&row[6]).unwrap_or(0);
-                            described[ordinal - 1] = describe_type_name(&name, max_len, precision, scale);
+                            described[ordinal - 1] =
+                                describe_type_name(&name, max_len, precision, scale);
                         }
                     }
                 }
             }
             st.described = Some(described);
         }
-        Ok(st.described.as_ref().map(|d| d[usize::from(number) - 1]).unwrap_or((-9, 4000, 0)))
+        Ok(st
+            .described
+            .as_ref()
+            .map(|d| d[usize::from(number) - 1])
+            .unwrap_or((-9, 4000, 0)))
     }
 
     // ---- results ----
@@ -620,7 +680,10 @@ impl Stmt {
                 rows.exhausted = true;
             }
             while rows.rows_in_batch < array && !rows.exhausted {
-                let session = dbc.session.as_mut().ok_or_else(Error::connection_not_open)?;
+                let session = dbc
+                    .session
+                    .as_mut()
+                    .ok_or_else(Error::connection_not_open)?;
                 let want = FETCH_BATCH_ROWS.max(array - rows.rows_in_batch);
                 let fetched = session.fetch_rows(&mut rows.values, ncols, want);
                 let messages = session.take_messages();
@@ -671,7 +734,10 @@ impl Stmt {
         let mut st = self.state();
         let i = usize::from(col);
         if i == 0 {
-            return Err(Error::new("07009", "Invalid descriptor index: bookmarks are not supported"));
+            return Err(Error::new(
+                "07009",
+                "Invalid descriptor index: bookmarks are not supported",
+            ));
         }
         if st.columns_bound.len() < i {
             st.columns_bound.resize(i, None);
@@ -698,7 +764,14 @@ impl Stmt {
 
     /// Converts cell (`row` of the current rowset, column `col`) into a bound buffer. Returns
     /// the length/indicator value; a truncation posts 01004 and is reported as `true`.
-    pub fn write_bound(&self, diag: &mut DiagArea, row: usize, col: u16, c_type: i16, buffer: &mut [u8]) -> Result<(isize, bool)> {
+    pub fn write_bound(
+        &self,
+        diag: &mut DiagArea,
+        row: usize,
+        col: u16,
+        c_type: i16,
+        buffer: &mut [u8],
+    ) -> Result<(isize, bool)> {
         let st = self.state();
         let Some(Current::Rows(rows)) = st.cursor.as_ref().map(|c| &c.current) else {
             return Err(Error::invalid_cursor_state());
@@ -868,6 +941,27 @@ impl Stmt {
         Ok(())
     }
 
+    // ---- cursor names ----
+
+    pub fn cursor_name(&self) -> String {
+        self.state()
+            .cursor_name
+            .clone()
+            .unwrap_or_else(|| format!("SQL_CUR{:x}", self.id))
+    }
+
+    pub fn set_cursor_name(&self, name: &str) -> Result<()> {
+        if name.is_empty()
+            || name.len() > 128
+            || name.to_ascii_uppercase().starts_with("SQLCUR")
+            || name.to_ascii_uppercase().starts_with("SQL_CUR")
+        {
+            return Err(Error::new("34000", "Invalid cursor name"));
+        }
+        self.state().cursor_name = Some(name.to_string());
+        Ok(())
+    }
+
     // ---- attributes ----
 
     pub fn set_attr(&self, diag: &mut DiagArea, attr: i32, value: i64) -> Result<()> {
@@ -919,7 +1013,9 @@ impl StmtState {
 
     /// SQL_ATTR_ROW_ARRAY_SIZE: rows per SQLFetch.
     fn row_array_size(&self) -> usize {
-        self.attr(SQL_ATTR_ROW_ARRAY_SIZE).unwrap_or(1).clamp(1, 1 << 20) as usize
+        self.attr(SQL_ATTR_ROW_ARRAY_SIZE)
+            .unwrap_or(1)
+            .clamp(1, 1 << 20) as usize
     }
 }
 
@@ -933,7 +1029,13 @@ pub struct ColBinding {
 }
 
 /// One cell into an application buffer through `convert`.
-fn convert_cell(value: &Value, ty: &ServerType, c_type: i16, buffer: &mut [u8], offset: usize) -> Result<convert::to_c::Written> {
+fn convert_cell(
+    value: &Value,
+    ty: &ServerType,
+    c_type: i16,
+    buffer: &mut [u8],
+    offset: usize,
+) -> Result<convert::to_c::Written> {
     let c_type = if c_type == SQL_C_DEFAULT || c_type == SQL_ARD_TYPE {
         convert::to_c::default_c_type(ty)
     } else {
@@ -969,8 +1071,19 @@ fn value_i64(v: &Value) -> Option<i64> {
 
 /// A server type name (e.g. "nvarchar(50)", "decimal(10,2)") as SQLDescribeParam describes it.
 fn describe_type_name(name: &str, max_len: i64, precision: i64, scale: i64) -> (i16, u64, i16) {
-    let base = name.split('(').next().unwrap_or("").trim().to_ascii_lowercase();
-    let chars = |unit: i64| if max_len < 0 { 0 } else { (max_len / unit) as u64 };
+    let base = name
+        .split('(')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let chars = |unit: i64| {
+        if max_len < 0 {
+            0
+        } else {
+            (max_len / unit) as u64
+        }
+    };
     match base.as_str() {
         "int" => (4, 10, 0),
         "smallint" => (5, 5, 0),
@@ -984,20 +1097,50 @@ fn describe_type_name(name: &str, max_len: i64, precision: i64, scale: i64) -> (
         "money" => (3, 19, 4),
         "smallmoney" => (3, 10, 4),
         "char" => (1, chars(1), 0),
-        "varchar" => if max_len < 0 { (-1, 0, 0) } else { (12, chars(1), 0) },
+        "varchar" => {
+            if max_len < 0 {
+                (-1, 0, 0)
+            } else {
+                (12, chars(1), 0)
+            }
+        }
         "nchar" => (-8, chars(2), 0),
-        "nvarchar" => if max_len < 0 { (-10, 0, 0) } else { (-9, chars(2), 0) },
+        "nvarchar" => {
+            if max_len < 0 {
+                (-10, 0, 0)
+            } else {
+                (-9, chars(2), 0)
+            }
+        }
         "text" => (-1, 2_147_483_647, 0),
         "ntext" => (-10, 1_073_741_823, 0),
         "binary" => (-2, chars(1), 0),
-        "varbinary" => if max_len < 0 { (-4, 0, 0) } else { (-3, chars(1), 0) },
+        "varbinary" => {
+            if max_len < 0 {
+                (-4, 0, 0)
+            } else {
+                (-3, chars(1), 0)
+            }
+        }
         "image" => (-4, 2_147_483_647, 0),
         "date" => (91, 10, 0),
-        "time" => (-154, if scale > 0 { 9 + scale as u64 } else { 8 }, scale as i16),
+        "time" => (
+            -154,
+            if scale > 0 { 9 + scale as u64 } else { 8 },
+            scale as i16,
+        ),
         "datetime" => (93, 23, 3),
         "smalldatetime" => (93, 16, 0),
-        "datetime2" => (93, if scale > 0 { 20 + scale as u64 } else { 19 }, scale as i16),
-        "datetimeoffset" => (-155, if scale > 0 { 27 + scale as u64 } else { 26 }, scale as i16),
+        "datetime2" => (
+            93,
+            if scale > 0 { 20 + scale as u64 } else { 19 },
+            scale as i16,
+        ),
+        "datetimeoffset" => (
+            -155,
+            if scale > 0 { 27 + scale as u64 } else { 26 },
+            scale as i16,
+        ),
         "uniqueidentifier" => (-11, 36, 0),
         "xml" => (-152, 0, 0),
         _ => (-9, 4000, 0),
