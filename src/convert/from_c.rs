@@ -593,8 +593,9 @@ fn date_of(input: CInput<'_>) -> Result<Date, ConvertError> {
         _ => return Err(restricted_type()),
     };
     // ODBC: a timestamp with a time part does not fit a date.
+    // msodbcsql words this one as a fractional-precision overflow too.
     if time != MIDNIGHT {
-        return Err(datetime_overflow());
+        return Err(fraction_exceeds_scale());
     }
     Ok(date)
 }

@@ -3084,3 +3084,50 @@ fn text_into_fixed_targets_matches_msodbcsql() {
     assert_eq!(guid(" 12345678-1234-5678-9abc-def001020304 "), "22018");
     assert_eq!(guid("12345678123456789abcdef001020304"), "22018");
 }
+
+#[test]
+fn fixed_length_character_values_come_padded() {
+    assert_eq!(char_text(&text("c"), &ServerType::Char(10)), "c         ");
+    assert_eq!(wchar_text(&text("nc"), &ServerType::NChar(4)), "nc");
+    assert_eq!(char_text(&text("full"), &ServerType::Char(4)), "full");
+    // Binary keeps the padding too: it is part of the value.
+    let (w, buf) = get(&text("c"), &ServerType::Char(3), SQL_C_BINARY, 8).unwrap();
+    assert_eq!(&buf[..w.indicator as usize], b"c  ");
+    // varchar is never padded.
+    assert_eq!(char_text(&text("c"), &ServerType::VarChar(Some(10))), "c");
+}
+
+#[test]
+fn numeric_sign_and_negative_zero_follow_msodbcsql() {
+    let dec = Value::Decimal(Decimal {
+        mantissa: -50,
+        precision: 10,
+        scale: 2,
+    });
+    let mut buf = [0u8; 19];
+    let t = Target {
+        c_type: SQL_C_NUMERIC,
+        buffer: &mut buf,
+        offset: 0,
+        encoding: CharEncoding::Utf8,
+        numeric_precision: 38,
+        numeric_scale: 0,
+    };
+    let w = write_value(
+        &dec,
+        &ServerType::Decimal {
+            precision: 10,
+            scale: 2,
+        },
+        t,
+    )
+    .unwrap();
+    assert_eq!(w.warning, Some(Warning::FractionalTruncation));
+    assert_eq!(
+        (buf[0], buf[1], buf[2]),
+        (38, 0, 0),
+        "-0.50 truncates to 0 but keeps its sign"
+    );
+    let v = double_of(&text("-0"), &ServerType::VarChar(None));
+    assert!(v == 0.0 && v.is_sign_negative());
+}

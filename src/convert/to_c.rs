@@ -7,7 +7,7 @@
 use super::codes::*;
 use super::datetime::{self, MIDNIGHT};
 use super::format::{self, SmallText};
-use super::numeric::{self, invalid_char_value, out_of_range, restricted_type};
+use super::numeric::{self, Num, invalid_char_value, out_of_range, restricted_type};
 use super::value::{DateTimeOffset, Time, Timestamp};
 use super::{CharEncoding, ConvertError, ServerType, Value, Warning, charset};
 
@@ -101,6 +101,16 @@ pub fn write_value(
     if let Value::Variant(inner, inner_ty) = value {
         return write_value(inner, inner_ty, target);
     }
+    // char(n) comes blank-padded from SQL Server, and msodbcsql pads a short one itself
+    // (measured: it leaves nchar(n) alone).
+    let padded;
+    let value = match (value, ty) {
+        (Value::Text(s), ServerType::Char(n)) if s.chars().count() < *n as usize => {
+            padded = Value::Text(pad(s, *n as usize - s.chars().count()));
+            &padded
+        }
+        _ => value,
+    };
     let Target {
         c_type,
         buffer,
@@ -124,6 +134,13 @@ pub fn write_value(
             })
         }
     }
+}
+
+fn pad(s: &str, blanks: usize) -> String {
+    let mut out = String::with_capacity(s.len() + blanks);
+    out.push_str(s);
+    out.extend(std::iter::repeat_n(' ', blanks));
+    out
 }
 
 fn unknown_c_type(c_type: i16) -> ConvertError {
@@ -166,7 +183,13 @@ fn write_fixed(
         SQL_C_SBIGINT => put_integer(value, out, i64::MIN.into(), i64::MAX.into()),
         SQL_C_UBIGINT => put_integer(value, out, 0, u64::MAX.into()),
         SQL_C_DOUBLE => {
-            out.copy_from_slice(&numeric::to_f64(numeric::num_of(value)?).to_ne_bytes());
+            let n = numeric::num_of(value)?;
+            // Text that passed as a number is read like strtod reads it (so "-0" is -0.0).
+            let v = match value {
+                Value::Text(s) => s.trim_matches(' ').parse().unwrap_or(numeric::to_f64(n)),
+                _ => numeric::to_f64(n),
+            };
+            out.copy_from_slice(&v.to_ne_bytes());
             Ok(None)
         }
         SQL_C_FLOAT => {
@@ -220,6 +243,12 @@ fn put_numeric(
         return Err(out_of_range());
     }
     out.copy_from_slice(&numeric::numeric_struct(mantissa, precision, scale as i8));
+    // The sign is the value's, even when truncation leaves zero (-0.5 is sign 0, as msodbcsql).
+    let negative = match num {
+        Num::Int(v) | Num::Dec(v, _) => v < 0,
+        Num::Float(f) => f < 0.0,
+    };
+    out[2] = u8::from(!negative);
     Ok(truncated.then_some(Warning::FractionalTruncation))
 }
 
