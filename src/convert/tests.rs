@@ -3131,3 +3131,156 @@ fn numeric_sign_and_negative_zero_follow_msodbcsql() {
     let v = double_of(&text("-0"), &ServerType::VarChar(None));
     assert!(v == 0.0 && v.is_sign_negative());
 }
+
+/// Which conversions exist (ODBC appendix D, SQL to C, with SQL Server's date/time notes):
+/// every other pair is 07006.
+#[test]
+fn conversion_matrix() {
+    use ServerType as T;
+    let numeric_targets = [
+        SQL_C_BIT,
+        SQL_C_STINYINT,
+        SQL_C_UTINYINT,
+        SQL_C_SSHORT,
+        SQL_C_USHORT,
+        SQL_C_SLONG,
+        SQL_C_ULONG,
+        SQL_C_SBIGINT,
+        SQL_C_UBIGINT,
+        SQL_C_FLOAT,
+        SQL_C_DOUBLE,
+        SQL_C_NUMERIC,
+    ];
+    let temporal_targets = [
+        SQL_C_TYPE_DATE,
+        SQL_C_TYPE_TIME,
+        SQL_C_TYPE_TIMESTAMP,
+        SQL_C_SS_TIME2,
+        SQL_C_SS_TIMESTAMPOFFSET,
+    ];
+    let day = Date {
+        year: 2024,
+        month: 1,
+        day: 2,
+    };
+    let noon = Time {
+        hour: 12,
+        minute: 0,
+        second: 0,
+        nanosecond: 0,
+    };
+    // (value, type, allowed numeric targets?, allowed temporal targets, GUID allowed?)
+    let cases: Vec<(Value, ServerType, bool, Vec<i16>, bool)> = vec![
+        (Value::Int(1), T::Int, true, vec![], false),
+        (
+            Value::Decimal(Decimal {
+                mantissa: 1,
+                precision: 1,
+                scale: 0,
+            }),
+            T::Decimal {
+                precision: 1,
+                scale: 0,
+            },
+            true,
+            vec![],
+            false,
+        ),
+        (Value::Bit(true), T::Bit, true, vec![], false),
+        (
+            Value::Binary(vec![1]),
+            T::VarBinary(Some(1)),
+            false,
+            vec![],
+            false,
+        ),
+        (
+            Value::Date(day),
+            T::Date,
+            false,
+            vec![
+                SQL_C_TYPE_DATE,
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_C_SS_TIMESTAMPOFFSET,
+            ],
+            false,
+        ),
+        (
+            Value::Time(noon),
+            T::Time { scale: 0 },
+            false,
+            vec![
+                SQL_C_TYPE_TIME,
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_C_SS_TIME2,
+                SQL_C_SS_TIMESTAMPOFFSET,
+            ],
+            false,
+        ),
+        (
+            Value::Timestamp(Timestamp {
+                date: day,
+                time: noon,
+            }),
+            T::DateTime2 { scale: 0 },
+            false,
+            temporal_targets.to_vec(),
+            false,
+        ),
+        (
+            Value::DateTimeOffset(DateTimeOffset {
+                local: Timestamp {
+                    date: day,
+                    time: noon,
+                },
+                offset_minutes: 0,
+            }),
+            T::DateTimeOffset { scale: 0 },
+            false,
+            temporal_targets.to_vec(),
+            false,
+        ),
+        (
+            Value::Guid([1; 16]),
+            T::UniqueIdentifier,
+            false,
+            vec![],
+            true,
+        ),
+    ];
+    for (value, ty, numbers, temporals, guid) in cases {
+        for c_type in [SQL_C_CHAR, SQL_C_WCHAR, SQL_C_BINARY] {
+            assert_eq!(
+                sqlstate(get(&value, &ty, c_type, 128)),
+                "success",
+                "{value:?} -> {c_type}"
+            );
+        }
+        for c_type in numeric_targets {
+            let expected = if numbers { "success" } else { "07006" };
+            assert_eq!(
+                sqlstate(get(&value, &ty, c_type, 19)),
+                expected,
+                "{value:?} -> {c_type}"
+            );
+        }
+        for c_type in temporal_targets {
+            let expected = if temporals.contains(&c_type) {
+                "success"
+            } else {
+                "07006"
+            };
+            assert_eq!(
+                sqlstate(get(&value, &ty, c_type, 20)),
+                expected,
+                "{value:?} -> {c_type}"
+            );
+        }
+        let expected = if guid { "success" } else { "07006" };
+        assert_eq!(
+            sqlstate(get(&value, &ty, SQL_C_GUID, 16)),
+            expected,
+            "{value:?} -> GUID"
+        );
+    }
+}
