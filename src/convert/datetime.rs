@@ -61,6 +61,64 @@ pub fn checked_time(hour: u32, minute: u32, second: u32, nanosecond: u32) -> Opt
     })
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(d: Date) -> i64 {
+    let (y, m, day) = (i64::from(d.year), i64::from(d.month), i64::from(d.day));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Days from 1970-01-01 to 1900-01-01, the epoch of datetime and smalldatetime.
+const DAYS_1970_TO_1900: i64 = -25_567;
+
+fn nanos_of_day(t: Time) -> u64 {
+    (u64::from(t.hour) * 3600 + u64::from(t.minute) * 60 + u64::from(t.second)) * 1_000_000_000
+        + u64::from(t.nanosecond)
+}
+
+/// datetime as TDS carries it: days since 1900-01-01 (i32), then 1/300 s ticks (u32).
+pub fn tds_datetime(ts: Timestamp) -> [u8; 8] {
+    let days = (days_from_civil(ts.date) - DAYS_1970_TO_1900) as i32;
+    let ticks = ((nanos_of_day(ts.time) * 3 + 5_000_000) / 10_000_000) as u32;
+    let mut out = [0u8; 8];
+    out[..4].copy_from_slice(&days.to_le_bytes());
+    out[4..].copy_from_slice(&ticks.to_le_bytes());
+    out
+}
+
+/// smalldatetime as TDS carries it: days since 1900-01-01 (u16), minutes (u16).
+pub fn tds_smalldatetime(ts: Timestamp) -> [u8; 4] {
+    let days = (days_from_civil(ts.date) - DAYS_1970_TO_1900) as u16;
+    let minutes = u16::from(ts.time.hour) * 60 + u16::from(ts.time.minute);
+    let mut out = [0u8; 4];
+    out[..2].copy_from_slice(&days.to_le_bytes());
+    out[2..].copy_from_slice(&minutes.to_le_bytes());
+    out
+}
+
+/// The UTC moment of a datetimeoffset.
+pub fn to_utc(v: DateTimeOffset) -> Timestamp {
+    let minute_of_day = i64::from(v.local.time.hour) * 60 + i64::from(v.local.time.minute)
+        - i64::from(v.offset_minutes);
+    let days = days_from_civil(v.local.date) + minute_of_day.div_euclid(1440);
+    let minute_of_day = minute_of_day.rem_euclid(1440);
+    let (y, m, d) = civil_from_days(days);
+    Timestamp {
+        // Years 1 and 9999 can spill over by a day; clamp rather than invent a date.
+        date: checked_date(y as i32, m, d).unwrap_or(v.local.date),
+        time: Time {
+            hour: (minute_of_day / 60) as u8,
+            minute: (minute_of_day % 60) as u8,
+            ..v.local.time
+        },
+    }
+}
+
 /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -105,19 +163,20 @@ pub struct Parsed {
     pub offset_minutes: Option<i16>,
 }
 
-/// Parses `yyyy-mm-dd`, `hh:mm:ss[.fffffffff]`, `yyyy-mm-dd[ |T]hh:mm[:ss[.f...]]` with an
-/// optional ` +hh:mm`/`-hh:mm`/`Z`, and the ODBC escapes `{d '...'}`, `{t '...'}`,
-/// `{ts '...'}`. Surrounding blanks are ignored. `None` when the text is none of these or a
+/// Parses `yyyy-mm-dd`, `hh:mm:ss[.fffffffff]`, `yyyy-mm-dd hh:mm:ss[.fffffffff]` with an
+/// optional `[ ]+hh:mm`/`-hh:mm`, and the ODBC escapes `{d '...'}`, `{t '...'}`,
+/// `{ts '...'}`, exactly as strictly as msodbcsql (two-digit fields, seconds required, no
+/// `T` or `Z`). Surrounding spaces are ignored. `None` when the text is none of these or a
 /// field is out of range.
 pub fn parse_literal(text: &str) -> Option<Parsed> {
-    let s = strip_escape(text.trim())?.trim();
+    let s = strip_escape(text.trim_matches(' '))?.trim_matches(' ');
     let mut out = Parsed::default();
     let rest = if looks_like_date(s) {
         let (date, rest) = parse_date(s)?;
         out.date = Some(date);
         let rest = rest
-            .strip_prefix([' ', 'T'])
-            .map(str::trim_start)
+            .strip_prefix(' ')
+            .map(|r| r.trim_start_matches(' '))
             .unwrap_or(rest);
         if rest.is_empty() {
             return Some(out);
@@ -128,7 +187,7 @@ pub fn parse_literal(text: &str) -> Option<Parsed> {
     };
     let (time, rest) = parse_time(rest)?;
     out.time = Some(time);
-    let rest = rest.trim_start();
+    let rest = rest.trim_start_matches(' ');
     if rest.is_empty() {
         return Some(out);
     }
@@ -163,44 +222,36 @@ fn digits(s: &str, min: usize, max: usize) -> Option<(u32, &str)> {
 }
 
 fn parse_date(s: &str) -> Option<(Date, &str)> {
-    let (year, s) = digits(s, 1, 4)?;
-    let (month, s) = digits(s.strip_prefix('-')?, 1, 2)?;
-    let (day, s) = digits(s.strip_prefix('-')?, 1, 2)?;
+    let (year, s) = digits(s, 4, 4)?;
+    let (month, s) = digits(s.strip_prefix('-')?, 2, 2)?;
+    let (day, s) = digits(s.strip_prefix('-')?, 2, 2)?;
     Some((checked_date(year as i32, month, day)?, s))
 }
 
 fn parse_time(s: &str) -> Option<(Time, &str)> {
-    let (hour, s) = digits(s, 1, 2)?;
-    let (minute, mut s) = digits(s.strip_prefix(':')?, 1, 2)?;
-    let mut second = 0;
+    let (hour, s) = digits(s, 2, 2)?;
+    let (minute, s) = digits(s.strip_prefix(':')?, 2, 2)?;
+    let (second, mut s) = digits(s.strip_prefix(':')?, 2, 2)?;
     let mut nanosecond = 0;
-    if let Some(r) = s.strip_prefix(':') {
-        let (sec, r) = digits(r, 1, 2)?;
-        second = sec;
-        s = r;
-        if let Some(r) = s.strip_prefix('.') {
-            let n = r.bytes().take_while(u8::is_ascii_digit).count();
-            if n > 9 {
-                return None;
-            }
-            let frac: u32 = if n == 0 { 0 } else { r[..n].parse().ok()? };
-            nanosecond = frac * 10u32.pow(9 - n as u32);
-            s = &r[n..];
+    if let Some(r) = s.strip_prefix('.') {
+        let n = r.bytes().take_while(u8::is_ascii_digit).count();
+        if n > 9 {
+            return None;
         }
+        let frac: u32 = if n == 0 { 0 } else { r[..n].parse().ok()? };
+        nanosecond = frac * 10u32.pow(9 - n as u32);
+        s = &r[n..];
     }
     Some((checked_time(hour, minute, second, nanosecond)?, s))
 }
 
 fn parse_offset(s: &str) -> Option<i16> {
-    if s == "Z" || s == "z" {
-        return Some(0);
-    }
     let (negative, r) = match s.as_bytes().first()? {
         b'+' => (false, &s[1..]),
         b'-' => (true, &s[1..]),
         _ => return None,
     };
-    let (hours, r) = digits(r, 1, 2)?;
+    let (hours, r) = digits(r, 2, 2)?;
     let (minutes, r) = digits(r.strip_prefix(':')?, 2, 2)?;
     if !r.is_empty() || minutes > 59 || hours * 60 + minutes > 14 * 60 {
         return None;
