@@ -257,5 +257,5 @@ pub extern "C" fn SQLGetTypeInfo(handle: Handle, data_type: i16) -> SqlReturn {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLGetTypeInfoW(handle: Handle, data_type: i16) -> SqlReturn {
-    SQLGetTypeInfo(handle, data_type)
+    run_catalog(handle, |s| Ok(catalog::type_info(data_type, odbc3(s))))
 }

@@ -19,6 +19,12 @@ pub extern "C" fn SQLAllocHandle(
     input: Handle,
     output: *mut Handle,
 ) -> SqlReturn {
+    alloc_handle(handle_type, input, output)
+}
+
+// Entry points never call each other: a call to an exported name from inside the library may
+// bind to the Driver Manager's function of the same name.
+fn alloc_handle(handle_type: i16, input: Handle, output: *mut Handle) -> SqlReturn {
     guard(|| {
         if output.is_null() {
             return SQL_ERROR;
@@ -68,6 +74,10 @@ pub extern "C" fn SQLAllocHandle(
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLFreeHandle(handle_type: i16, handle: Handle) -> SqlReturn {
+    free_handle(handle_type, handle)
+}
+
+fn free_handle(handle_type: i16, handle: Handle) -> SqlReturn {
     guard(|| match handle_type {
         SQL_HANDLE_ENV => match unsafe { env(handle) } {
             Some(_) => {
@@ -107,7 +117,7 @@ pub const SQL_RESET_PARAMS: u16 = 3;
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLFreeStmt(handle: Handle, option: u16) -> SqlReturn {
     if option == SQL_DROP {
-        return SQLFreeHandle(SQL_HANDLE_STMT, handle);
+        return free_handle(SQL_HANDLE_STMT, handle);
     }
     on_stmt(handle, |s, _| match option {
         SQL_CLOSE => s.close_cursor(false).map(|_| Status::Success),
@@ -375,6 +385,10 @@ pub const SQL_COMMIT: i16 = 0;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLEndTran(handle_type: i16, handle: Handle, completion: i16) -> SqlReturn {
+    end_tran(handle_type, handle, completion)
+}
+
+fn end_tran(handle_type: i16, handle: Handle, completion: i16) -> SqlReturn {
     match handle_type {
         SQL_HANDLE_DBC => on_dbc(handle, |c, diag| {
             c.end_tran(diag, completion == SQL_COMMIT)
@@ -534,35 +548,35 @@ pub extern "C" fn SQLNativeSqlW(
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLAllocEnv(output: *mut Handle) -> SqlReturn {
-    SQLAllocHandle(SQL_HANDLE_ENV, std::ptr::null_mut(), output)
+    alloc_handle(SQL_HANDLE_ENV, std::ptr::null_mut(), output)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLAllocConnect(env: Handle, output: *mut Handle) -> SqlReturn {
-    SQLAllocHandle(SQL_HANDLE_DBC, env, output)
+    alloc_handle(SQL_HANDLE_DBC, env, output)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLAllocStmt(dbc: Handle, output: *mut Handle) -> SqlReturn {
-    SQLAllocHandle(SQL_HANDLE_STMT, dbc, output)
+    alloc_handle(SQL_HANDLE_STMT, dbc, output)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLFreeEnv(env: Handle) -> SqlReturn {
-    SQLFreeHandle(SQL_HANDLE_ENV, env)
+    free_handle(SQL_HANDLE_ENV, env)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLFreeConnect(dbc: Handle) -> SqlReturn {
-    SQLFreeHandle(SQL_HANDLE_DBC, dbc)
+    free_handle(SQL_HANDLE_DBC, dbc)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLTransact(env: Handle, dbc: Handle, completion: u16) -> SqlReturn {
     if !dbc.is_null() {
-        SQLEndTran(SQL_HANDLE_DBC, dbc, completion as i16)
+        end_tran(SQL_HANDLE_DBC, dbc, completion as i16)
     } else {
-        SQLEndTran(SQL_HANDLE_ENV, env, completion as i16)
+        end_tran(SQL_HANDLE_ENV, env, completion as i16)
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod catalog;
 mod connection;
+pub mod constants;
 mod descriptor;
 mod diagnostics;
 mod params;
