@@ -1,7 +1,7 @@
 //! Developer credentials: the Azure CLI (`az`) and the Azure Developer CLI (`azd`), run with a
 //! timeout in their own process group so a hung CLI is killed with all its children.
 
-use super::{SourceError, TokenSource};
+use super::{Env, SourceError, TokenSource};
 use crate::auth::authority::Authority;
 use crate::auth::http;
 use crate::auth::secret::Token;
@@ -20,14 +20,17 @@ pub struct Cli {
     authority: Authority,
     /// Pass the server's tenant (`--tenant`) only when it was set explicitly by the user.
     tenant: Option<String>,
+    /// Applied to the child (PATH decides which `az` runs).
+    env: Env,
 }
 
 impl Cli {
-    pub fn new(tool: Tool, authority: &Authority, tenant: Option<String>) -> Cli {
+    pub fn new(tool: Tool, authority: &Authority, tenant: Option<String>, env: &Env) -> Cli {
         Cli {
             tool,
             authority: authority.clone(),
             tenant,
+            env: env.clone(),
         }
     }
 
@@ -80,6 +83,7 @@ impl TokenSource for Cli {
         let (program, args) = self.command();
         let mut cmd = tokio::process::Command::new(program);
         cmd.args(&args)
+            .envs(&self.env.0)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -125,7 +129,12 @@ impl TokenSource for Cli {
                 .to_string();
             let e = SourceError::unavailable(name, format!("'{program}' failed: {first}"));
             return Err(if first.contains("login") {
-                e.with_hint(format!("Sign in with '{program} login'."))
+                let login = if self.tool == Tool::AzureCli {
+                    "az login"
+                } else {
+                    "azd auth login"
+                };
+                e.with_hint(format!("Sign in with '{login}'."))
             } else {
                 e
             });

@@ -96,11 +96,17 @@ impl DefaultChain {
                     true,
                 )?))
             }
-            Link::AzureCli => Ok(Box::new(Cli::new(Tool::AzureCli, &self.authority, None))),
+            Link::AzureCli => Ok(Box::new(Cli::new(
+                Tool::AzureCli,
+                &self.authority,
+                None,
+                env,
+            ))),
             Link::AzureDeveloperCli => Ok(Box::new(Cli::new(
                 Tool::AzureDeveloperCli,
                 &self.authority,
                 None,
+                env,
             ))),
         }
     }
@@ -179,7 +185,13 @@ impl TokenSource for DefaultChain {
                     *REMEMBERED.lock().unwrap_or_else(|p| p.into_inner()) = Some(link);
                     return Ok(token);
                 }
-                Err(e) if e.unavailable => tried.push(e),
+                Err(mut e) if e.unavailable => {
+                    if tried.is_empty() && Some(link) == remembered() {
+                        e.message
+                            .push_str(" (tried first: it worked earlier in this process)");
+                    }
+                    tried.push(e)
+                }
                 Err(e) => {
                     // A source that is set up but refuses is an answer: stop, as the SDKs do.
                     let mut stop = e.clone();
