@@ -12,7 +12,11 @@
 //! - [`from_c::read_param`] turns an application's bound parameter into a [`Value`] for the
 //!   SQL type the application named.
 
+pub mod codes;
+mod datetime;
+mod format;
 pub mod from_c;
+mod numeric;
 pub mod to_c;
 pub mod types;
 pub mod value;
@@ -46,3 +50,6 @@ pub enum CharEncoding {
     /// SQL_C_CHAR in Latin-1/Windows-1252 (a non-UTF-8 "C"/POSIX locale).
     Latin1,
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,7 +19,14 @@ PEERS = {"MS18": "MS18", "MSRS": "MSRS", "FreeTDS": "FreeTDS"}
 
 
 def testserver_bin():
-    return os.environ.get("TESTSERVER_BIN", str(ROOT / "target" / "release" / "testserver"))
+    """TESTSERVER_BIN, else the release build, else the debug build."""
+    if "TESTSERVER_BIN" in os.environ:
+        return os.environ["TESTSERVER_BIN"]
+    release = ROOT / "target" / "release" / "testserver"
+    debug = ROOT / "target" / "debug" / "testserver"
+    if not release.exists() and debug.exists():
+        return str(debug)
+    return str(release)
 
 
 class RunningServer:
