@@ -48,7 +48,7 @@ async fn service_principal_secret_and_certificates() {
     .await;
     assert_eq!(pem["appid"], "0f1e2d3c-0000-4000-8000-00000000a002");
     assert_eq!(pfx["appid"], pem["appid"]);
-    // ServicePrincipal + ClientCertificate and no secret also means the certificate.
+    // ServicePrincipal + ClientCertPath and no secret also means the certificate.
     let mut p = m.params(
         "ActiveDirectoryServicePrincipalCertificate",
         ActiveDirectoryServicePrincipal,

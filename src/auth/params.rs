@@ -1,12 +1,12 @@
 //! What the connection string and attributes say about an Entra login.
 //!
-//! Keywords (filled in by `connect`): `Authentication`, `UID`, `PWD`, and for certificates
-//! `ClientCertificate=<path>` (PEM with certificate + private key, or PKCS#12 `.pfx`/`.p12`;
-//! `PWD` is the key or PKCS#12 password when there is one; go-mssqldb's `clientcertpath` is an
-//! alias). `ActiveDirectoryServicePrincipal` with `ClientCertificate` and no secret, or
-//! `ActiveDirectoryServicePrincipalCertificate`, uses the certificate. `PublicClientId`
-//! chooses the app registration for Interactive/DeviceCode/Password (default
-//! [`DEFAULT_PUBLIC_CLIENT_ID`], documented below).
+//! Keywords (parsed by `connect`): `Authentication`, `UID`, `PWD`, and for certificates
+//! `ClientCertPath=<path>` (alias `ClientCertificatePath`, go-mssqldb's `clientcertpath`): PEM
+//! with certificate + private key, or PKCS#12 `.pfx`/`.p12`; `PWD` is the key or PKCS#12
+//! password when there is one. `ActiveDirectoryServicePrincipalCertificate`, or
+//! `ActiveDirectoryServicePrincipal` with `ClientCertPath` and no `PWD`, uses the certificate.
+//! `ApplicationClientId` (go-mssqldb's name) chooses the public-client app registration for
+//! Interactive/DeviceCode/Password (default [`DEFAULT_PUBLIC_CLIENT_ID`], documented below).
 
 use super::mode::AuthMode;
 use super::secret::Secret;
@@ -41,6 +41,24 @@ impl EntraParams {
         }
     }
 
+    /// From validated connection settings (`Authentication`, `UID`, `PWD`, `ClientCertPath`,
+    /// `ApplicationClientId`).
+    pub fn from_settings(s: &crate::connect::settings::Settings) -> Option<EntraParams> {
+        use crate::connect::keywords::{APPLICATION_CLIENT_ID, CLIENT_CERT_PATH};
+        let mode = s.authentication?;
+        Some(EntraParams {
+            mode,
+            user: s.uid.clone(),
+            secret: s.pwd.as_ref().map(|p| Secret::new(p.expose())),
+            client_certificate: s
+                .extra
+                .get(CLIENT_CERT_PATH)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+            public_client_id: s.extra.get(APPLICATION_CLIENT_ID).cloned(),
+        })
+    }
+
     pub fn user(&self) -> Option<&str> {
         self.user
             .as_deref()
@@ -64,12 +82,10 @@ impl EntraParams {
         mode_name(self.mode)
     }
 
-    /// Whether this login uses a certificate rather than a client secret.
+    /// Whether this login uses a certificate rather than a client secret (with a
+    /// certificate, `PWD` is the certificate's password).
     pub fn uses_certificate(&self) -> bool {
         self.client_certificate.is_some()
-            && (self.mode == AuthMode::ActiveDirectoryServicePrincipalCertificate
-                || self.secret().is_none()
-                || self.mode == AuthMode::ActiveDirectoryServicePrincipal)
     }
 }
 

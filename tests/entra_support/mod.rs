@@ -123,7 +123,7 @@ impl Mock {
             match k.to_ascii_lowercase().as_str() {
                 "uid" => p.user = Some(v),
                 "pwd" => p.secret = Some(sqlserver_odbc::auth::Secret::new(v)),
-                "clientcertificate" => p.client_certificate = Some(v.into()),
+                "clientcertpath" => p.client_certificate = Some(v.into()),
                 _ => {}
             }
         }

@@ -66,7 +66,7 @@ pub fn from_params(
             None => {
                 return Err(SourceError::hard(
                     label,
-                    "PWD (the client secret) or ClientCertificate (a PEM or PKCS#12 file) is required",
+                    "PWD (the client secret) or ClientCertPath (a PEM or PKCS#12 file) is required",
                 ));
             }
         }
