@@ -28,6 +28,17 @@ impl std::fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
+/// One ODBC diagnostic record per line: the main message, then each detail.
+impl From<AuthError> for crate::diag::Error {
+    fn from(e: AuthError) -> Self {
+        let records = std::iter::once(e.message)
+            .chain(e.details)
+            .map(|text| crate::diag::DiagRecord::driver(e.sqlstate, 0, text))
+            .collect();
+        crate::diag::Error::from_records(records)
+    }
+}
+
 fn fa004(params: &EntraParams) -> String {
     format!(
         "Failed to authenticate the user '{}' in Active Directory (Authentication option is '{}').",

@@ -74,6 +74,27 @@ impl EntraLogin {
         }
     }
 
+    /// The connect path's entry point: `None` when `params` names no Entra mode (no mode or
+    /// SqlPassword), HYC00 for ActiveDirectoryIntegrated. `login_timeout_secs` 0 = the mode's
+    /// default.
+    pub fn prepare(
+        params: Option<EntraParams>,
+        login_timeout_secs: u32,
+    ) -> Result<Option<EntraLogin>, AuthError> {
+        let Some(params) = params else {
+            return Ok(None);
+        };
+        match params.mode {
+            AuthMode::SqlPassword => Ok(None),
+            AuthMode::ActiveDirectoryIntegrated => Err(AuthError::integrated_not_supported()),
+            _ => {
+                let timeout = (login_timeout_secs > 0)
+                    .then(|| Duration::from_secs(u64::from(login_timeout_secs)));
+                Ok(Some(EntraLogin::new(params, timeout)))
+            }
+        }
+    }
+
     /// Sets the authentication method and registers the token factory on `ctx`.
     pub fn install(&self, ctx: &mut ClientContext) -> Result<(), AuthError> {
         let Some(method) = tds_method(self.params.mode) else {
@@ -98,6 +119,18 @@ impl EntraLogin {
     pub fn rejected_hints(&self) -> Vec<String> {
         lock(&self.outcome).rejected_hints.clone()
     }
+}
+
+impl std::fmt::Debug for EntraLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EntraLogin({})", self.params.mode_name())
+    }
+}
+
+/// The login timeout for `mode`: what the application set, else the mode's default (15 s;
+/// 600 s for device code and interactive, which wait for a person).
+pub fn login_timeout_secs(mode: AuthMode, explicit: Option<u32>) -> u32 {
+    explicit.unwrap_or_else(|| auth::default_login_timeout(mode).as_secs() as u32)
 }
 
 fn lock(m: &Mutex<Outcome>) -> std::sync::MutexGuard<'_, Outcome> {

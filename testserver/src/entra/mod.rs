@@ -176,7 +176,7 @@ impl EntraHandle {
     /// as `CREATE USER [..] FROM EXTERNAL PROVIDER` would make them).
     pub fn principals(&self) -> Vec<MockPrincipal> {
         let c = &self.config;
-        let users = c.users.iter().map(|u| MockPrincipal {
+        let users = c.users.iter().filter(|u| u.in_database).map(|u| MockPrincipal {
             name: u.upn.clone(),
             oid: Some(u.object_id.clone()),
             appid: None,
@@ -217,7 +217,7 @@ impl EntraHandle {
         let secret_app = cfg.clients.iter().find(|c| c.secret.is_some());
         let cert_app = cfg.clients.iter().find(|c| c.certificate);
         let workload_app = cfg.clients.iter().find(|c| c.federated_subject.is_some());
-        let user = cfg.users.first();
+        let user = cfg.users.iter().find(|u| u.in_database);
         let uami = cfg.managed_identities.iter().find(|m| !m.system_assigned);
 
         let mut conn = Map::new();
@@ -298,6 +298,13 @@ impl EntraHandle {
                 "ActiveDirectoryInteractive",
                 format!("UID={}", u.upn),
                 json!({"BROWSER": format!("{FAKE_CLI_DIR}/browser")}),
+            );
+        }
+        if let Some(u) = cfg.users.iter().find(|u| !u.in_database) {
+            add(
+                "ActiveDirectoryPassword/not-in-database",
+                format!("UID={};PWD={{{}}}", u.upn, u.password),
+                json!({}),
             );
         }
         add("ActiveDirectoryDeviceCode", String::new(), json!({}));

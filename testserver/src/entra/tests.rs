@@ -605,5 +605,5 @@ async fn token_lifetime_can_be_changed_at_runtime() {
         cl["exp"].as_u64().unwrap() - cl["iat"].as_u64().unwrap(),
         10
     );
-    assert_eq!(h.principals().len(), 1 + 3 + 2);
+    assert_eq!(h.principals().len(), 1 + 3 + 2, "bob has no database user");
 }
