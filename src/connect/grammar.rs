@@ -5,6 +5,10 @@
 //! - A value starting with `{` runs to the matching `}`; inside it `;` is literal and `}}` is a
 //!   literal `}`. An unterminated `{` swallows the rest of the string and gives 01S00.
 //! - An unbraced `}` is an ordinary character.
+//! - Text between a closing `}` and the next `;` keeps the braced value but gives 01S00 and
+//!   ends parsing: msodbcsql 18.6 ignores everything after it (measured:
+//!   `PWD={ab}cd;Encrypt=bad` connects with a warning).
+//! - However many problems there are, one 01S00 is reported.
 //!
 //! The grammar only splits; which keys exist, duplicates and values are judged by
 //! [`super::settings`].
@@ -51,22 +55,37 @@ pub fn parse(s: &str) -> ParsedString {
         }
         let key = &rest[..eq];
         let after = &rest[eq + 1..];
-        let (value, remaining, terminated) = read_value(after);
-        if !terminated {
-            out.problems.push(invalid_attribute());
-        }
+        let (value, end) = read_value(after);
         out.pairs.push((key.to_string(), value));
-        rest = remaining;
+        match end {
+            ValueEnd::Next(remaining) => rest = remaining,
+            ValueEnd::Last => break,
+            ValueEnd::Malformed => {
+                out.problems.push(invalid_attribute());
+                break;
+            }
+        }
     }
+    out.problems.dedup();
     out
 }
 
-/// Reads one value; returns it, the text after its `;`, and whether a brace was closed.
-fn read_value(text: &str) -> (String, &str, bool) {
+/// How a value ended.
+enum ValueEnd<'a> {
+    /// At a `;`, with this text after it.
+    Next(&'a str),
+    /// At the end of the string.
+    Last,
+    /// An unterminated `{`, or text after a closing `}`: nothing more is read.
+    Malformed,
+}
+
+/// Reads one value and says how it ended.
+fn read_value(text: &str) -> (String, ValueEnd<'_>) {
     let Some(body) = text.strip_prefix('{') else {
         return match text.find(';') {
-            Some(semi) => (text[..semi].to_string(), &text[semi + 1..], true),
-            None => (text.to_string(), "", true),
+            Some(semi) => (text[..semi].to_string(), ValueEnd::Next(&text[semi + 1..])),
+            None => (text.to_string(), ValueEnd::Last),
         };
     };
     let mut value = String::new();
@@ -81,12 +100,17 @@ fn read_value(text: &str) -> (String, &str, bool) {
             value.push('}');
             continue;
         }
-        // Closed: anything up to the next `;` is ignored.
         let tail = &body[i + 1..];
-        let remaining = tail.find(';').map_or("", |semi| &tail[semi + 1..]);
-        return (value, remaining, true);
+        let end = if tail.is_empty() {
+            ValueEnd::Last
+        } else if let Some(next) = tail.strip_prefix(';') {
+            ValueEnd::Next(next)
+        } else {
+            ValueEnd::Malformed
+        };
+        return (value, end);
     }
-    (value, "", false)
+    (value, ValueEnd::Malformed)
 }
 
 #[cfg(test)]
@@ -170,11 +194,16 @@ mod tests {
     }
 
     #[test]
-    fn text_after_a_closing_brace_is_ignored() {
-        assert_eq!(
-            pairs("PWD={ab}cd;UID=u"),
-            vec![pair("PWD", "ab"), pair("UID", "u")]
-        );
+    fn text_after_a_closing_brace_warns_and_ends_parsing() {
+        let p = parse("PWD={ab}cd;UID=u;Encrypt=bad");
+        assert_eq!(p.pairs, vec![pair("PWD", "ab")]);
+        assert_eq!(p.problems, vec![invalid_attribute()]);
+    }
+
+    #[test]
+    fn many_problems_give_one_warning() {
+        let p = parse("a;b;c;PWD={x");
+        assert_eq!(p.problems, vec![invalid_attribute()]);
     }
 
     #[test]

@@ -80,6 +80,7 @@ pub const FILE_DSN: &str = "FileDSN";
 pub const SAVE_FILE: &str = "SaveFile";
 pub const DRIVER: &str = "Driver";
 pub const SERVER: &str = "Server";
+pub const ADDRESS: &str = "Address";
 pub const NETWORK: &str = "Network";
 pub const UID: &str = "UID";
 pub const PWD: &str = "PWD";
@@ -107,12 +108,18 @@ pub const APPLICATION_CLIENT_ID: &str = "ApplicationClientId";
 pub const SEND_CERTIFICATE_CHAIN: &str = "SendCertificateChain";
 
 /// Every keyword the driver recognises.
+///
+/// Kinds follow what msodbcsql 18.6 validates (measured): `Replication`, `LongAsMax`,
+/// `GetDataExtensions`, `IpAddressPreference`, `ColumnEncryption`, `RetryExec` and `PacketSize`
+/// take any text there, so they are `Text` here too.
 pub static KEYWORDS: &[Keyword] = &[
     kw(DSN, Kind::Text),
     kw(FILE_DSN, Kind::Text),
     kw(SAVE_FILE, Kind::Text),
     kw(DRIVER, Kind::Text),
-    syn(SERVER, &["Address", "Addr"], Kind::Server),
+    kw(SERVER, Kind::Server),
+    // msodbcsql: `Address` (= `Addr`) beats `Server` whatever the order.
+    syn(ADDRESS, &["Addr"], Kind::Server),
     syn(NETWORK, &["Net"], Kind::Text),
     kw(UID, Kind::Text),
     kw(PWD, Kind::Secret),
@@ -134,6 +141,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw(MULTI_SUBNET_FAILOVER, Kind::YesNo),
     kw(CONNECT_RETRY_COUNT, Kind::Int { min: 0, max: 255 }),
     kw(CONNECT_RETRY_INTERVAL, Kind::Int { min: 1, max: 60 }),
+    // msodbcsql accepts `KeepAlive=abc` and then fails in TCP setup (0x2726); we say why.
     kw(
         "KeepAlive",
         Kind::Int {
@@ -164,22 +172,15 @@ pub static KEYWORDS: &[Keyword] = &[
     kw("AttachDBFileName", Kind::Text),
     kw("ServerSPN", Kind::Text),
     kw("UseFMTONLY", Kind::YesNo),
-    kw("Replication", Kind::YesNo),
+    kw("Replication", Kind::Text),
     kw("RetryExec", Kind::Text),
-    kw("LongAsMax", Kind::YesNo),
-    kw("GetDataExtensions", Kind::YesNo),
-    kw(
-        "IpAddressPreference",
-        Kind::Choice(&["IPv4First", "IPv6First", "UsePlatformDefault"]),
-    ),
+    kw("LongAsMax", Kind::Text),
+    kw("GetDataExtensions", Kind::Text),
+    kw("IpAddressPreference", Kind::Text),
     kw("ConcatNullYieldsNull", Kind::YesNo),
-    kw(
-        PACKET_SIZE,
-        Kind::Int {
-            min: 512,
-            max: 32767,
-        },
-    ),
+    // Not validated by msodbcsql 18.6 (`PacketSize=abc` connects); out-of-range or non-numeric
+    // values leave the server's default.
+    kw(PACKET_SIZE, Kind::Text),
     ext(
         LOGIN_TIMEOUT,
         &["Connection Timeout", "ConnectTimeout", "Connect Timeout"],
@@ -223,8 +224,8 @@ mod tests {
     #[test]
     fn lookup_is_case_insensitive_and_knows_synonyms() {
         assert_eq!(lookup("server").unwrap().name, SERVER);
-        assert_eq!(lookup("ADDR").unwrap().name, SERVER);
-        assert_eq!(lookup("address").unwrap().name, SERVER);
+        assert_eq!(lookup("ADDR").unwrap().name, ADDRESS);
+        assert_eq!(lookup("address").unwrap().name, ADDRESS);
         assert_eq!(lookup("net").unwrap().name, NETWORK);
         assert_eq!(lookup("connect timeout").unwrap().name, LOGIN_TIMEOUT);
     }

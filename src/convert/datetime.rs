@@ -61,6 +61,64 @@ pub fn checked_time(hour: u32, minute: u32, second: u32, nanosecond: u32) -> Opt
     })
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(d: Date) -> i64 {
+    let (y, m, day) = (i64::from(d.year), i64::from(d.month), i64::from(d.day));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Days from 1970-01-01 to 1900-01-01, the epoch of datetime and smalldatetime.
+const DAYS_1970_TO_1900: i64 = -25_567;
+
+fn nanos_of_day(t: Time) -> u64 {
+    (u64::from(t.hour) * 3600 + u64::from(t.minute) * 60 + u64::from(t.second)) * 1_000_000_000
+        + u64::from(t.nanosecond)
+}
+
+/// datetime as TDS carries it: days since 1900-01-01 (i32), then 1/300 s ticks (u32).
+pub fn tds_datetime(ts: Timestamp) -> [u8; 8] {
+    let days = (days_from_civil(ts.date) - DAYS_1970_TO_1900) as i32;
+    let ticks = ((nanos_of_day(ts.time) * 3 + 5_000_000) / 10_000_000) as u32;
+    let mut out = [0u8; 8];
+    out[..4].copy_from_slice(&days.to_le_bytes());
+    out[4..].copy_from_slice(&ticks.to_le_bytes());
+    out
+}
+
+/// smalldatetime as TDS carries it: days since 1900-01-01 (u16), minutes (u16).
+pub fn tds_smalldatetime(ts: Timestamp) -> [u8; 4] {
+    let days = (days_from_civil(ts.date) - DAYS_1970_TO_1900) as u16;
+    let minutes = u16::from(ts.time.hour) * 60 + u16::from(ts.time.minute);
+    let mut out = [0u8; 4];
+    out[..2].copy_from_slice(&days.to_le_bytes());
+    out[2..].copy_from_slice(&minutes.to_le_bytes());
+    out
+}
+
+/// The UTC moment of a datetimeoffset.
+pub fn to_utc(v: DateTimeOffset) -> Timestamp {
+    let minute_of_day = i64::from(v.local.time.hour) * 60 + i64::from(v.local.time.minute)
+        - i64::from(v.offset_minutes);
+    let days = days_from_civil(v.local.date) + minute_of_day.div_euclid(1440);
+    let minute_of_day = minute_of_day.rem_euclid(1440);
+    let (y, m, d) = civil_from_days(days);
+    Timestamp {
+        // Years 1 and 9999 can spill over by a day; clamp rather than invent a date.
+        date: checked_date(y as i32, m, d).unwrap_or(v.local.date),
+        time: Time {
+            hour: (minute_of_day / 60) as u8,
+            minute: (minute_of_day % 60) as u8,
+            ..v.local.time
+        },
+    }
+}
+
 /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;

@@ -110,46 +110,68 @@ pub fn money(v: i64) -> SmallText {
     decimal(i128::from(v), 4)
 }
 
-/// A double in its shortest round-trip form: plain for magnitudes in [1e-4, 1e15), else
-/// C-style scientific (`1e+300`, `1.5e-05`). Zero is `0`, never `-0`.
+/// A float as msodbcsql prints it (measured on 18.6): 17 significant digits with trailing
+/// zeros dropped (`0.1` is `0.10000000000000001`, `1.5` is `1.5`); plain notation while the
+/// decimal point lies at most 16 digits in and at most 17 digits follow it, with `.0` after a
+/// whole number (`100.0`, `-0.0`); otherwise `1.0E+16`, `1.0000000000000001E-5`.
 pub fn float(v: f64) -> SmallText {
-    if v == 0.0 {
-        return small!("0");
-    }
     if !v.is_finite() {
         return small!("{v}");
     }
-    let magnitude = v.abs();
-    if (1e-4..1e15).contains(&magnitude) {
-        return small!("{v}");
-    }
-    scientific(&small!("{v:e}"))
+    significant(&small!("{v:.16e}"), 17)
 }
 
-/// A real in its shortest round-trip form as an `f32` (so 0.1f32 prints `0.1`).
+/// A real the same way with 8 significant digits (`0.1`, `0.33333334`, `9.9999997E-6`,
+/// `1.6777216E+7`, `1234567.0`).
 pub fn real(v: f32) -> SmallText {
-    if v == 0.0 {
-        return small!("0");
-    }
     if !v.is_finite() {
         return small!("{v}");
     }
-    let magnitude = v.abs();
-    if (1e-4..1e15).contains(&magnitude) {
-        return small!("{v}");
-    }
-    scientific(&small!("{v:e}"))
+    significant(&small!("{v:.7e}"), 8)
 }
 
-/// Rust's `1.5e-5` into C's `1.5e-05`.
-fn scientific(rust: &SmallText) -> SmallText {
-    let s = rust.as_str();
-    let (mantissa, exponent) = s.split_once('e').unwrap_or((s, "0"));
-    let (sign, digits) = match exponent.strip_prefix('-') {
-        Some(d) => ('-', d),
-        None => ('+', exponent),
+/// Lays out Rust's `d.ddddde[-]x` (`precision` significant digits) the msodbcsql way.
+fn significant(exp_form: &SmallText, precision: i32) -> SmallText {
+    let s = exp_form.as_str();
+    let (negative, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
     };
-    small!("{mantissa}e{sign}{digits:0>2}")
+    let (mantissa, exponent) = s.split_once('e').unwrap_or((s, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let mut digits = SmallText::new();
+    for b in mantissa.bytes().filter(u8::is_ascii_digit) {
+        digits.push(b);
+    }
+    let digits = digits.as_str().trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let zero = digits == "0";
+    // Digits before the decimal point (may be zero or negative for 0.000ddd).
+    let point = if zero { 1 } else { exponent + 1 };
+    let mut out = SmallText::new();
+    if negative {
+        out.push(b'-');
+    }
+    let after_point = digits.len() as i32 - point;
+    if point > precision - 1 || after_point > precision {
+        let (first, rest) = digits.split_at(1);
+        let rest = if rest.is_empty() { "0" } else { rest };
+        let sign = if exponent < 0 { '-' } else { '+' };
+        let _ = write!(out, "{first}.{rest}E{sign}{}", exponent.unsigned_abs());
+    } else if point <= 0 {
+        let _ = write!(out, "0.{:0>width$}{digits}", "", width = (-point) as usize);
+    } else if digits.len() as i32 <= point {
+        let _ = write!(
+            out,
+            "{digits}{:0>width$}.0",
+            "",
+            width = (point - digits.len() as i32) as usize
+        );
+    } else {
+        let (whole, fraction) = digits.split_at(point as usize);
+        let _ = write!(out, "{whole}.{fraction}");
+    }
+    out
 }
 
 pub fn date(d: &Date) -> SmallText {

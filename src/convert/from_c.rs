@@ -27,7 +27,7 @@ use super::datetime::{self, MIDNIGHT, datetime_overflow};
 use super::format::{self, SmallText};
 use super::numeric::{self, Num, invalid_char_value, out_of_range, restricted_type};
 use super::value::{Date, DateTimeOffset, Decimal, Time, Timestamp};
-use super::{CharEncoding, ConvertError, ServerType, Value};
+use super::{CharEncoding, ConvertError, ServerType, Value, charset};
 
 /// One bound parameter, its pointers already resolved into a slice by the handle layer.
 pub struct Param<'a> {
@@ -254,7 +254,7 @@ fn numeric_from_struct(mantissa: i128, scale: i8) -> Result<Num, ConvertError> {
 fn decode_narrow(data: &[u8], encoding: CharEncoding) -> Result<String, ConvertError> {
     match encoding {
         CharEncoding::Utf8 => String::from_utf8(data.to_vec()).map_err(|_| invalid_char_value()),
-        CharEncoding::Latin1 => Ok(data.iter().map(|&b| char::from(b)).collect()),
+        CharEncoding::Latin1 => Ok(charset::decode(data)),
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`from_c::read_param`] turns an application's bound parameter into a [`Value`] for the
 //!   SQL type the application named.
 
+mod charset;
 pub mod codes;
 mod datetime;
 mod format;

@@ -1,6 +1,7 @@
 //! The conversion module's specification, as tests.
 
 use super::codes::*;
+use super::datetime;
 use super::to_c::{Target, Written, default_c_type, write_value};
 use super::*;
 
@@ -172,7 +173,7 @@ fn descriptors_match_msodbcsql() {
             "image",
             2_147_483_647,
             0,
-            2_147_483_647,
+            4_294_967_294,
             2_147_483_647,
         ),
         (T::Date, SQL_TYPE_DATE, "date", 10, 0, 10, 6),
@@ -185,7 +186,7 @@ fn descriptors_match_msodbcsql() {
             "smalldatetime",
             16,
             0,
-            16,
+            19,
             16,
         ),
         (
@@ -234,15 +235,7 @@ fn descriptors_match_msodbcsql() {
             16,
         ),
         (T::Xml, SQL_SS_XML, "xml", 0, 0, 0, 0),
-        (
-            T::Variant,
-            SQL_SS_VARIANT,
-            "sql_variant",
-            8000,
-            0,
-            8000,
-            8000,
-        ),
+        (T::Variant, SQL_SS_VARIANT, "sql_variant", 8000, 0, 8000, 0),
         (T::RowVersion, SQL_BINARY, "timestamp", 8, 0, 16, 8),
         (
             T::Udt("geography".into()),
@@ -339,11 +332,7 @@ fn text_forms_of_values() {
         (Value::Bit(true), T::Bit, "1"),
         (Value::Bit(false), T::Bit, "0"),
         (Value::Float(1.5), T::Float, "1.5"),
-        (Value::Float(0.1), T::Float, "0.1"),
-        (Value::Float(-2.0), T::Float, "-2"),
-        (Value::Float(1e300), T::Float, "1e+300"),
-        (Value::Float(1.5e-5), T::Float, "1.5e-05"),
-        (Value::Real(0.1), T::Real, "0.1"),
+        (Value::Float(-2.0), T::Float, "-2.0"),
         (
             dec(150, 3, 2),
             T::Decimal {
@@ -494,6 +483,73 @@ fn text_forms_of_values() {
     }
 }
 
+/// Float and real text forms measured on msodbcsql 18.6.
+#[test]
+fn float_text_matches_msodbcsql() {
+    let floats = [
+        (0.1, "0.10000000000000001"),
+        (1.5, "1.5"),
+        (1e300, "1.0000000000000001E+300"),
+        (1.5e-5, "0.000015"),
+        (1.2345678901234568e20, "1.2345678901234568E+20"),
+        (100.0, "100.0"),
+        (1e15, "1000000000000000.0"),
+        (1e16, "1.0E+16"),
+        (-1e16, "-1.0E+16"),
+        (0.0001, "0.0001"),
+        (1e-5, "1.0000000000000001E-5"),
+        (-0.0, "-0.0"),
+        (0.0, "0.0"),
+        (123456789012345.0, "123456789012345.0"),
+        (1.5e-16, "0.00000000000000015"),
+        (1.5e-17, "1.5E-17"),
+        (1.5e-18, "1.4999999999999999E-18"),
+        (1.25e-15, "0.00000000000000125"),
+        (0.3, "0.29999999999999999"),
+        (0.00012345678901234, "1.2345678901234001E-4"),
+        (5e-324, "4.9406564584124654E-324"),
+        (1.7976931348623157e308, "1.7976931348623157E+308"),
+        (2.0, "2.0"),
+        (1234567890123456.0, "1234567890123456.0"),
+        (12345678901234567.0, "1.2345678901234568E+16"),
+        (0.000000012345678, "0.000000012345678"),
+        (12345.678901234567, "12345.678901234567"),
+        (-0.000015, "-0.000015"),
+    ];
+    for (v, expected) in floats {
+        assert_eq!(
+            char_text(&Value::Float(v), &ServerType::Float),
+            expected,
+            "float {v:e}"
+        );
+    }
+    let reals: [(f32, &str); 16] = [
+        (0.1, "0.1"),
+        (1.5, "1.5"),
+        (3.4028235e38, "3.4028235E+38"),
+        (0.333_333_34, "0.33333334"),
+        (2.0, "2.0"),
+        (16777216.0, "1.6777216E+7"),
+        (1e10, "1.0E+10"),
+        (1e-5, "9.9999997E-6"),
+        (1.5e-5, "0.000015"),
+        (1e7, "1.0E+7"),
+        (123456789.0, "1.2345679E+8"),
+        (1234567.0, "1234567.0"),
+        (0.00000125, "0.00000125"),
+        (0.000000125, "1.25E-7"),
+        (1e38, "9.9999997E+37"),
+        (1.175_494_4e-38, "1.1754944E-38"),
+    ];
+    for (v, expected) in reals {
+        assert_eq!(
+            char_text(&Value::Real(v), &ServerType::Real),
+            expected,
+            "real {v:e}"
+        );
+    }
+}
+
 #[test]
 fn variant_converts_as_its_base_type() {
     let v = Value::Variant(Box::new(Value::Int(7)), Box::new(ServerType::Int));
@@ -554,63 +610,97 @@ fn zero_length_buffer_asks_for_length_only() {
         (w.indicator, w.consumed, w.warning),
         (3, 0, Some(Warning::StringTruncated))
     );
-    let (w, _) = get(&Value::Int(12345), &ServerType::Int, SQL_C_CHAR, 0).unwrap();
-    assert_eq!((w.indicator, w.consumed), (5, 0));
     // An empty value fits even a zero-length buffer.
     let (w, _) = get(&text(""), &ty, SQL_C_WCHAR, 0).unwrap();
     assert_eq!((w.indicator, w.consumed, w.warning), (0, 0, None));
-}
-
-#[test]
-fn utf8_chunks_never_split_a_character() {
-    let v = text("aé€😀b"); // 1 + 2 + 3 + 4 + 1 bytes
-    let ty = ServerType::NVarChar(None);
-    let mut collected = Vec::new();
-    let mut offset = 0;
-    for _ in 0..20 {
-        let (w, buf) = get_at(&v, &ty, SQL_C_CHAR, 5, offset).unwrap();
-        assert_eq!(w.indicator as usize, 11 - offset);
-        assert!(w.consumed > 0);
-        assert!(
-            std::str::from_utf8(&buf[..w.consumed]).is_ok(),
-            "chunk at {offset} is whole characters"
-        );
-        collected.extend_from_slice(&buf[..w.consumed]);
-        offset += w.consumed;
-        if w.warning.is_none() {
-            break;
-        }
-    }
-    assert_eq!(String::from_utf8(collected).unwrap(), "aé€😀b");
-}
-
-#[test]
-fn utf16_chunks_never_split_a_surrogate_pair() {
-    let v = text("a😀b😀");
-    let ty = ServerType::NVarChar(None);
-    // Room for one unit plus terminator: "a", then the pair cannot fit in one unit.
-    let (w, buf) = get_at(&v, &ty, SQL_C_WCHAR, 4, 0).unwrap();
-    assert_eq!((w.indicator, w.consumed), (12, 2));
-    assert_eq!(&buf, &[b'a', 0, 0, 0]);
-    let (w, buf) = get_at(&v, &ty, SQL_C_WCHAR, 6, 2).unwrap();
-    assert_eq!((w.indicator, w.consumed), (10, 4));
+    // Numbers, dates and GUIDs are no character data: msodbcsql answers 22003.
     assert_eq!(
-        String::from_utf16(&[
-            u16::from_le_bytes([buf[0], buf[1]]),
-            u16::from_le_bytes([buf[2], buf[3]])
-        ])
-        .unwrap(),
-        "😀"
+        sqlstate(get(&Value::Int(-1), &ServerType::Int, SQL_C_CHAR, 0)),
+        "22003"
     );
-    // Room for two units at "b😀": takes "b" only, never a lone high surrogate.
-    let (w, buf) = get_at(&v, &ty, SQL_C_WCHAR, 6, 6).unwrap();
+    assert_eq!(
+        sqlstate(get(
+            &Value::Guid([0; 16]),
+            &ServerType::UniqueIdentifier,
+            SQL_C_CHAR,
+            0
+        )),
+        "22003"
+    );
+    let stamp = Value::Timestamp(ts(2024, 1, 2, 3, 4, 5, 0));
+    assert_eq!(
+        sqlstate(get(
+            &stamp,
+            &ServerType::DateTime2 { scale: 7 },
+            SQL_C_CHAR,
+            0
+        )),
+        "22003"
+    );
+    assert_eq!(
+        sqlstate(get(&Value::Int(1), &ServerType::Int, SQL_C_BINARY, 0)),
+        "22003"
+    );
+}
+
+/// msodbcsql cuts SQL_C_CHAR at any byte, splitting UTF-8 sequences; the chunks join up.
+#[test]
+fn utf8_chunks_are_byte_exact() {
+    let v = text("héllo😀x"); // 11 bytes
+    let ty = ServerType::NVarChar(None);
+    let expected: [(&[u8], isize); 4] = [
+        (b"h\xc3\xa9", 11),
+        (b"llo", 8),
+        (b"\xf0\x9f\x98", 5),
+        (b"\x80x", 2),
+    ];
+    let mut offset = 0;
+    for (chunk, indicator) in expected {
+        let (w, buf) = get_at(&v, &ty, SQL_C_CHAR, 4, offset).unwrap();
+        assert_eq!(w.indicator, indicator);
+        assert_eq!(&buf[..chunk.len()], chunk);
+        assert_eq!(buf[chunk.len()], 0);
+        let last = chunk.len() as isize == indicator;
+        assert_eq!(w.warning, (!last).then_some(Warning::StringTruncated));
+        offset += w.consumed;
+    }
+    assert_eq!(offset, 11);
+}
+
+/// SQL_C_WCHAR is cut at UTF-16 units, never inside one; like msodbcsql a surrogate pair
+/// may straddle two chunks.
+#[test]
+fn utf16_chunks_split_at_units() {
+    let v = text("héllo😀x"); // 8 units
+    let ty = ServerType::NVarChar(None);
+    let units: Vec<u16> = "héllo😀x".encode_utf16().collect();
+    let le = |u: &[u16]| -> Vec<u8> { u.iter().flat_map(|x| x.to_le_bytes()).collect() };
+    let (w, buf) = get_at(&v, &ty, SQL_C_WCHAR, 8, 0).unwrap();
     assert_eq!(
         (w.indicator, w.consumed, w.warning),
-        (6, 2, Some(Warning::StringTruncated))
+        (16, 6, Some(Warning::StringTruncated))
     );
-    assert_eq!(&buf[..4], &[b'b', 0, 0, 0]);
-    let (w, _) = get_at(&v, &ty, SQL_C_WCHAR, 6, 8).unwrap();
+    assert_eq!(&buf[..8], &[le(&units[..3]), vec![0, 0]].concat()[..]);
+    let (w, buf) = get_at(&v, &ty, SQL_C_WCHAR, 8, 6).unwrap();
+    assert_eq!((w.indicator, w.consumed), (10, 6));
+    assert_eq!(
+        &buf[..6],
+        &le(&units[3..6])[..],
+        "ends with the high surrogate"
+    );
+    let (w, buf) = get_at(&v, &ty, SQL_C_WCHAR, 8, 12).unwrap();
     assert_eq!((w.indicator, w.consumed, w.warning), (4, 4, None));
+    assert_eq!(&buf[..6], &[le(&units[6..]), vec![0, 0]].concat()[..]);
+    // Room for the terminator only, or not even that.
+    let (w, buf) = get_at(&v, &ty, SQL_C_WCHAR, 3, 0).unwrap();
+    assert_eq!(
+        (w.indicator, w.consumed, w.warning),
+        (16, 0, Some(Warning::StringTruncated))
+    );
+    assert_eq!(&buf, &[0, 0, 0xAA]);
+    let (w, buf) = get_at(&v, &ty, SQL_C_WCHAR, 1, 0).unwrap();
+    assert_eq!((w.indicator, w.consumed), (16, 0));
+    assert_eq!(&buf, &[0xAA]);
 }
 
 #[test]
@@ -624,7 +714,7 @@ fn wchar_odd_buffer_uses_whole_units() {
 }
 
 #[test]
-fn latin1_maps_unmappable_to_question_mark() {
+fn latin1_target_is_windows_1252_with_question_marks() {
     let mut buf = [0u8; 16];
     let t = Target {
         c_type: SQL_C_CHAR,
@@ -634,9 +724,9 @@ fn latin1_maps_unmappable_to_question_mark() {
         numeric_precision: 38,
         numeric_scale: 0,
     };
-    let w = write_value(&text("é€x"), &ServerType::NVarChar(None), t).unwrap();
-    assert_eq!((w.indicator, w.warning), (3, None));
-    assert_eq!(&buf[..4], &[0xE9, b'?', b'x', 0]);
+    let w = write_value(&text("é€😀x"), &ServerType::NVarChar(None), t).unwrap();
+    assert_eq!((w.indicator, w.warning), (4, None));
+    assert_eq!(&buf[..5], &[0xE9, 0x80, b'?', b'x', 0]);
 }
 
 #[test]
@@ -723,10 +813,28 @@ fn binary_chunks_are_exact() {
 
 #[test]
 fn text_to_binary_uses_the_column_encoding() {
-    let (w, buf) = get(&text("é"), &ServerType::NVarChar(Some(1)), SQL_C_BINARY, 8).unwrap();
-    assert_eq!(&buf[..w.indicator as usize], &[0xE9, 0x00]);
-    let (w, buf) = get(&text("é"), &ServerType::VarChar(Some(2)), SQL_C_BINARY, 8).unwrap();
-    assert_eq!(&buf[..w.indicator as usize], "é".as_bytes());
+    // nchar/nvarchar: UTF-16LE; char/varchar: the collation's Windows-1252 bytes (measured).
+    let (w, buf) = get(&text("nc"), &ServerType::NChar(2), SQL_C_BINARY, 8).unwrap();
+    assert_eq!(&buf[..w.indicator as usize], &[0x6E, 0, 0x63, 0]);
+    let (w, buf) = get(
+        &text("aé€b"),
+        &ServerType::VarChar(Some(30)),
+        SQL_C_BINARY,
+        8,
+    )
+    .unwrap();
+    assert_eq!(&buf[..w.indicator as usize], &[0x61, 0xE9, 0x80, 0x62]);
+    // xml: a byte order mark, then UTF-16LE, in chunks.
+    let v = text("<a/>");
+    let (w, buf) = get(&v, &ServerType::Xml, SQL_C_BINARY, 4).unwrap();
+    assert_eq!(
+        (w.indicator, w.consumed, w.warning),
+        (10, 4, Some(Warning::StringTruncated))
+    );
+    assert_eq!(&buf, &[0xFF, 0xFE, b'<', 0]);
+    let (w, buf) = get_at(&v, &ServerType::Xml, SQL_C_BINARY, 8, 4).unwrap();
+    assert_eq!((w.indicator, w.consumed, w.warning), (6, 6, None));
+    assert_eq!(&buf[..6], &[b'a', 0, b'/', 0, b'>', 0]);
     // A surrogate pair's bytes can be split across chunks: binary is exact.
     let (w, buf) = get_at(&text("😀"), &ServerType::NVarChar(None), SQL_C_BINARY, 3, 1).unwrap();
     let all: Vec<u8> = "😀".encode_utf16().flat_map(u16::to_le_bytes).collect();
@@ -1824,4 +1932,552 @@ mod params {
         assert_eq!(param(999, SQL_INTEGER, 0, 0, &[0; 4]), Err("HY003"));
         assert_eq!(param(SQL_C_BINARY, SQL_SS_TABLE, 0, 0, &[]), Err("HYC00"));
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Short character buffers for non-character values, as measured on msodbcsql 18.6.
+
+/// (value, type, buffer length, expected text or SQLSTATE, indicator, 01004?)
+#[test]
+fn short_buffers_follow_msodbcsql() {
+    use ServerType as T;
+    let dec = |m: i128, p: u8, s: u8| {
+        Value::Decimal(Decimal {
+            mantissa: m,
+            precision: p,
+            scale: s,
+        })
+    };
+    let dt2 = Value::Timestamp(ts(2024, 1, 2, 3, 4, 5, 123_456_700));
+    let time = Value::Time(Time {
+        hour: 3,
+        minute: 4,
+        second: 5,
+        nanosecond: 123_456_700,
+    });
+    let dto = Value::DateTimeOffset(DateTimeOffset {
+        local: ts(2024, 1, 2, 3, 4, 5, 123_456_700),
+        offset_minutes: -330,
+    });
+    type Case = (
+        Value,
+        ServerType,
+        usize,
+        Result<(&'static str, isize, bool), &'static str>,
+    );
+    let cases: Vec<Case> = vec![
+        (dt2.clone(), T::DateTime2 { scale: 7 }, 19, Err("22003")),
+        (
+            dt2.clone(),
+            T::DateTime2 { scale: 7 },
+            20,
+            Ok(("2024-01-02 03:04:05", 27, true)),
+        ),
+        (
+            dt2.clone(),
+            T::DateTime2 { scale: 7 },
+            21,
+            Ok(("2024-01-02 03:04:05.", 27, true)),
+        ),
+        (
+            dt2.clone(),
+            T::DateTime2 { scale: 7 },
+            27,
+            Ok(("2024-01-02 03:04:05.123456", 27, true)),
+        ),
+        (
+            dt2.clone(),
+            T::DateTime,
+            20,
+            Ok(("2024-01-02 03:04:05", 23, true)),
+        ),
+        (time.clone(), T::Time { scale: 7 }, 8, Err("22003")),
+        (
+            time.clone(),
+            T::Time { scale: 7 },
+            9,
+            Ok(("03:04:05", 16, true)),
+        ),
+        (
+            time.clone(),
+            T::Time { scale: 7 },
+            10,
+            Ok(("03:04:05.", 16, true)),
+        ),
+        (
+            dto.clone(),
+            T::DateTimeOffset { scale: 7 },
+            30,
+            Err("22003"),
+        ),
+        (
+            Value::Date(Date {
+                year: 2024,
+                month: 1,
+                day: 2,
+            }),
+            T::Date,
+            10,
+            Err("22003"),
+        ),
+        (Value::BigInt(i64::MIN), T::BigInt, 20, Err("22003")),
+        (
+            Value::BigInt(i64::MIN),
+            T::BigInt,
+            21,
+            Ok(("-9223372036854775808", 20, false)),
+        ),
+        (Value::Bit(true), T::Bit, 1, Err("22003")),
+        (
+            dec(50, 10, 2),
+            T::Decimal {
+                precision: 10,
+                scale: 2,
+            },
+            1,
+            Err("22003"),
+        ),
+        (
+            dec(50, 10, 2),
+            T::Decimal {
+                precision: 10,
+                scale: 2,
+            },
+            2,
+            Ok(("0", 3, true)),
+        ),
+        (
+            dec(-25, 10, 2),
+            T::Decimal {
+                precision: 10,
+                scale: 2,
+            },
+            3,
+            Ok(("0", 4, true)),
+        ),
+        (Value::Money(123_400), T::Money, 3, Ok(("12", 7, true))),
+        (Value::Money(123_400), T::Money, 4, Ok(("12.", 7, true))),
+        // Only zeros dropped: the value is whole, no warning, the length written.
+        (Value::Money(123_400), T::Money, 6, Ok(("12.34", 5, false))),
+        (
+            Value::Float(123456789012345.0),
+            T::Float,
+            16,
+            Ok(("123456789012345", 15, false)),
+        ),
+        (Value::Float(123456789012345.0), T::Float, 10, Err("22003")),
+        (Value::Float(0.1), T::Float, 4, Ok(("0.1", 19, true))),
+        (Value::Float(0.1), T::Float, 2, Ok(("0", 19, true))),
+        (Value::Float(1.5), T::Float, 1, Err("22003")),
+        (Value::Float(1e-5), T::Float, 5, Err("22003")),
+    ];
+    for (value, ty, len, expected) in cases {
+        let got = get(&value, &ty, SQL_C_CHAR, len);
+        match expected {
+            Err(state) => assert_eq!(sqlstate(got), state, "{value:?} in {len} bytes"),
+            Ok((text, indicator, truncated)) => {
+                let (w, buf) = got.unwrap();
+                assert_eq!(
+                    &buf[..text.len()],
+                    text.as_bytes(),
+                    "{value:?} in {len} bytes"
+                );
+                assert_eq!(buf[text.len()], 0);
+                assert_eq!(w.indicator, indicator, "{value:?} in {len} bytes");
+                assert_eq!(w.warning.is_some(), truncated, "{value:?} in {len} bytes");
+                // The whole value counts as returned: a further call gets an empty string.
+                let full = indicator as usize;
+                assert!(w.consumed >= text.len());
+                if truncated {
+                    assert_eq!(w.consumed, full);
+                    let (w2, buf2) = get_at(&value, &ty, SQL_C_CHAR, 5, w.consumed).unwrap();
+                    assert_eq!(
+                        (w2.indicator, w2.consumed, w2.warning, buf2[0]),
+                        (0, 0, None, 0)
+                    );
+                }
+            }
+        }
+        // SQL_C_WCHAR follows the same rules in characters.
+        let wide = get(&value, &ty, SQL_C_WCHAR, 2 * len);
+        match expected {
+            Err(state) => assert_eq!(sqlstate(wide), state, "{value:?} in {len} wide"),
+            Ok((text, indicator, _)) => {
+                let (w, buf) = wide.unwrap();
+                let units: Vec<u8> = text.bytes().flat_map(|b| [b, 0]).collect();
+                assert_eq!(&buf[..units.len()], &units[..]);
+                assert_eq!(w.indicator, 2 * indicator);
+            }
+        }
+    }
+}
+
+#[test]
+fn binary_forms_of_fixed_values_match_msodbcsql() {
+    use ServerType as T;
+    let stamp = ts(2024, 1, 2, 3, 4, 5, 123_456_700);
+    let cases: Vec<(Value, ServerType, Vec<u8>)> = vec![
+        (
+            Value::Timestamp(stamp),
+            T::DateTime,
+            vec![0xeb, 0xb0, 0, 0, 0x81, 0x8f, 0x32, 0],
+        ),
+        (
+            Value::Timestamp(ts(2024, 1, 2, 3, 4, 0, 0)),
+            T::SmallDateTime,
+            vec![0xeb, 0xb0, 0xb8, 0],
+        ),
+        (
+            Value::Timestamp(stamp),
+            T::DateTime2 { scale: 7 },
+            vec![0xe8, 7, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 0xbc, 0xcc, 0x5b, 7],
+        ),
+        (
+            Value::Money(123_400),
+            T::Money,
+            vec![0, 0, 0, 0, 0x08, 0xe2, 0x01, 0],
+        ),
+        (
+            Value::Money(-12_345),
+            T::SmallMoney,
+            vec![0xc7, 0xcf, 0xff, 0xff],
+        ),
+        (
+            Value::Decimal(Decimal {
+                mantissa: 50,
+                precision: 10,
+                scale: 2,
+            }),
+            T::Decimal {
+                precision: 10,
+                scale: 2,
+            },
+            [vec![10, 2, 1, 50], vec![0; 15]].concat(),
+        ),
+        (Value::Float(1.5), T::Float, 1.5f64.to_ne_bytes().to_vec()),
+        (
+            Value::Date(Date {
+                year: 2024,
+                month: 1,
+                day: 2,
+            }),
+            T::Date,
+            vec![0xe8, 7, 1, 0, 2, 0],
+        ),
+        (
+            Value::Time(Time {
+                hour: 3,
+                minute: 4,
+                second: 5,
+                nanosecond: 123_456_700,
+            }),
+            T::Time { scale: 7 },
+            vec![3, 0, 4, 0, 5, 0, 0, 0, 0xbc, 0xcc, 0x5b, 7],
+        ),
+        (
+            Value::DateTimeOffset(DateTimeOffset {
+                local: stamp,
+                offset_minutes: -330,
+            }),
+            T::DateTimeOffset { scale: 7 },
+            vec![
+                0xe8, 7, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 0xbc, 0xcc, 0x5b, 7, 0xfb, 0xff, 0xe2, 0xff,
+            ],
+        ),
+        (Value::TinyInt(255), T::TinyInt, vec![255]),
+        (Value::Bit(true), T::Bit, vec![1]),
+    ];
+    for (value, ty, expected) in cases {
+        let (w, buf) = get(&value, &ty, SQL_C_BINARY, 24).unwrap();
+        assert_eq!(w.indicator as usize, expected.len(), "{value:?}");
+        assert_eq!(&buf[..expected.len()], &expected[..], "{value:?}");
+        assert_eq!(
+            sqlstate(get(&value, &ty, SQL_C_BINARY, expected.len() - 1)),
+            "22003"
+        );
+    }
+}
+
+fn timestamp_from(buf: &[u8]) -> Timestamp {
+    let u = |i: usize| u16::from_ne_bytes([buf[i], buf[i + 1]]) as u8;
+    Timestamp {
+        date: Date {
+            year: i16::from_ne_bytes([buf[0], buf[1]]),
+            month: u(2),
+            day: u(4),
+        },
+        time: Time {
+            hour: u(6),
+            minute: u(8),
+            second: u(10),
+            nanosecond: u32::from_ne_bytes(buf[12..16].try_into().unwrap()),
+        },
+    }
+}
+
+#[test]
+fn temporal_targets() {
+    use ServerType as T;
+    let frac = Some(Warning::FractionalTruncation);
+    let stamp = ts(2024, 1, 2, 3, 4, 5, 123_456_700);
+    // datetime2 -> date: 01S07 for the dropped time.
+    let (w, buf) = get(
+        &Value::Timestamp(stamp),
+        &T::DateTime2 { scale: 7 },
+        SQL_C_TYPE_DATE,
+        6,
+    )
+    .unwrap();
+    assert_eq!(
+        (w.indicator, w.warning, &buf[..]),
+        (6, frac, &[0xe8, 7, 1, 0, 2, 0][..])
+    );
+    // ODBC 2's SQL_C_DATE too.
+    let (w, _) = get(
+        &Value::Timestamp(ts(2024, 1, 2, 0, 0, 0, 0)),
+        &T::DateTime2 { scale: 7 },
+        SQL_C_DATE,
+        6,
+    )
+    .unwrap();
+    assert_eq!(w.warning, None);
+    // date -> timestamp: midnight.
+    let (_, buf) = get(&Value::Date(stamp.date), &T::Date, SQL_C_TYPE_TIMESTAMP, 16).unwrap();
+    assert_eq!(timestamp_from(&buf), ts(2024, 1, 2, 0, 0, 0, 0));
+    // time -> timestamp: today's date.
+    let (_, buf) = get(
+        &Value::Time(stamp.time),
+        &T::Time { scale: 7 },
+        SQL_C_TIMESTAMP,
+        16,
+    )
+    .unwrap();
+    assert_eq!(
+        timestamp_from(&buf),
+        Timestamp {
+            date: datetime::today(),
+            time: stamp.time
+        }
+    );
+    // time -> TIME_STRUCT: the fraction goes, 01S07.
+    let (w, buf) = get(
+        &Value::Time(stamp.time),
+        &T::Time { scale: 7 },
+        SQL_C_TYPE_TIME,
+        6,
+    )
+    .unwrap();
+    assert_eq!((w.warning, &buf[..]), (frac, &[3, 0, 4, 0, 5, 0][..]));
+    // date -> time: 07006.
+    assert_eq!(
+        sqlstate(get(&Value::Date(stamp.date), &T::Date, SQL_C_TYPE_TIME, 6)),
+        "07006"
+    );
+    assert_eq!(
+        sqlstate(get(&Value::Date(stamp.date), &T::Date, SQL_C_SS_TIME2, 12)),
+        "07006"
+    );
+    // datetimeoffset -> timestamp/date: the UTC moment (03:04 -05:30 is 08:34 UTC).
+    let dto = Value::DateTimeOffset(DateTimeOffset {
+        local: stamp,
+        offset_minutes: -330,
+    });
+    let (_, buf) = get(
+        &dto,
+        &T::DateTimeOffset { scale: 7 },
+        SQL_C_TYPE_TIMESTAMP,
+        16,
+    )
+    .unwrap();
+    assert_eq!(timestamp_from(&buf), ts(2024, 1, 2, 8, 34, 5, 123_456_700));
+    let late = Value::DateTimeOffset(DateTimeOffset {
+        local: ts(2024, 12, 31, 23, 30, 0, 0),
+        offset_minutes: -60,
+    });
+    let (_, buf) = get(
+        &late,
+        &T::DateTimeOffset { scale: 0 },
+        SQL_C_TYPE_TIMESTAMP,
+        16,
+    )
+    .unwrap();
+    assert_eq!(timestamp_from(&buf), ts(2025, 1, 1, 0, 30, 0, 0));
+    let (w, _) = get(&dto, &T::DateTimeOffset { scale: 7 }, SQL_C_TYPE_DATE, 6).unwrap();
+    assert_eq!(w.warning, frac);
+    // datetimeoffset -> its own structure keeps the local time and the offset.
+    let (_, buf) = get(
+        &dto,
+        &T::DateTimeOffset { scale: 7 },
+        SQL_C_SS_TIMESTAMPOFFSET,
+        20,
+    )
+    .unwrap();
+    assert_eq!(timestamp_from(&buf), stamp);
+    assert_eq!(
+        (
+            i16::from_ne_bytes([buf[16], buf[17]]),
+            i16::from_ne_bytes([buf[18], buf[19]])
+        ),
+        (-5, -30)
+    );
+    // datetime2 -> SQL_SS_TIME2: the date is ignored, the fraction kept.
+    let (w, buf) = get(
+        &Value::Timestamp(stamp),
+        &T::DateTime2 { scale: 7 },
+        SQL_C_SS_TIME2,
+        12,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            w.warning,
+            u32::from_ne_bytes(buf[8..12].try_into().unwrap())
+        ),
+        (None, 123_456_700)
+    );
+    // datetime rounds its 1/300 s ticks to the millisecond.
+    let (_, buf) = get(
+        &Value::Timestamp(ts(2024, 1, 2, 3, 4, 5, 996_666_667)),
+        &T::DateTime,
+        SQL_C_TYPE_TIMESTAMP,
+        16,
+    )
+    .unwrap();
+    assert_eq!(timestamp_from(&buf).time.nanosecond, 997_000_000);
+    // Text: ODBC literals, 22018 otherwise; an offset moves the moment to UTC.
+    let (_, buf) = get(
+        &text("{ts '2024-01-02 03:04:05.5'}"),
+        &T::VarChar(None),
+        SQL_C_TYPE_TIMESTAMP,
+        16,
+    )
+    .unwrap();
+    assert_eq!(timestamp_from(&buf), ts(2024, 1, 2, 3, 4, 5, 500_000_000));
+    let (_, buf) = get(
+        &text("2024-01-02 03:04:05 +01:00"),
+        &T::VarChar(None),
+        SQL_C_TYPE_TIMESTAMP,
+        16,
+    )
+    .unwrap();
+    assert_eq!(timestamp_from(&buf), ts(2024, 1, 2, 2, 4, 5, 0));
+    assert_eq!(
+        sqlstate(get(
+            &text("2024-13-01"),
+            &T::VarChar(None),
+            SQL_C_TYPE_DATE,
+            6
+        )),
+        "22018"
+    );
+    assert_eq!(
+        sqlstate(get(
+            &text("12:00:00"),
+            &T::VarChar(None),
+            SQL_C_TYPE_DATE,
+            6
+        )),
+        "22018"
+    );
+    assert_eq!(
+        sqlstate(get(&Value::Int(1), &T::Int, SQL_C_TYPE_DATE, 6)),
+        "07006"
+    );
+    // Fixed-size targets need their whole size.
+    assert_eq!(
+        sqlstate(get(&Value::Date(stamp.date), &T::Date, SQL_C_TYPE_DATE, 4)),
+        "HY090"
+    );
+}
+
+#[test]
+fn numeric_and_guid_targets() {
+    use ServerType as T;
+    let numeric = |value: &Value, ty: &ServerType, precision: u8, scale: i8| {
+        let mut buf = [0xAAu8; 19];
+        let t = Target {
+            c_type: SQL_C_NUMERIC,
+            buffer: &mut buf,
+            offset: 0,
+            encoding: CharEncoding::Utf8,
+            numeric_precision: precision,
+            numeric_scale: scale,
+        };
+        write_value(value, ty, t)
+            .map(|w| (w.warning, buf))
+            .map_err(|e| e.sqlstate)
+    };
+    let dec = Value::Decimal(Decimal {
+        mantissa: -(10i128.pow(38) - 1),
+        precision: 38,
+        scale: 38,
+    });
+    let (w, buf) = numeric(
+        &dec,
+        &T::Decimal {
+            precision: 38,
+            scale: 38,
+        },
+        38,
+        0,
+    )
+    .unwrap();
+    assert_eq!(
+        (w, buf[0], buf[1], &buf[3..]),
+        (Some(Warning::FractionalTruncation), 38, 0, &[0u8; 16][..])
+    );
+    let (w, buf) = numeric(
+        &dec,
+        &T::Decimal {
+            precision: 38,
+            scale: 38,
+        },
+        38,
+        38,
+    )
+    .unwrap();
+    assert_eq!((w, buf[2]), (None, 0), "negative");
+    assert_eq!(
+        u128::from_le_bytes(buf[3..].try_into().unwrap()),
+        10u128.pow(38) - 1
+    );
+    let big = Value::BigInt(i64::MAX);
+    assert_eq!(numeric(&big, &T::BigInt, 18, 0), Err("22003"));
+    let (_, buf) = numeric(&big, &T::BigInt, 19, 0).unwrap();
+    assert_eq!(
+        (buf[2], u128::from_le_bytes(buf[3..].try_into().unwrap())),
+        (1, i64::MAX as u128)
+    );
+    let (w, buf) = numeric(&Value::Float(1.25), &T::Float, 10, 1).unwrap();
+    assert_eq!(
+        (w, u128::from_le_bytes(buf[3..].try_into().unwrap())),
+        (Some(Warning::FractionalTruncation), 12)
+    );
+
+    let g = [
+        0x78, 0x56, 0x34, 0x12, 0x34, 0x12, 0x78, 0x56, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4,
+    ];
+    let (_, buf) = get(&Value::Guid(g), &T::UniqueIdentifier, SQL_C_GUID, 16).unwrap();
+    assert_eq!(buf, g);
+    let (_, buf) = get(
+        &text("12345678-1234-5678-9abc-def001020304"),
+        &T::VarChar(None),
+        SQL_C_GUID,
+        16,
+    )
+    .unwrap();
+    assert_eq!(buf, g);
+    assert_eq!(
+        sqlstate(get(&text("nope"), &T::VarChar(None), SQL_C_GUID, 16)),
+        "22018"
+    );
+    assert_eq!(
+        sqlstate(get(&Value::Int(1), &T::Int, SQL_C_GUID, 16)),
+        "07006"
+    );
+    assert_eq!(
+        sqlstate(get(&Value::Guid(g), &T::UniqueIdentifier, SQL_C_SLONG, 4)),
+        "07006"
+    );
+    assert_eq!(sqlstate(get(&Value::Int(1), &T::Int, 12345, 4)), "HY003");
 }

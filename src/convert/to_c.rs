@@ -9,7 +9,7 @@ use super::datetime::{self, MIDNIGHT};
 use super::format::{self, SmallText};
 use super::numeric::{self, invalid_char_value, out_of_range, restricted_type};
 use super::value::{DateTimeOffset, Time, Timestamp};
-use super::{CharEncoding, ConvertError, ServerType, Value, Warning};
+use super::{CharEncoding, ConvertError, ServerType, Value, Warning, charset};
 
 /// Where the application wants a value.
 pub struct Target<'a> {
@@ -112,7 +112,7 @@ pub fn write_value(
     match c_type {
         SQL_C_CHAR => write_text(value, ty, buffer, offset, TextForm::Narrow(encoding)),
         SQL_C_WCHAR => write_text(value, ty, buffer, offset, TextForm::Wide),
-        SQL_C_BINARY => write_binary(value, ty, buffer, offset, encoding),
+        SQL_C_BINARY => write_binary(value, ty, buffer, offset),
         _ => {
             let size = c_type_size(c_type).ok_or_else(|| unknown_c_type(c_type))?;
             let out = buffer.get_mut(..size).ok_or_else(buffer_too_small)?;
@@ -252,12 +252,19 @@ fn datetime_parts(value: &Value, ty: &ServerType) -> Result<datetime::Parsed, Co
                 offset_minutes: None,
             }
         }
-        Value::DateTimeOffset(v) => Parsed {
-            date: Some(v.local.date),
-            time: Some(v.local.time),
-            offset_minutes: Some(v.offset_minutes),
-        },
-        Value::Text(s) => datetime::parse_literal(s).ok_or_else(invalid_char_value)?,
+        // Into types without an offset a datetimeoffset goes as its UTC moment: msodbcsql
+        // converts to the client's time zone, and this module takes the client to be on UTC.
+        Value::DateTimeOffset(v) => with_offset(*v),
+        Value::Text(s) => {
+            let parsed = datetime::parse_literal(s).ok_or_else(invalid_char_value)?;
+            match (parsed.date, parsed.time, parsed.offset_minutes) {
+                (Some(date), Some(time), Some(offset_minutes)) => with_offset(DateTimeOffset {
+                    local: Timestamp { date, time },
+                    offset_minutes,
+                }),
+                _ => parsed,
+            }
+        }
         _ => return Err(restricted_type()),
     })
 }
@@ -278,9 +285,8 @@ fn normalize_timestamp(ts: Timestamp, ty: &ServerType) -> Timestamp {
 }
 
 /// Date, time, timestamp and the SQL Server structures. A time-only value gets today's date
-/// where a date is needed (ODBC's rule); a date-only value gets midnight; a datetimeoffset
-/// keeps its local wall-clock time (the module knows no client time zone) and other values
-/// get offset +00:00.
+/// where a date is needed (ODBC's rule); a date-only value gets midnight; values without an
+/// offset get +00:00 in SQL_C_SS_TIMESTAMPOFFSET.
 fn put_datetime(
     value: &Value,
     ty: &ServerType,
@@ -319,15 +325,27 @@ fn put_datetime(
             Ok(None)
         }
         SQL_C_SS_TIMESTAMPOFFSET => {
-            let local = full_timestamp(&parts);
-            let v = DateTimeOffset {
-                local,
-                offset_minutes: parts.offset_minutes.unwrap_or(0),
+            let v = match value {
+                Value::DateTimeOffset(v) => *v,
+                _ => DateTimeOffset {
+                    local: full_timestamp(&parts),
+                    offset_minutes: 0,
+                },
             };
             out.copy_from_slice(&datetime::timestampoffset_struct(v));
             Ok(None)
         }
         _ => Err(unknown_c_type(c_type)),
+    }
+}
+
+/// The parts of a datetimeoffset as the UTC moment (text given with an offset too).
+fn with_offset(v: DateTimeOffset) -> datetime::Parsed {
+    let utc = datetime::to_utc(v);
+    datetime::Parsed {
+        date: Some(utc.date),
+        time: Some(utc.time),
+        offset_minutes: Some(v.offset_minutes),
     }
 }
 
@@ -346,28 +364,30 @@ fn write_binary(
     ty: &ServerType,
     buffer: &mut [u8],
     offset: usize,
-    encoding: CharEncoding,
 ) -> Result<Written, ConvertError> {
     match value {
         Value::Binary(bytes) => Ok(write_bytes(bytes.len(), |i| bytes[i], buffer, offset)),
-        Value::Text(s) if ty.is_narrow_char() && encoding == CharEncoding::Latin1 => {
-            Ok(write_latin1_bytes(s, buffer, offset))
+        // char/varchar/text: the collation's code page bytes (Windows-1252).
+        Value::Text(s) if ty.is_narrow_char() => Ok(write_cp1252_bytes(s, buffer, offset)),
+        // xml: UTF-16LE behind a byte order mark, as msodbcsql hands it out.
+        Value::Text(s) if *ty == ServerType::Xml => {
+            let total = 2 + 2 * utf16_len(s);
+            let start = offset.min(total);
+            let n = (total - start).min(buffer.len());
+            let bytes = [0xFF, 0xFE]
+                .into_iter()
+                .chain(s.encode_utf16().flat_map(u16::to_le_bytes));
+            for (slot, b) in buffer[..n].iter_mut().zip(bytes.skip(start)) {
+                *slot = b;
+            }
+            Ok(finish(total - start, n))
         }
-        Value::Text(s) if ty.is_narrow_char() => {
-            Ok(write_bytes(s.len(), |i| s.as_bytes()[i], buffer, offset))
-        }
-        // nchar, nvarchar, ntext, xml (and text of any other declared type): UTF-16LE.
+        // nchar, nvarchar, ntext: UTF-16LE.
         Value::Text(s) => Ok(write_utf16_bytes(s, buffer, offset)),
         _ => {
             let mut image = [0u8; 20];
-            let len = struct_image(value, ty, &mut image)?;
-            if buffer.is_empty() {
-                return Ok(Written {
-                    indicator: len as isize,
-                    consumed: 0,
-                    warning: Some(Warning::StringTruncated),
-                });
-            }
+            let len = binary_image(value, ty, &mut image)?;
+            // ODBC: a fixed-size value that does not fit is 22003, even for a zero-length buffer.
             if buffer.len() < len {
                 return Err(out_of_range());
             }
@@ -381,30 +401,33 @@ fn write_binary(
     }
 }
 
-/// The bytes SQL_C_BINARY receives for a fixed-size value: its default C type's structure.
-fn struct_image(value: &Value, ty: &ServerType, out: &mut [u8; 20]) -> Result<usize, ConvertError> {
-    let bytes: &[u8] = match value {
-        Value::Bit(b) => &[u8::from(*b)],
-        Value::TinyInt(v) => &[*v],
-        Value::SmallInt(v) => &v.to_ne_bytes(),
-        Value::Int(v) => &v.to_ne_bytes(),
-        Value::BigInt(v) => &v.to_ne_bytes(),
-        Value::Real(v) => &v.to_ne_bytes(),
-        Value::Float(v) => &v.to_ne_bytes(),
-        Value::Decimal(d) => &numeric::numeric_struct(d.mantissa, d.precision, d.scale as i8),
-        Value::Money(m) => {
-            let precision = if *ty == ServerType::SmallMoney {
-                10
-            } else {
-                19
-            };
-            &numeric::numeric_struct(i128::from(*m), precision, 4)
+/// The bytes SQL_C_BINARY receives for a fixed-size value, as msodbcsql gives them: the
+/// default C type's structure, except datetime, smalldatetime, money and smallmoney, which
+/// come in their TDS form.
+fn binary_image(value: &Value, ty: &ServerType, out: &mut [u8; 20]) -> Result<usize, ConvertError> {
+    let bytes: &[u8] = match (value, ty) {
+        (Value::Money(m), ServerType::SmallMoney) => &(*m as i32).to_le_bytes(),
+        (Value::Money(m), _) => {
+            let mut tds = [0u8; 8];
+            tds[..4].copy_from_slice(&((*m >> 32) as i32).to_le_bytes());
+            tds[4..].copy_from_slice(&(*m as u32).to_le_bytes());
+            &{ tds }
         }
-        Value::Date(d) => &datetime::date_struct(*d),
-        Value::Time(t) => &datetime::time2_struct(*t),
-        Value::Timestamp(ts) => &datetime::timestamp_struct(normalize_timestamp(*ts, ty)),
-        Value::DateTimeOffset(v) => &datetime::timestampoffset_struct(*v),
-        Value::Guid(g) => g,
+        (Value::Timestamp(ts), ServerType::DateTime) => &datetime::tds_datetime(*ts),
+        (Value::Timestamp(ts), ServerType::SmallDateTime) => &datetime::tds_smalldatetime(*ts),
+        (Value::Bit(b), _) => &[u8::from(*b)],
+        (Value::TinyInt(v), _) => &[*v],
+        (Value::SmallInt(v), _) => &v.to_ne_bytes(),
+        (Value::Int(v), _) => &v.to_ne_bytes(),
+        (Value::BigInt(v), _) => &v.to_ne_bytes(),
+        (Value::Real(v), _) => &v.to_ne_bytes(),
+        (Value::Float(v), _) => &v.to_ne_bytes(),
+        (Value::Decimal(d), _) => &numeric::numeric_struct(d.mantissa, d.precision, d.scale as i8),
+        (Value::Date(d), _) => &datetime::date_struct(*d),
+        (Value::Time(t), _) => &datetime::time2_struct(*t),
+        (Value::Timestamp(ts), _) => &datetime::timestamp_struct(*ts),
+        (Value::DateTimeOffset(v), _) => &datetime::timestampoffset_struct(*v),
+        (Value::Guid(g), _) => g,
         _ => return Err(restricted_type()),
     };
     out[..bytes.len()].copy_from_slice(bytes);
@@ -419,11 +442,7 @@ fn write_bytes(len: usize, at: impl Fn(usize) -> u8, buffer: &mut [u8], offset: 
     for (i, slot) in buffer[..n].iter_mut().enumerate() {
         *slot = at(start + i);
     }
-    Written {
-        indicator: remaining as isize,
-        consumed: n,
-        warning: (n < remaining).then_some(Warning::StringTruncated),
-    }
+    finish(remaining, n)
 }
 
 fn write_utf16_bytes(s: &str, buffer: &mut [u8], offset: usize) -> Written {
@@ -438,8 +457,7 @@ fn write_utf16_bytes(s: &str, buffer: &mut [u8], offset: usize) -> Written {
     }
     let total = 2 * utf16_len(s);
     let start = offset.min(total);
-    let remaining = total - start;
-    let n = remaining.min(buffer.len());
+    let n = (total - start).min(buffer.len());
     let bytes = s
         .encode_utf16()
         .skip(start / 2)
@@ -448,33 +466,21 @@ fn write_utf16_bytes(s: &str, buffer: &mut [u8], offset: usize) -> Written {
     for (slot, b) in buffer[..n].iter_mut().zip(bytes) {
         *slot = b;
     }
-    Written {
-        indicator: remaining as isize,
-        consumed: n,
-        warning: (n < remaining).then_some(Warning::StringTruncated),
-    }
+    finish(total - start, n)
 }
 
-fn write_latin1_bytes(s: &str, buffer: &mut [u8], offset: usize) -> Written {
+/// Windows-1252 bytes, one a character; `offset` counts characters.
+fn write_cp1252_bytes(s: &str, buffer: &mut [u8], offset: usize) -> Written {
     if s.is_ascii() {
         return write_bytes(s.len(), |i| s.as_bytes()[i], buffer, offset);
     }
     let total = s.chars().count();
     let start = offset.min(total);
-    let remaining = total - start;
-    let n = remaining.min(buffer.len());
+    let n = (total - start).min(buffer.len());
     for (slot, c) in buffer[..n].iter_mut().zip(s.chars().skip(start)) {
-        *slot = latin1(c);
+        *slot = charset::encode_char(c);
     }
-    Written {
-        indicator: remaining as isize,
-        consumed: n,
-        warning: (n < remaining).then_some(Warning::StringTruncated),
-    }
-}
-
-fn latin1(c: char) -> u8 {
-    u8::try_from(u32::from(c)).unwrap_or(b'?')
+    finish(total - start, n)
 }
 
 fn utf16_len(s: &str) -> usize {
@@ -483,6 +489,11 @@ fn utf16_len(s: &str) -> usize {
 
 // ---------------------------------------------------------------------------------------
 // Character targets.
+//
+// Text is cut at any byte (SQL_C_CHAR) or UTF-16 unit (SQL_C_WCHAR), like msodbcsql, which
+// splits UTF-8 sequences and surrogate pairs across SQLGetData calls: applications join the
+// chunks before decoding. Unlike msodbcsql (SQL_NO_TOTAL after a code page conversion) the
+// indicator is always the exact remaining length.
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TextForm {
@@ -506,8 +517,10 @@ fn write_text(
 ) -> Result<Written, ConvertError> {
     match value {
         Value::Text(s) => Ok(match form {
-            TextForm::Narrow(CharEncoding::Utf8) => write_utf8(s, buffer, offset),
-            TextForm::Narrow(CharEncoding::Latin1) => write_latin1(s, buffer, offset),
+            TextForm::Narrow(CharEncoding::Utf8) => {
+                write_ascii(s.len(), |i| s.as_bytes()[i], 1, 1, buffer, offset)
+            }
+            TextForm::Narrow(CharEncoding::Latin1) => write_cp1252(s, buffer, offset),
             TextForm::Wide => write_utf16(s, buffer, offset),
         }),
         // Two upper-case hexadecimal digits a byte, never half a byte.
@@ -524,52 +537,104 @@ fn write_text(
             ))
         }
         _ => {
-            let (text, whole) = text_form(value, ty)?;
-            let unit = form.unit();
-            // ODBC: a number whose whole digits (a date/time whose mandatory fields) do not
-            // fit is 22003 rather than truncated. An empty buffer asks for the length only.
-            let room = (buffer.len() / unit).saturating_sub(1);
-            if offset == 0 && !buffer.is_empty() && room < whole && room < text.as_bytes().len() {
-                return Err(out_of_range());
-            }
-            let bytes = text.as_bytes();
-            Ok(write_ascii(
-                bytes.len(),
-                |i| bytes[i],
-                unit,
-                1,
-                buffer,
-                offset,
-            ))
+            let (text, fit) = text_form(value, ty)?;
+            write_formatted(&text, fit, form.unit(), buffer, offset)
         }
     }
 }
 
-/// The text form of a non-character value and how many of its leading characters must fit.
-fn text_form(value: &Value, ty: &ServerType) -> Result<(SmallText, usize), ConvertError> {
-    let whole_part = |t: &SmallText| t.as_str().find(['.', 'e']).unwrap_or(t.as_bytes().len());
-    let text = match value {
-        Value::Bit(b) => format::bit(*b),
-        Value::TinyInt(v) => format::integer(i64::from(*v)),
-        Value::SmallInt(v) => format::integer(i64::from(*v)),
-        Value::Int(v) => format::integer(i64::from(*v)),
-        Value::BigInt(v) => format::integer(*v),
-        Value::Real(v) => format::real(*v),
-        Value::Float(v) => format::float(*v),
-        Value::Decimal(d) => format::decimal_value(d),
-        Value::Money(m) => format::money(*m),
-        Value::Date(d) => return Ok((format::date(d), 10)),
-        Value::Time(t) => return Ok((format::time(t, scale_of(ty)), 8)),
+/// How the text form of a non-character value may be cut when the buffer is short
+/// (msodbcsql's behaviour, after ODBC's rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fit {
+    /// Integers, bit, uniqueidentifier, date, datetimeoffset: all or 22003.
+    Whole,
+    /// decimal, money, float: fractional digits may go (01004); whole digits may not.
+    Number,
+    /// time, datetime, datetime2: at least this many characters, then anything (01004).
+    AtLeast(usize),
+}
+
+/// Writes a short ASCII text form. A truncated number or date counts as returned whole (the
+/// next call gets an empty string, then SQL_NO_DATA), as msodbcsql does.
+fn write_formatted(
+    text: &SmallText,
+    fit: Fit,
+    unit: usize,
+    buffer: &mut [u8],
+    offset: usize,
+) -> Result<Written, ConvertError> {
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    if offset > 0 {
+        return Ok(write_ascii(len, |i| bytes[i], unit, 1, buffer, offset));
+    }
+    // Room for characters before the terminator; none at all without room for it.
+    let room = (buffer.len() / unit)
+        .checked_sub(1)
+        .ok_or_else(out_of_range)?;
+    if len <= room {
+        return Ok(write_ascii(len, |i| bytes[i], unit, 1, buffer, 0));
+    }
+    let mut cut = SmallText::new();
+    let _ = std::fmt::Write::write_str(&mut cut, &text.as_str()[..room]);
+    match fit {
+        Fit::Whole => return Err(out_of_range()),
+        Fit::AtLeast(min) if room < min => return Err(out_of_range()),
+        Fit::AtLeast(_) => {}
+        Fit::Number => {
+            let s = text.as_str();
+            let whole = s.find('.').unwrap_or(len);
+            if s.contains('E') || room < whole || room == 0 {
+                return Err(out_of_range());
+            }
+            let dropped = &s[room..];
+            if dropped.bytes().all(|b| b == b'0' || b == b'.') {
+                // Only zeros went: the value is intact.
+                let c = cut.as_bytes();
+                let w = write_ascii(c.len(), |i| c[i], unit, 1, buffer, 0);
+                return Ok(Written {
+                    consumed: len * unit,
+                    ..w
+                });
+            }
+            if !cut.as_str().bytes().any(|b| b.is_ascii_digit()) {
+                cut = SmallText::new();
+                let _ = std::fmt::Write::write_str(&mut cut, "0");
+            }
+        }
+    }
+    let c = cut.as_bytes();
+    write_ascii(c.len(), |i| c[i], unit, 1, buffer, 0);
+    Ok(Written {
+        indicator: (len * unit) as isize,
+        consumed: len * unit,
+        warning: Some(Warning::StringTruncated),
+    })
+}
+
+/// The text form of a non-character value and how it may be cut.
+fn text_form(value: &Value, ty: &ServerType) -> Result<(SmallText, Fit), ConvertError> {
+    Ok(match value {
+        Value::Bit(b) => (format::bit(*b), Fit::Whole),
+        Value::TinyInt(v) => (format::integer(i64::from(*v)), Fit::Whole),
+        Value::SmallInt(v) => (format::integer(i64::from(*v)), Fit::Whole),
+        Value::Int(v) => (format::integer(i64::from(*v)), Fit::Whole),
+        Value::BigInt(v) => (format::integer(*v), Fit::Whole),
+        Value::Real(v) => (format::real(*v), Fit::Number),
+        Value::Float(v) => (format::float(*v), Fit::Number),
+        Value::Decimal(d) => (format::decimal_value(d), Fit::Number),
+        Value::Money(m) => (format::money(*m), Fit::Number),
+        Value::Date(d) => (format::date(d), Fit::Whole),
+        Value::Time(t) => (format::time(t, scale_of(ty)), Fit::AtLeast(8)),
         Value::Timestamp(ts) => {
             let ts = normalize_timestamp(*ts, ty);
-            return Ok((format::timestamp(&ts, scale_of(ty)), 19));
+            (format::timestamp(&ts, scale_of(ty)), Fit::AtLeast(19))
         }
-        Value::DateTimeOffset(v) => return Ok((format::datetimeoffset(v, scale_of(ty)), 19)),
-        Value::Guid(g) => return Ok((format::guid(g), 36)),
+        Value::DateTimeOffset(v) => (format::datetimeoffset(v, scale_of(ty)), Fit::Whole),
+        Value::Guid(g) => (format::guid(g), Fit::Whole),
         _ => return Err(restricted_type()),
-    };
-    let whole = whole_part(&text);
-    Ok((text, whole))
+    })
 }
 
 /// Fractional digits shown for a temporal type: its scale; datetime 3, smalldatetime 0.
@@ -584,8 +649,9 @@ fn scale_of(ty: &ServerType) -> u8 {
     }
 }
 
-/// Writes part of an ASCII text of `len` characters, from character `offset / unit`, with
-/// a terminator. `granularity` keeps chunks whole (2 for hexadecimal bytes).
+/// Writes part of a text of `len` single-unit characters (ASCII, or UTF-8 bytes), from
+/// character `offset / unit`, with a terminator. `granularity` keeps chunks whole (2 for
+/// hexadecimal bytes).
 fn write_ascii(
     len: usize,
     at: impl Fn(usize) -> u8,
@@ -601,10 +667,14 @@ fn write_ascii(
     if n < remaining {
         n -= n % granularity;
     }
-    for i in 0..n {
-        buffer[i * unit] = at(start + i);
-        if unit == 2 {
-            buffer[i * unit + 1] = 0;
+    if unit == 1 {
+        for (i, slot) in buffer[..n].iter_mut().enumerate() {
+            *slot = at(start + i);
+        }
+    } else {
+        for i in 0..n {
+            buffer[2 * i] = at(start + i);
+            buffer[2 * i + 1] = 0;
         }
     }
     terminate(buffer, n * unit, unit);
@@ -625,30 +695,9 @@ fn finish(remaining: usize, written: usize) -> Written {
     }
 }
 
-/// UTF-8 text, cut only between characters.
-fn write_utf8(s: &str, buffer: &mut [u8], offset: usize) -> Written {
-    let start = floor_boundary(s, offset.min(s.len()));
-    let remaining = s.len() - start;
-    let room = buffer.len().saturating_sub(1);
-    let n = if remaining <= room {
-        remaining
-    } else {
-        floor_boundary(s, start + room) - start
-    };
-    buffer[..n].copy_from_slice(&s.as_bytes()[start..start + n]);
-    terminate(buffer, n, 1);
-    finish(remaining, n)
-}
-
-fn floor_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-/// Latin-1: one byte a character, `?` for characters outside it; `offset` counts characters.
-fn write_latin1(s: &str, buffer: &mut [u8], offset: usize) -> Written {
+/// Windows-1252: one byte a character, `?` for characters outside it; `offset` counts
+/// characters.
+fn write_cp1252(s: &str, buffer: &mut [u8], offset: usize) -> Written {
     if s.is_ascii() {
         return write_ascii(s.len(), |i| s.as_bytes()[i], 1, 1, buffer, offset);
     }
@@ -657,13 +706,14 @@ fn write_latin1(s: &str, buffer: &mut [u8], offset: usize) -> Written {
     let remaining = total - start;
     let n = remaining.min(buffer.len().saturating_sub(1));
     for (slot, c) in buffer[..n].iter_mut().zip(s.chars().skip(start)) {
-        *slot = latin1(c);
+        *slot = charset::encode_char(c);
     }
     terminate(buffer, n, 1);
     finish(remaining, n)
 }
 
-/// UTF-16LE text, never splitting a surrogate pair; `offset` counts bytes.
+/// UTF-16LE text cut at any unit; `offset` counts bytes. Only the part that fits is
+/// encoded; the rest is counted.
 fn write_utf16(s: &str, buffer: &mut [u8], offset: usize) -> Written {
     if s.is_ascii() {
         return write_ascii(s.len(), |i| s.as_bytes()[i], 2, 1, buffer, offset);
@@ -671,16 +721,9 @@ fn write_utf16(s: &str, buffer: &mut [u8], offset: usize) -> Written {
     let total = utf16_len(s);
     let start = (offset / 2).min(total);
     let remaining = total - start;
-    let room = (buffer.len() / 2).saturating_sub(1);
-    let limit = remaining.min(room);
-    let mut n = 0;
-    for unit in s.encode_utf16().skip(start) {
-        let is_high_surrogate = (0xD800..0xDC00).contains(&unit);
-        if n == limit || (is_high_surrogate && n + 1 == limit && limit < remaining) {
-            break;
-        }
-        buffer[2 * n..2 * n + 2].copy_from_slice(&unit.to_le_bytes());
-        n += 1;
+    let n = remaining.min((buffer.len() / 2).saturating_sub(1));
+    for (i, unit) in s.encode_utf16().skip(start).take(n).enumerate() {
+        buffer[2 * i..2 * i + 2].copy_from_slice(&unit.to_le_bytes());
     }
     terminate(buffer, 2 * n, 2);
     finish(2 * remaining, 2 * n)

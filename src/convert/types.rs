@@ -193,8 +193,11 @@ impl ServerType {
             Float => 24,
             // Sign and decimal point around the digits.
             Decimal { .. } | Numeric { .. } | Money | SmallMoney => self.column_size() + 2,
-            // Two hexadecimal digits a byte; image keeps its historical maximum.
+            // Two hexadecimal digits a byte (image too: 2 * 2^31 - 2, as msodbcsql says).
             Binary(n) => 2 * u64::from(*n),
+            Image => 4_294_967_294,
+            // The seconds ("2024-01-02 03:04:00") although ColumnSize is 16.
+            SmallDateTime => 19,
             VarBinary(n) => n.map_or(0, |n| 2 * u64::from(n)),
             RowVersion => 16,
             _ => self.column_size(),
@@ -222,8 +225,8 @@ impl ServerType {
             DateTime | SmallDateTime | DateTime2 { .. } => TIMESTAMP_STRUCT_SIZE as u64,
             DateTimeOffset { .. } => SS_TIMESTAMPOFFSET_STRUCT_SIZE as u64,
             UniqueIdentifier => GUID_SIZE as u64,
-            Xml | Udt(_) => 0,
-            Variant => 8000,
+            // msodbcsql reports 0 for sql_variant although ColumnSize is 8000.
+            Xml | Udt(_) | Variant => 0,
             RowVersion => 8,
         }
     }

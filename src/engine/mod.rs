@@ -11,4 +11,4 @@ pub mod runtime;
 pub mod session;
 
 pub use rows::ColumnInfo;
-pub use session::{Canceller, Encryption, LoginParams, ServerFacts, Session, Step};
+pub use session::{Canceller, Encryption, LoginParams, ProcArg, ServerFacts, Session, Step};

@@ -105,11 +105,17 @@ fn sql_date(d: Date) -> Result<SqlDate> {
 
 fn sql_time(t: &Time, scale: u8) -> SqlTime {
     // time_nanoseconds counts 100 ns ticks (mssql-tds's naming notwithstanding).
-    SqlTime { time_nanoseconds: ticks(t).min(863_999_999_999), scale: scale.min(7) }
+    SqlTime {
+        time_nanoseconds: ticks(t).min(863_999_999_999),
+        scale: scale.min(7),
+    }
 }
 
 fn sql_datetime2(ts: &Timestamp, scale: u8) -> Result<SqlDateTime2> {
-    Ok(SqlDateTime2 { days: sql_date(ts.date)?.get_days(), time: sql_time(&ts.time, scale) })
+    Ok(SqlDateTime2 {
+        days: sql_date(ts.date)?.get_days(),
+        time: sql_time(&ts.time, scale),
+    })
 }
 
 fn sql_datetime(ts: &Timestamp) -> Result<SqlDateTime> {
@@ -126,7 +132,12 @@ fn text(s: &str) -> SqlString {
 }
 
 fn decimal_parts(mantissa: i128, precision: u8, scale: u8) -> DecimalParts {
-    DecimalParts::new(mantissa >= 0, precision.clamp(1, 38), scale.min(precision.max(1)), mantissa.unsigned_abs())
+    DecimalParts::new(
+        mantissa >= 0,
+        precision.clamp(1, 38),
+        scale.min(precision.max(1)),
+        mantissa.unsigned_abs(),
+    )
 }
 
 /// The engine's typed value for a parameter of declared type `ty`.
@@ -134,23 +145,58 @@ pub fn sql_type(value: &Value, ty: &ServerType) -> Result<SqlType> {
     let null = matches!(value, Value::Null);
     let len16 = |n: u32| n.min(8000) as u16;
     Ok(match ty {
-        ServerType::Bit => SqlType::Bit(if null { None } else { Some(as_i64(value)? != 0) }),
-        ServerType::TinyInt => SqlType::TinyInt(if null { None } else { Some(as_i64(value)? as u8) }),
-        ServerType::SmallInt => SqlType::SmallInt(if null { None } else { Some(as_i64(value)? as i16) }),
-        ServerType::Int => SqlType::Int(if null { None } else { Some(as_i64(value)? as i32) }),
+        ServerType::Bit => SqlType::Bit(if null {
+            None
+        } else {
+            Some(as_i64(value)? != 0)
+        }),
+        ServerType::TinyInt => SqlType::TinyInt(if null {
+            None
+        } else {
+            Some(as_i64(value)? as u8)
+        }),
+        ServerType::SmallInt => SqlType::SmallInt(if null {
+            None
+        } else {
+            Some(as_i64(value)? as i16)
+        }),
+        ServerType::Int => SqlType::Int(if null {
+            None
+        } else {
+            Some(as_i64(value)? as i32)
+        }),
         ServerType::BigInt => SqlType::BigInt(if null { None } else { Some(as_i64(value)?) }),
-        ServerType::Real => SqlType::Real(if null { None } else { Some(as_f64(value)? as f32) }),
+        ServerType::Real => SqlType::Real(if null {
+            None
+        } else {
+            Some(as_f64(value)? as f32)
+        }),
         ServerType::Float => SqlType::Float(if null { None } else { Some(as_f64(value)?) }),
         ServerType::Decimal { precision, scale } | ServerType::Numeric { precision, scale } => {
             let parts = match value {
                 Value::Null => None,
-                Value::Decimal(d) => Some(decimal_parts(rescale(d.mantissa, d.scale, *scale)?, *precision, *scale)),
-                other => Some(decimal_parts(rescale(i128::from(as_i64(other)?), 0, *scale)?, *precision, *scale)),
+                Value::Decimal(d) => Some(decimal_parts(
+                    rescale(d.mantissa, d.scale, *scale)?,
+                    *precision,
+                    *scale,
+                )),
+                other => Some(decimal_parts(
+                    rescale(i128::from(as_i64(other)?), 0, *scale)?,
+                    *precision,
+                    *scale,
+                )),
             };
-            if matches!(ty, ServerType::Numeric { .. }) { SqlType::Numeric(parts) } else { SqlType::Decimal(parts) }
+            if matches!(ty, ServerType::Numeric { .. }) {
+                SqlType::Numeric(parts)
+            } else {
+                SqlType::Decimal(parts)
+            }
         }
         ServerType::Money => SqlType::Money(match value {
-            Value::Money(m) => Some(SqlMoney { lsb_part: *m as i32, msb_part: (*m >> 32) as i32 }),
+            Value::Money(m) => Some(SqlMoney {
+                lsb_part: *m as i32,
+                msb_part: (*m >> 32) as i32,
+            }),
             _ => None,
         }),
         ServerType::SmallMoney => SqlType::SmallMoney(match value {
@@ -158,16 +204,26 @@ pub fn sql_type(value: &Value, ty: &ServerType) -> Result<SqlType> {
             _ => None,
         }),
         ServerType::Char(n) => SqlType::Char(as_text(value).map(text), len16(*n).max(1)),
-        ServerType::NChar(n) => SqlType::NChar(as_text(value).map(text), (*n).clamp(1, 4000) as u16),
-        ServerType::VarChar(Some(n)) if *n <= 8000 => SqlType::Varchar(as_text(value).map(text), len16(*n).max(1)),
+        ServerType::NChar(n) => {
+            SqlType::NChar(as_text(value).map(text), (*n).clamp(1, 4000) as u16)
+        }
+        ServerType::VarChar(Some(n)) if *n <= 8000 => {
+            SqlType::Varchar(as_text(value).map(text), len16(*n).max(1))
+        }
         ServerType::VarChar(_) | ServerType::Text => SqlType::VarcharMax(as_text(value).map(text)),
-        ServerType::NVarChar(Some(n)) if *n <= 4000 => SqlType::NVarchar(as_text(value).map(text), (*n).max(1) as u16),
+        ServerType::NVarChar(Some(n)) if *n <= 4000 => {
+            SqlType::NVarchar(as_text(value).map(text), (*n).max(1) as u16)
+        }
         ServerType::NVarChar(_) | ServerType::NText | ServerType::Xml | ServerType::Variant => {
             SqlType::NVarcharMax(as_text(value).map(text))
         }
         ServerType::Binary(n) => SqlType::Binary(as_bytes(value), len16(*n).max(1)),
-        ServerType::VarBinary(Some(n)) if *n <= 8000 => SqlType::VarBinary(as_bytes(value), len16(*n).max(1)),
-        ServerType::VarBinary(_) | ServerType::Image | ServerType::Udt(_) => SqlType::VarBinaryMax(as_bytes(value)),
+        ServerType::VarBinary(Some(n)) if *n <= 8000 => {
+            SqlType::VarBinary(as_bytes(value), len16(*n).max(1))
+        }
+        ServerType::VarBinary(_) | ServerType::Image | ServerType::Udt(_) => {
+            SqlType::VarBinaryMax(as_bytes(value))
+        }
         ServerType::RowVersion => SqlType::Binary(as_bytes(value), 8),
         ServerType::UniqueIdentifier => SqlType::Uuid(match value {
             Value::Guid(b) => Some(Uuid::from_bytes_le(*b)),
@@ -185,7 +241,18 @@ pub fn sql_type(value: &Value, ty: &ServerType) -> Result<SqlType> {
         }),
         ServerType::DateTime2 { scale } => SqlType::DateTime2(match value {
             Value::Timestamp(ts) => Some(sql_datetime2(ts, *scale)?),
-            Value::Date(d) => Some(sql_datetime2(&Timestamp { date: *d, time: Time { hour: 0, minute: 0, second: 0, nanosecond: 0 } }, *scale)?),
+            Value::Date(d) => Some(sql_datetime2(
+                &Timestamp {
+                    date: *d,
+                    time: Time {
+                        hour: 0,
+                        minute: 0,
+                        second: 0,
+                        nanosecond: 0,
+                    },
+                },
+                *scale,
+            )?),
             _ => None,
         }),
         ServerType::DateTime => SqlType::DateTime(match value {
@@ -195,21 +262,33 @@ pub fn sql_type(value: &Value, ty: &ServerType) -> Result<SqlType> {
         ServerType::SmallDateTime => SqlType::SmallDateTime(match value {
             Value::Timestamp(ts) => {
                 let days = days_from_civil(ts.date) + DAYS_1900_TO_1970;
-                let days = u16::try_from(days).map_err(|_| Error::new("22008", "Datetime field overflow"))?;
-                Some(SqlSmallDateTime { days, time: u16::from(ts.time.hour) * 60 + u16::from(ts.time.minute) })
+                let days = u16::try_from(days)
+                    .map_err(|_| Error::new("22008", "Datetime field overflow"))?;
+                Some(SqlSmallDateTime {
+                    days,
+                    time: u16::from(ts.time.hour) * 60 + u16::from(ts.time.minute),
+                })
             }
             _ => None,
         }),
         ServerType::DateTimeOffset { scale } => SqlType::DateTimeOffset(match value {
             Value::DateTimeOffset(dto) => {
                 // The wire carries UTC.
-                let local_ticks = days_from_civil(dto.local.date) * 864_000_000_000 + ticks(&dto.local.time) as i64;
+                let local_ticks = days_from_civil(dto.local.date) * 864_000_000_000
+                    + ticks(&dto.local.time) as i64;
                 let utc_ticks = local_ticks - i64::from(dto.offset_minutes) * 600_000_000;
                 let days = utc_ticks.div_euclid(864_000_000_000) + DAYS_0001_TO_1970;
                 let in_day = utc_ticks.rem_euclid(864_000_000_000) as u64;
-                let days = u32::try_from(days).map_err(|_| Error::new("22008", "Datetime field overflow"))?;
+                let days = u32::try_from(days)
+                    .map_err(|_| Error::new("22008", "Datetime field overflow"))?;
                 Some(SqlDateTimeOffset {
-                    datetime2: SqlDateTime2 { days, time: SqlTime { time_nanoseconds: in_day, scale: (*scale).min(7) } },
+                    datetime2: SqlDateTime2 {
+                        days,
+                        time: SqlTime {
+                            time_nanoseconds: in_day,
+                            scale: (*scale).min(7),
+                        },
+                    },
                     offset: dto.offset_minutes,
                 })
             }
@@ -221,7 +300,13 @@ pub fn sql_type(value: &Value, ty: &ServerType) -> Result<SqlType> {
 fn rescale(mantissa: i128, from: u8, to: u8) -> Result<i128> {
     let overflow = || Error::new("22003", "Numeric value out of range");
     if to >= from {
-        mantissa.checked_mul(10i128.checked_pow(u32::from(to - from)).ok_or_else(overflow)?).ok_or_else(overflow)
+        mantissa
+            .checked_mul(
+                10i128
+                    .checked_pow(u32::from(to - from))
+                    .ok_or_else(overflow)?,
+            )
+            .ok_or_else(overflow)
     } else {
         Ok(mantissa / 10i128.pow(u32::from(from - to)))
     }
@@ -237,8 +322,16 @@ fn as_i64(v: &Value) -> Result<i64> {
         Value::Real(f) => *f as i64,
         Value::Float(f) => *f as i64,
         Value::Decimal(d) => (d.mantissa / 10i128.pow(u32::from(d.scale))) as i64,
-        Value::Text(s) => s.trim().parse().map_err(|_| Error::new("22018", "Invalid character value for cast specification"))?,
-        _ => return Err(Error::new("07006", "Restricted data type attribute violation")),
+        Value::Text(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| Error::new("22018", "Invalid character value for cast specification"))?,
+        _ => {
+            return Err(Error::new(
+                "07006",
+                "Restricted data type attribute violation",
+            ));
+        }
     })
 }
 
@@ -247,7 +340,10 @@ fn as_f64(v: &Value) -> Result<f64> {
         Value::Real(f) => f64::from(*f),
         Value::Float(f) => *f,
         Value::Decimal(d) => d.mantissa as f64 / 10f64.powi(i32::from(d.scale)),
-        Value::Text(s) => s.trim().parse().map_err(|_| Error::new("22018", "Invalid character value for cast specification"))?,
+        Value::Text(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| Error::new("22018", "Invalid character value for cast specification"))?,
         other => as_i64(other)? as f64,
     })
 }
@@ -278,7 +374,11 @@ pub fn rpc_parameters(params: &[(Value, ServerType)]) -> Result<Vec<RpcParameter
                 (Value::Text(_), t) if !text_compatible(t) => ServerType::NVarChar(None),
                 _ => ty.clone(),
             };
-            Ok(RpcParameter::new(Some(format!("@P{}", i + 1)), StatusFlags::NONE, sql_type(value, &ty)?))
+            Ok(RpcParameter::new(
+                Some(format!("@P{}", i + 1)),
+                StatusFlags::NONE,
+                sql_type(value, &ty)?,
+            ))
         })
         .collect()
 }
@@ -286,9 +386,21 @@ pub fn rpc_parameters(params: &[(Value, ServerType)]) -> Result<Vec<RpcParameter
 fn text_compatible(ty: &ServerType) -> bool {
     matches!(
         ty,
-        ServerType::Char(_) | ServerType::VarChar(_) | ServerType::Text | ServerType::NChar(_) | ServerType::NVarChar(_)
-            | ServerType::NText | ServerType::Xml | ServerType::Variant | ServerType::Bit | ServerType::TinyInt
-            | ServerType::SmallInt | ServerType::Int | ServerType::BigInt | ServerType::Real | ServerType::Float
+        ServerType::Char(_)
+            | ServerType::VarChar(_)
+            | ServerType::Text
+            | ServerType::NChar(_)
+            | ServerType::NVarChar(_)
+            | ServerType::NText
+            | ServerType::Xml
+            | ServerType::Variant
+            | ServerType::Bit
+            | ServerType::TinyInt
+            | ServerType::SmallInt
+            | ServerType::Int
+            | ServerType::BigInt
+            | ServerType::Real
+            | ServerType::Float
     )
 }
 
@@ -306,8 +418,29 @@ mod tests {
 
     #[test]
     fn civil_days_round_trip() {
-        assert_eq!(days_from_civil(Date { year: 1970, month: 1, day: 1 }), 0);
-        assert_eq!(days_from_civil(Date { year: 1, month: 1, day: 1 }), -DAYS_0001_TO_1970);
-        assert_eq!(days_from_civil(Date { year: 1900, month: 1, day: 1 }), -DAYS_1900_TO_1970);
+        assert_eq!(
+            days_from_civil(Date {
+                year: 1970,
+                month: 1,
+                day: 1
+            }),
+            0
+        );
+        assert_eq!(
+            days_from_civil(Date {
+                year: 1,
+                month: 1,
+                day: 1
+            }),
+            -DAYS_0001_TO_1970
+        );
+        assert_eq!(
+            days_from_civil(Date {
+                year: 1900,
+                month: 1,
+                day: 1
+            }),
+            -DAYS_1900_TO_1970
+        );
     }
 }

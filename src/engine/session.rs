@@ -439,3 +439,95 @@ impl Session {
         Ok(self.step(result))
     }
 }
+
+impl Session {
+    /// Runs a driver query to its end and returns its first result set (columns and the rows,
+    /// flat). For metadata queries (parameter descriptions), never for application data.
+    pub fn query_all(&mut self, sql: &str) -> Result<(Arc<Vec<ColumnInfo>>, Vec<Value>)> {
+        let cancel = Canceller::new();
+        let mut step = self.execute(sql, 0, &cancel)?;
+        loop {
+            match step {
+                Step::Rows(columns) => {
+                    let mut values = Vec::new();
+                    while self.fetch_rows(&mut values, columns.len(), 1024)? > 0 {}
+                    self.close()?;
+                    let _ = self.take_messages();
+                    return Ok((columns, values));
+                }
+                Step::NoRows { .. } => step = self.advance()?,
+                Step::End => {
+                    let _ = self.take_messages();
+                    return Ok((Arc::new(Vec::new()), Vec::new()));
+                }
+            }
+        }
+    }
+}
+
+/// An argument of a driver-issued procedure call (the catalog procedures).
+#[derive(Clone, Debug)]
+pub enum ProcArg {
+    /// nvarchar(n); None is NULL.
+    NVarChar(Option<String>),
+    /// nchar(1) flags such as sp_special_columns' `R`/`T`/`U`.
+    NChar(Option<String>),
+    SmallInt(Option<i16>),
+    TinyInt(u8),
+    Bit(bool),
+}
+
+impl ProcArg {
+    fn sql_type(&self) -> mssql_tds::datatypes::sqltypes::SqlType {
+        use mssql_tds::datatypes::sql_string::SqlString;
+        use mssql_tds::datatypes::sqltypes::SqlType;
+        let text = |s: &Option<String>| s.as_ref().map(|t| SqlString::from_utf8_string(t.clone()));
+        match self {
+            ProcArg::NVarChar(s) => {
+                let n = s
+                    .as_ref()
+                    .map(|t| t.encode_utf16().count())
+                    .unwrap_or(1)
+                    .clamp(1, 4000) as u16;
+                SqlType::NVarchar(text(s), n.max(128))
+            }
+            ProcArg::NChar(s) => SqlType::NChar(text(s), 1),
+            ProcArg::SmallInt(n) => SqlType::SmallInt(*n),
+            ProcArg::TinyInt(n) => SqlType::TinyInt(Some(*n)),
+            ProcArg::Bit(b) => SqlType::Bit(Some(*b)),
+        }
+    }
+}
+
+impl Session {
+    /// Calls a procedure by RPC with named arguments (`@name`), as msodbcsql does for the
+    /// catalog functions, and positions on its first result.
+    pub fn call_procedure(
+        &mut self,
+        name: &str,
+        args: &[(&str, ProcArg)],
+        timeout_secs: u32,
+        cancel: &Canceller,
+    ) -> Result<Step> {
+        use mssql_tds::message::parameters::rpc_parameters::{RpcParameter, StatusFlags};
+        self.check_alive()?;
+        let named: Vec<RpcParameter> = args
+            .iter()
+            .map(|(n, a)| RpcParameter::new(Some(n.to_string()), StatusFlags::NONE, a.sql_type()))
+            .collect();
+        let handle: &CancelHandle = &cancel.0;
+        let mut options = ExecuteOptions::new().cancel(handle);
+        if timeout_secs > 0 {
+            options = options.timeout_secs(timeout_secs);
+        }
+        let client = &mut self.client;
+        let name = name.to_string();
+        let result = block_on(async move {
+            client
+                .execute_stored_procedure(name, None, Some(named), options)
+                .await
+        });
+        let result = self.observe(result)?;
+        Ok(self.step(result))
+    }
+}

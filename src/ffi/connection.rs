@@ -7,8 +7,9 @@ use super::text::{self, Unit};
 use super::*;
 use crate::diag::Error;
 use crate::handle::dbc::{SQL_COPT_SS_ACCESS_TOKEN, SetValue, is_string_attr};
-use crate::handle::info_fallback::{InfoValue, get_info};
 use crate::handle::{AttrValue, Status};
+use crate::info::functions::{FunctionsAnswer, get_functions};
+use crate::info::get_info::{InfoContext, InfoValue, get_info};
 
 // ---- allocation ----
 
@@ -18,6 +19,12 @@ pub extern "C" fn SQLAllocHandle(
     input: Handle,
     output: *mut Handle,
 ) -> SqlReturn {
+    alloc_handle(handle_type, input, output)
+}
+
+// Entry points never call each other: a call to an exported name from inside the library may
+// bind to the Driver Manager's function of the same name.
+fn alloc_handle(handle_type: i16, input: Handle, output: *mut Handle) -> SqlReturn {
     guard(|| {
         if output.is_null() {
             return SQL_ERROR;
@@ -45,7 +52,15 @@ pub extern "C" fn SQLAllocHandle(
                         Arc::increment_strong_count(input as *const Dbc);
                         Arc::from_raw(input as *const Dbc)
                     };
-                    unsafe { put(output, into_handle(Arc::new(Stmt::new(arc)))) };
+                    let handle = into_handle(Arc::new(Stmt::new(arc)));
+                    // The implicit descriptors know their statement by its handle.
+                    if let Some(s) = unsafe { stmt(handle) } {
+                        for d in &s.descriptors {
+                            d.owner
+                                .store(handle as usize, std::sync::atomic::Ordering::Release);
+                        }
+                    }
+                    unsafe { put(output, handle) };
                     Ok(Status::Success)
                 })
             }
@@ -59,6 +74,10 @@ pub extern "C" fn SQLAllocHandle(
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLFreeHandle(handle_type: i16, handle: Handle) -> SqlReturn {
+    free_handle(handle_type, handle)
+}
+
+fn free_handle(handle_type: i16, handle: Handle) -> SqlReturn {
     guard(|| match handle_type {
         SQL_HANDLE_ENV => match unsafe { env(handle) } {
             Some(_) => {
@@ -98,11 +117,18 @@ pub const SQL_RESET_PARAMS: u16 = 3;
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLFreeStmt(handle: Handle, option: u16) -> SqlReturn {
     if option == SQL_DROP {
-        return SQLFreeHandle(SQL_HANDLE_STMT, handle);
+        return free_handle(SQL_HANDLE_STMT, handle);
     }
     on_stmt(handle, |s, _| match option {
         SQL_CLOSE => s.close_cursor(false).map(|_| Status::Success),
-        SQL_UNBIND | SQL_RESET_PARAMS => Ok(Status::Success),
+        SQL_UNBIND => {
+            s.unbind_cols();
+            Ok(Status::Success)
+        }
+        SQL_RESET_PARAMS => {
+            s.reset_params();
+            Ok(Status::Success)
+        }
         _ => Err(Error::new("HY092", "Invalid attribute/option identifier")),
     })
 }
@@ -162,11 +188,11 @@ fn set_connect_attr(
             }
             // struct { DWORD dataSize; BYTE data[]; }: read the size, then exactly that many bytes.
             let size = unsafe { (value as *const u32).read_unaligned() };
-            if size == 0 || size > MAX_ACCESS_TOKEN_BYTES {
+            if size > MAX_ACCESS_TOKEN_BYTES {
                 return Err(Error::invalid_length());
             }
-            let data =
-                unsafe { std::slice::from_raw_parts((value as *const u8).add(4), size as usize) };
+            // The whole struct, size header included: `auth::access_token` judges it.
+            let data = unsafe { std::slice::from_raw_parts(value as *const u8, 4 + size as usize) };
             return c
                 .set_attr(diag, attr, SetValue::Bytes(data))
                 .map(|_| Status::Success);
@@ -359,6 +385,10 @@ pub const SQL_COMMIT: i16 = 0;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLEndTran(handle_type: i16, handle: Handle, completion: i16) -> SqlReturn {
+    end_tran(handle_type, handle, completion)
+}
+
+fn end_tran(handle_type: i16, handle: Handle, completion: i16) -> SqlReturn {
     match handle_type {
         SQL_HANDLE_DBC => on_dbc(handle, |c, diag| {
             c.end_tran(diag, completion == SQL_COMMIT)
@@ -383,10 +413,28 @@ fn get_info_impl(
     on_dbc(handle, |c, diag| {
         let answer = {
             let st = c.lock();
-            get_info(info_type, &st)
+            let ctx = InfoContext {
+                dbms_ver: st.facts.version.clone(),
+                server_name: st.facts.server_name.clone(),
+                database: st
+                    .session
+                    .as_ref()
+                    .map(|s| s.database())
+                    .unwrap_or_default(),
+                user_name: st.uid.clone(),
+                odbc_version: c.odbc_version,
+                connected: st.session.is_some(),
+            };
+            match (info_type, get_info(info_type, &ctx)) {
+                // The DSN, when the connection came from one.
+                (2, Some(InfoValue::Str(_))) => Some(InfoValue::Str(st.dsn.clone())),
+                (_, Some(v)) => Some(v),
+                (_, None) if !ctx.connected => return Err(Error::connection_not_open()),
+                (_, None) => None,
+            }
         };
         match answer {
-            Some(InfoValue::Text(s)) => {
+            Some(InfoValue::Str(s)) => {
                 let n = unsafe { text::write(&s, value, isize::from(buf), unit, diag)? };
                 unsafe { put(len, n.min(i16::MAX as isize) as i16) };
             }
@@ -397,6 +445,10 @@ fn get_info_impl(
             Some(InfoValue::U32(v)) => unsafe {
                 put(value as *mut u32, v);
                 put(len, 4);
+            },
+            Some(InfoValue::Handle(v)) => unsafe {
+                put(value as *mut u64, v);
+                put(len, 8);
             },
             None => return Err(Error::new("HY096", "Information type out of range")),
         }
@@ -428,75 +480,21 @@ pub extern "C" fn SQLGetInfoW(
 
 // ---- SQLGetFunctions ----
 
-/// The SQL_API_* ids of the functions this library exports.
-const IMPLEMENTED: &[u16] = &[
-    5,    // SQLCancel
-    6,    // SQLColAttribute
-    7,    // SQLConnect
-    8,    // SQLDescribeCol
-    9,    // SQLDisconnect
-    10,   // SQLError
-    11,   // SQLExecDirect
-    12,   // SQLExecute
-    13,   // SQLFetch
-    16,   // SQLFreeStmt
-    18,   // SQLNumResultCols
-    19,   // SQLPrepare
-    20,   // SQLRowCount
-    41,   // SQLDriverConnect
-    43,   // SQLGetData
-    44,   // SQLGetFunctions
-    45,   // SQLGetInfo
-    61,   // SQLMoreResults
-    62,   // SQLNativeSql
-    1001, // SQLAllocHandle
-    1003, // SQLCloseCursor
-    1005, // SQLEndTran
-    1006, // SQLFreeHandle
-    1007, // SQLGetConnectAttr
-    1010, // SQLGetDiagField
-    1011, // SQLGetDiagRec
-    1012, // SQLGetEnvAttr
-    1014, // SQLGetStmtAttr
-    1016, // SQLSetConnectAttr
-    1019, // SQLSetEnvAttr
-    1020, // SQLSetStmtAttr
-    1021, // SQLFetchScroll
-];
-
-const SQL_API_ALL_FUNCTIONS: u16 = 0;
-const SQL_API_ODBC3_ALL_FUNCTIONS: u16 = 999;
-const SQL_API_ODBC3_ALL_FUNCTIONS_SIZE: usize = 250;
-
-pub fn supported(id: u16) -> bool {
-    IMPLEMENTED.contains(&id)
-}
-
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLGetFunctions(handle: Handle, function: u16, out: *mut u16) -> SqlReturn {
     on_dbc(handle, |_, _| {
         if out.is_null() {
             return Err(Error::null_pointer());
         }
-        match function {
-            SQL_API_ODBC3_ALL_FUNCTIONS => {
-                let mut bits = [0u16; SQL_API_ODBC3_ALL_FUNCTIONS_SIZE];
-                for &id in IMPLEMENTED {
-                    bits[usize::from(id >> 4)] |= 1 << (id & 0xF);
-                }
-                for (i, b) in bits.iter().enumerate() {
-                    unsafe { out.add(i).write_unaligned(*b) };
-                }
+        let write_all = |words: &[u16]| {
+            for (i, w) in words.iter().enumerate() {
+                unsafe { out.add(i).write_unaligned(*w) };
             }
-            SQL_API_ALL_FUNCTIONS => {
-                for i in 0..100u16 {
-                    unsafe {
-                        out.add(usize::from(i))
-                            .write_unaligned(u16::from(supported(i)))
-                    };
-                }
-            }
-            id => unsafe { out.write_unaligned(u16::from(supported(id))) },
+        };
+        match get_functions(function) {
+            FunctionsAnswer::One(yes) => unsafe { out.write_unaligned(u16::from(yes)) },
+            FunctionsAnswer::Odbc3Bitmap(words) => write_all(&words[..]),
+            FunctionsAnswer::Odbc2Array(words) => write_all(&words[..]),
         }
         Ok(Status::Success)
     })
@@ -544,4 +542,63 @@ pub extern "C" fn SQLNativeSqlW(
 ) -> SqlReturn {
     let input = unsafe { text::read_w(in_sql, in_len) };
     native_sql(handle, input, out as *mut c_void, buf, len, Unit::WideChars)
+}
+
+// ---- ODBC 2 entry points ----
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLAllocEnv(output: *mut Handle) -> SqlReturn {
+    alloc_handle(SQL_HANDLE_ENV, std::ptr::null_mut(), output)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLAllocConnect(env: Handle, output: *mut Handle) -> SqlReturn {
+    alloc_handle(SQL_HANDLE_DBC, env, output)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLAllocStmt(dbc: Handle, output: *mut Handle) -> SqlReturn {
+    alloc_handle(SQL_HANDLE_STMT, dbc, output)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLFreeEnv(env: Handle) -> SqlReturn {
+    free_handle(SQL_HANDLE_ENV, env)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLFreeConnect(dbc: Handle) -> SqlReturn {
+    free_handle(SQL_HANDLE_DBC, dbc)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLTransact(env: Handle, dbc: Handle, completion: u16) -> SqlReturn {
+    if !dbc.is_null() {
+        end_tran(SQL_HANDLE_DBC, dbc, completion as i16)
+    } else {
+        end_tran(SQL_HANDLE_ENV, env, completion as i16)
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLSetConnectOption(dbc: Handle, option: u16, value: u64) -> SqlReturn {
+    set_connect_attr(
+        dbc,
+        i32::from(option),
+        value as usize as *mut c_void,
+        SQL_NTS,
+        false,
+    )
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn SQLGetConnectOption(dbc: Handle, option: u16, value: *mut c_void) -> SqlReturn {
+    get_connect_attr(
+        dbc,
+        i32::from(option),
+        value,
+        512,
+        std::ptr::null_mut(),
+        Unit::Ansi,
+    )
 }

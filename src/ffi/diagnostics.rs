@@ -17,6 +17,7 @@ fn with_area(
             SQL_HANDLE_ENV => env(handle).map(|h| &h.diag),
             SQL_HANDLE_DBC => dbc(handle).map(|h| &h.diag),
             SQL_HANDLE_STMT => stmt(handle).map(|h| &h.diag),
+            SQL_HANDLE_DESC => super::descriptor::diag_area(handle),
             _ => None,
         }
     };

@@ -1,8 +1,12 @@
 //! Every extern "C" SQL* entry point, ANSI and W. Nothing else lives here: check handles and
 //! pointers, convert text, catch panics, record diagnostics, call inward.
 
+mod catalog;
 mod connection;
+pub mod constants;
+mod descriptor;
 mod diagnostics;
+mod params;
 mod statement;
 mod text;
 

@@ -99,11 +99,17 @@ impl DbcState {
             authentication: self.other(SQL_COPT_SS_AUTHENTICATION).map(|v| v as i32),
             login_timeout_secs: None,
             encrypt: self.other(SQL_COPT_SS_ENCRYPT).map(|v| v.to_string()),
-            trust_server_certificate: self.other(SQL_COPT_SS_TRUST_SERVER_CERTIFICATE).map(|v| v != 0),
+            trust_server_certificate: self
+                .other(SQL_COPT_SS_TRUST_SERVER_CERTIFICATE)
+                .map(|v| v != 0),
             application_intent: self.application_intent.clone(),
             multi_subnet_failover: self.other(SQL_COPT_SS_MULTISUBNET_FAILOVER).map(|v| v != 0),
-            connect_retry_count: self.other(SQL_COPT_SS_CONNECT_RETRY_COUNT).map(|v| v as u32),
-            connect_retry_interval: self.other(SQL_COPT_SS_CONNECT_RETRY_INTERVAL).map(|v| v as u32),
+            connect_retry_count: self
+                .other(SQL_COPT_SS_CONNECT_RETRY_COUNT)
+                .map(|v| v as u32),
+            connect_retry_interval: self
+                .other(SQL_COPT_SS_CONNECT_RETRY_INTERVAL)
+                .map(|v| v as u32),
             packet_size: (self.packet_size > 0).then_some(self.packet_size),
             current_catalog: None,
         }
@@ -305,7 +311,8 @@ impl Dbc {
             return Err(Error::new("08002", "Connection name in use"));
         }
         let (settings, warnings) =
-            Settings::from_dsn(dsn, Some(uid), Some(pwd), &st.pre_connect(), &OdbcIni).map_err(problem)?;
+            Settings::from_dsn(dsn, Some(uid), Some(pwd), &st.pre_connect(), &OdbcIni)
+                .map_err(problem)?;
         for w in &warnings {
             diag.warn(w.sqlstate, &w.message);
         }
@@ -314,12 +321,24 @@ impl Dbc {
 
     fn login(&self, st: &mut DbcState, diag: &mut DiagArea, settings: &Settings) -> Result<()> {
         if settings.trusted_connection {
-            return Err(Error::new("HYC00", "Trusted_Connection (integrated security) is not supported yet"));
+            return Err(Error::new(
+                "HYC00",
+                "Trusted_Connection (integrated security) is not supported yet",
+            ));
         }
         // Entra ID modes: validated by `connect::settings`; the token factory that serves them
         // is installed in `engine::fedauth` (not yet): until then they are refused here.
-        if let Some(mode) = settings.authentication.filter(|m| *m != AuthMode::SqlPassword) {
-            return Err(Error::new("HYC00", format!("Authentication option '{}' is not supported yet", mode.name())));
+        if let Some(mode) = settings
+            .authentication
+            .filter(|m| *m != AuthMode::SqlPassword)
+        {
+            return Err(Error::new(
+                "HYC00",
+                format!(
+                    "Authentication option '{}' is not supported yet",
+                    mode.name()
+                ),
+            ));
         }
         let params = login_params(settings, st.login_timeout);
         let (session, messages) = Session::connect(&params)?;
@@ -421,7 +440,11 @@ fn login_params(s: &Settings, default_login_timeout: u32) -> LoginParams {
         instance: s.server.instance.clone(),
         database: s.database.clone().unwrap_or_default(),
         uid: s.uid.clone().unwrap_or_default(),
-        pwd: s.pwd.as_ref().map(|p| p.expose().to_string()).unwrap_or_default(),
+        pwd: s
+            .pwd
+            .as_ref()
+            .map(|p| p.expose().to_string())
+            .unwrap_or_default(),
         app: s.app_name(),
         wsid: s.workstation_id(),
         language: s.language.clone().unwrap_or_default(),

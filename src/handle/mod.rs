@@ -7,8 +7,9 @@
 
 pub mod columns;
 pub mod dbc;
+pub mod desc;
 pub mod env;
-pub mod info_fallback;
+pub mod params;
 pub mod stmt;
 
 pub use dbc::Dbc;

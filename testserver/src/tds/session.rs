@@ -319,7 +319,7 @@ impl Engine {
             self.reset();
         }
         if !self.faults.stall.is_zero() && !matches!(job, Job::Attention) {
-            std::thread::sleep(self.faults.stall);
+            self.stall();
         }
         let spid = self.initial.spid;
         let mut sink = Sink::new(
@@ -377,6 +377,14 @@ impl Engine {
         }
         if !self.out.end() {
             self.shared.gone.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// The stall fault: waits like a long query, but ATTENTION ends the wait.
+    fn stall(&self) {
+        let until = std::time::Instant::now() + self.faults.stall;
+        while std::time::Instant::now() < until && !self.shared.attention.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
