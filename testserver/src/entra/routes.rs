@@ -113,6 +113,7 @@ pub async fn handle(mock: &Mock, req: Req) -> Resp {
             Resp::json(200, &json!({}))
         }
         ("POST", ["_faults"]) => set_faults(mock, &req.body),
+        ("POST", ["_config"]) => set_config(mock, &req.body),
         ("GET", ["_faults"]) => Resp::json(200, &json!(mock.faults.lock().unwrap().len())),
         ("POST", ["_workload", "rotate"]) => match mock.write_federated_token() {
             Ok(p) => Resp::json(200, &json!({"path": p})),
@@ -187,6 +188,22 @@ fn fault_response(f: &Fault) -> Resp {
         resp = resp.with_header("retry-after", &secs.to_string());
     }
     resp
+}
+
+/// `{"token_lifetime_secs": N}`: tokens issued from now on live N seconds.
+fn set_config(mock: &Mock, body: &[u8]) -> Resp {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    match v.get("token_lifetime_secs").and_then(Value::as_u64) {
+        Some(n) if n > 0 => {
+            mock.token_lifetime_secs
+                .store(n, std::sync::atomic::Ordering::SeqCst);
+            Resp::json(200, &json!({"token_lifetime_secs": n}))
+        }
+        _ => Resp::text(
+            400,
+            "expected {\"token_lifetime_secs\": <positive integer>}",
+        ),
+    }
 }
 
 fn set_faults(mock: &Mock, body: &[u8]) -> Resp {

@@ -576,3 +576,34 @@ async fn ready_fields_name_every_mode() {
     }
     assert_eq!(f["ca_file"], json!(h.ca_file));
 }
+
+#[tokio::test]
+async fn token_lifetime_can_be_changed_at_runtime() {
+    let (h, c) = mock().await;
+    let r = c
+        .post(format!("{}/_config", h.http_url))
+        .json(&json!({"token_lifetime_secs": 10}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let app = &h.config.clients[0];
+    let (_, body) = post_form(
+        &c,
+        &token_url(&h),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &app.client_id),
+            ("client_secret", app.secret.as_deref().unwrap()),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
+    assert_eq!(body["expires_in"], 10);
+    let cl = claims(&h, body["access_token"].as_str().unwrap());
+    assert_eq!(
+        cl["exp"].as_u64().unwrap() - cl["iat"].as_u64().unwrap(),
+        10
+    );
+    assert_eq!(h.principals().len(), 1 + 3 + 2, "bob has no database user");
+}
