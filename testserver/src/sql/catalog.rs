@@ -420,7 +420,8 @@ fn sp_tables(s: &mut Session, a: &Args) -> Result<ResultSet, Stop> {
     let qualifier = a.get(2, "@table_qualifier");
     let types = a.get(3, "@table_type");
     let pattern = a.int(4, "@fusepattern").unwrap_or(1) != 0;
-    let empty = |v: &Option<String>| v.as_deref().is_none_or(str::is_empty);
+    // The enumerations take empty strings; NULL means "any".
+    let empty = |v: &Option<String>| v.as_deref() == Some("");
     // The ODBC enumeration forms of SQLTables.
     if qualifier.as_deref() == Some("%") && empty(&owner) && empty(&name) {
         for db in s.dbs.names() {

@@ -385,7 +385,10 @@ pub struct Session {
     pub(crate) descriptor: u64,
     next_descriptor: u64,
     pub(crate) rowcount: u64,
+    /// @@IDENTITY: the last identity value this session inserted anywhere.
     pub(crate) identity: Option<i64>,
+    /// SCOPE_IDENTITY(): the same, within the current batch, procedure or dynamic SQL.
+    pub(crate) scope_identity: Option<i64>,
     pub(crate) last_error: i32,
     pub(crate) lock_timeout_ms: i64,
     pub(crate) try_depth: u32,
@@ -438,6 +441,7 @@ impl Session {
             next_descriptor: (spid << 32) | 1,
             rowcount: 0,
             identity: None,
+            scope_identity: None,
             last_error: 0,
             lock_timeout_ms: -1,
             try_depth: 0,
@@ -461,6 +465,7 @@ impl Session {
         let mut out = Out::new(sink);
         self.done_kind = DoneKind::Done;
         self.vars.clear();
+        self.scope_identity = None;
         let _ = self.run_batch_text(sql, &mut out);
         out.finish(DoneKind::Done);
     }
@@ -1036,6 +1041,7 @@ impl Session {
             && self.has_identity(&t)
         {
             self.identity = Some(self.conn.last_insert_rowid());
+            self.scope_identity = self.identity;
         }
     }
 
@@ -2206,7 +2212,9 @@ impl translate::Env for Session {
             "SUSER_SNAME" | "SUSER_NAME" | "SYSTEM_USER" | "ORIGINAL_LOGIN" => lit(&self.info.user),
             "HOST_NAME" => lit(&self.info.host),
             "APP_NAME" => lit(&self.info.app),
-            "SCOPE_IDENTITY" => Some(Ok(self.identity.map_or("NULL".into(), |i| i.to_string()))),
+            "SCOPE_IDENTITY" => Some(Ok(self
+                .scope_identity
+                .map_or("NULL".into(), |i| i.to_string()))),
             "IDENT_CURRENT" => {
                 let t = str_arg(0)
                     .map(|s| functions::object_name_part(&s))
