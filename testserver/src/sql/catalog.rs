@@ -295,7 +295,7 @@ fn tds_type(ty: &SqlType) -> u8 {
 }
 
 /// sys.types system_type_id.
-fn system_type_id(ty: &SqlType) -> i32 {
+pub(crate) fn system_type_id(ty: &SqlType) -> i32 {
     use SqlType::*;
     match ty {
         Bit => 104,
@@ -331,7 +331,7 @@ fn system_type_id(ty: &SqlType) -> i32 {
 }
 
 /// sys.columns max_length (bytes, -1 for max).
-fn max_length(ty: &SqlType) -> i16 {
+pub(crate) fn max_length(ty: &SqlType) -> i16 {
     use SqlType::*;
     match ty {
         VarChar(None) | NVarChar(None) | VarBinary(None) | Xml => -1,
@@ -362,7 +362,7 @@ fn max_length(ty: &SqlType) -> i16 {
     }
 }
 
-fn precision_byte(ty: &SqlType) -> u8 {
+pub(crate) fn precision_byte(ty: &SqlType) -> u8 {
     use SqlType::*;
     match ty {
         Decimal { precision, .. } | Numeric { precision, .. } => *precision,
@@ -385,7 +385,7 @@ fn precision_byte(ty: &SqlType) -> u8 {
     }
 }
 
-fn scale_byte(ty: &SqlType) -> u8 {
+pub(crate) fn scale_byte(ty: &SqlType) -> u8 {
     use SqlType::*;
     match ty {
         Decimal { scale, .. } | Numeric { scale, .. } => *scale,

@@ -400,7 +400,11 @@ pub struct Session {
     pub(crate) proc_name: String,
 }
 
-pub(crate) fn open_connection(path: &Path, lock_timeout_ms: i64) -> rusqlite::Result<Connection> {
+pub(crate) fn open_connection(
+    path: &Path,
+    id: &super::sysviews::Identity,
+    lock_timeout_ms: i64,
+) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -415,8 +419,25 @@ pub(crate) fn open_connection(path: &Path, lock_timeout_ms: i64) -> rusqlite::Re
          CREATE TEMP TABLE IF NOT EXISTS __ss_constraints (tbl TEXT COLLATE NOCASE, name TEXT, kind TEXT, cols TEXT);",
     )?;
     functions::register(&conn)?;
+    super::sysviews::install(&conn, id)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+fn identity(dbs: &Databases, db: &str, info: &SessionInfo) -> super::sysviews::Identity {
+    super::sysviews::Identity {
+        db: db.to_string(),
+        db_id: dbs
+            .list
+            .iter()
+            .position(|(n, _)| n == db)
+            .map_or(1, |i| i as i64 + 1),
+        databases: dbs.list.iter().map(|(n, _)| n.clone()).collect(),
+        spid: info.spid as i64,
+        user: info.user.clone(),
+        host: info.host.clone(),
+        app: info.app.clone(),
+    }
 }
 
 pub const VERSION: &str = "Microsoft SQL Server 2022 (RTM-CU1) (KB5022375) - 16.0.4096.4 (X64) \n\tOct  8 2022 05:58:25 \n\tCopyright (C) 2022 Microsoft Corporation\n\tDeveloper Edition (64-bit) on Linux (testserver, SQLite engine) <X64>";
@@ -427,7 +448,11 @@ impl Session {
         let (name, path) = dbs.find(database).cloned().ok_or_else(|| {
             anyhow::anyhow!("Cannot open database \"{database}\" requested by the login.")
         })?;
-        let conn = open_connection(&path, DEFAULT_LOCK_TIMEOUT_MS as i64)?;
+        let conn = open_connection(
+            &path,
+            &identity(&dbs, &name, &info),
+            DEFAULT_LOCK_TIMEOUT_MS as i64,
+        )?;
         let spid = info.spid as u64;
         Ok(Session {
             dbs,
@@ -937,8 +962,17 @@ impl Session {
                         .and_then(|it| infer::expr_type(&it[i].expr, &env))
                         .map(|(t, n)| (t, n, false))
                 };
+                // Star expansions over catalog views: the column's declared type by name.
+                let by_name = || {
+                    aligned
+                        .is_none()
+                        .then(|| env.column_type(None, &names[i]))
+                        .flatten()
+                        .map(|(t, n)| (t, n, false))
+                };
                 self.origin_type(stmt, i)
                     .or_else(inferred)
+                    .or_else(by_name)
                     .map(|(ty, nullable, identity)| Column {
                         name: names[i].clone(),
                         ty,
@@ -1010,6 +1044,10 @@ impl Session {
     fn origin_type(&self, stmt: &rusqlite::Statement, i: usize) -> Option<(SqlType, bool, bool)> {
         let meta = stmt.column_metadata(i).ok().flatten()?;
         let (db, table, column, decl_type, _, not_null, pk, autoinc) = meta;
+        // SQLite's own catalog (under the catalog views) has no SQL Server types.
+        if table.to_bytes().starts_with(b"sqlite_") || table.to_bytes().starts_with(b"__ss_") {
+            return None;
+        }
         let decl_type = decl_type?.to_str().ok()?;
         if decl_type == "INTEGER" && pk {
             let db = db.to_str().ok()?;
@@ -1771,7 +1809,8 @@ impl Session {
             } else {
                 self.lock_timeout_ms
             };
-            self.conn = open_connection(&path, bound).map_err(|e| self.sql_err(&e))?;
+            let id = identity(&self.dbs, &display, &self.info);
+            self.conn = open_connection(&path, &id, bound).map_err(|e| self.sql_err(&e))?;
         }
         let old = std::mem::replace(&mut self.db, display.clone());
         out.send(Event::EnvChange(EnvChange::Database {
@@ -1863,11 +1902,7 @@ pub(crate) fn syntax_near(tokens: &[Token], i: usize) -> Stop {
 }
 
 fn table_name_at(tokens: &[Token], i: usize) -> Option<String> {
-    let skip = translate::schema_prefix(tokens, i).unwrap_or(0);
-    tokens
-        .get(i + skip)
-        .and_then(|t| t.name())
-        .map(str::to_string)
+    translate::table_ref(tokens, i).map(|(name, _)| name)
 }
 
 /// The table an INSERT/UPDATE/DELETE writes.
@@ -1893,8 +1928,8 @@ pub(crate) fn from_tables(tokens: &[Token]) -> Vec<(String, Option<String>)> {
             || (i == 0 && t.is("DELETE"))
         {
             let j = i + 1;
-            if let Some(name) = table_name_at(tokens, j) {
-                let after = j + 1 + translate::schema_prefix(tokens, j).unwrap_or(0);
+            if let Some((name, len)) = translate::table_ref(tokens, j) {
+                let after = j + len;
                 let mut alias_at = after;
                 if tokens.get(alias_at).is_some_and(|t| t.is("AS")) {
                     alias_at += 1;
@@ -2085,6 +2120,17 @@ impl Session {
 
     /// The columns of a table as SQL Server would describe them.
     pub(crate) fn table_columns(&self, table: &str) -> Vec<Column> {
+        if let Some(cols) = super::sysviews::view_columns(table) {
+            return cols
+                .into_iter()
+                .map(|(name, ty)| Column {
+                    name,
+                    ty,
+                    nullable: true,
+                    identity: false,
+                })
+                .collect();
+        }
         let schema = if table.starts_with('#') {
             "temp"
         } else {

@@ -475,20 +475,27 @@ impl Translator<'_> {
                     out.push(' ');
                     out.push_str(&lit);
                 }
-                Tok::Quoted(q) => {
-                    if let Some(skip) = schema_prefix(tokens, i) {
-                        i += skip;
-                        continue;
+                Tok::Word(_) | Tok::Quoted(_)
+                    if name_chain(tokens, i).is_some() && !tokens[i].is("bench") =>
+                {
+                    let (parts, len) = name_chain(tokens, i).unwrap();
+                    out.push(' ');
+                    for (k, p) in resolve_chain(&parts).iter().enumerate() {
+                        if k > 0 {
+                            out.push('.');
+                        }
+                        emit_name(&mut out, p);
                     }
+                    i += len;
+                    // A qualified function call: dbo.f(...) keeps its arguments.
+                    continue;
+                }
+                Tok::Quoted(q) => {
                     out.push(' ');
                     out.push_str(&quote_ident(q));
                 }
                 Tok::Word(w) => {
                     let kw = w.to_ascii_uppercase();
-                    if let Some(skip) = schema_prefix(tokens, i) {
-                        i += skip;
-                        continue;
-                    }
                     if (next.is_some_and(|n| n.is_op("(")) && !is_reserved(w)
                         || kw == "LEFT"
                         || kw == "RIGHT"
@@ -848,6 +855,85 @@ fn type_at(tokens: &[Token], pos: usize) -> Result<SqlType, TransError> {
         return Err(TransError::syntax(&tokens[p]));
     }
     Ok(ty)
+}
+
+/// A dotted name at `tokens[i]` (`a.b.c`, `db..t`): its parts ("" for an omitted one) and
+/// how many tokens it spans. None unless it has at least one dot.
+pub fn name_chain(tokens: &[Token], i: usize) -> Option<(Vec<String>, usize)> {
+    if i > 0 && tokens[i - 1].is_op(".") {
+        return None;
+    }
+    let mut parts = vec![tokens.get(i)?.name()?.to_string()];
+    let mut k = i + 1;
+    while tokens.get(k).is_some_and(|t| t.is_op(".")) {
+        match tokens.get(k + 1) {
+            Some(t) if t.is_op(".") => {
+                parts.push(String::new());
+                k += 1;
+            }
+            Some(t) if t.name().is_some() => {
+                parts.push(t.name().unwrap().to_string());
+                k += 2;
+            }
+            // `alias.*`
+            _ => break,
+        }
+    }
+    (parts.len() > 1).then_some((parts, k - i))
+}
+
+/// The catalog view a `sys.x` / `INFORMATION_SCHEMA.x` name denotes (its SQLite name).
+pub fn catalog_view_name(schema: &str, name: &str) -> Option<String> {
+    if schema.eq_ignore_ascii_case("sys") {
+        Some(format!("sys.{}", name.to_ascii_lowercase()))
+    } else if schema.eq_ignore_ascii_case("INFORMATION_SCHEMA") {
+        Some(format!("INFORMATION_SCHEMA.{}", name.to_ascii_uppercase()))
+    } else {
+        None
+    }
+}
+
+/// Resolves a dotted name: catalog views become one quoted name, database and `dbo`
+/// qualifiers go away (`db.dbo.t.c` -> `t`, `c`).
+pub fn resolve_chain(parts: &[String]) -> Vec<String> {
+    let n = parts.len();
+    for k in 0..n.min(2) {
+        if k + 1 < n
+            && (k == 0 || parts[0].is_empty() || n > 2)
+            && let Some(view) = catalog_view_name(&parts[k], &parts[k + 1])
+        {
+            let mut out = vec![view];
+            out.extend(parts[k + 2..].iter().cloned());
+            return out;
+        }
+    }
+    if n >= 3 && (parts[1].is_empty() || parts[1].eq_ignore_ascii_case("dbo")) {
+        return parts[2..].to_vec();
+    }
+    if n >= 2 && parts[0].eq_ignore_ascii_case("dbo") {
+        return parts[1..].to_vec();
+    }
+    parts.to_vec()
+}
+
+/// The object a table reference at `tokens[i]` names, and the tokens it spans.
+pub fn table_ref(tokens: &[Token], i: usize) -> Option<(String, usize)> {
+    if let Some((parts, len)) = name_chain(tokens, i) {
+        let resolved = resolve_chain(&parts);
+        return Some((resolved.last()?.clone(), len));
+    }
+    Some((tokens.get(i)?.name()?.to_string(), 1))
+}
+
+fn emit_name(out: &mut String, name: &str) {
+    let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !is_reserved(name);
+    if plain {
+        out.push_str(name);
+    } else {
+        out.push_str(&quote_ident(name));
+    }
 }
 
 /// How many tokens of a schema/database prefix start at `tokens[i]` (`dbo.`, `db.dbo.`,
@@ -1298,6 +1384,16 @@ mod tests {
         assert_eq!(
             tr("SELECT x FROM (SELECT TOP (2) x FROM [my t]) s"),
             "SELECT x FROM(SELECT x FROM \"my t\" LIMIT 2) s"
+        );
+    }
+
+    #[test]
+    fn qualified_names() {
+        assert_eq!(
+            tr(
+                "SELECT [INFORMATION_SCHEMA].[TABLES].[TABLE_NAME], s.name FROM master.sys.tables s, db.dbo.t, dbo.u, x..y"
+            ),
+            "SELECT \"INFORMATION_SCHEMA.TABLES\".TABLE_NAME, s.name FROM \"sys.tables\" s, t, u, y"
         );
     }
 
