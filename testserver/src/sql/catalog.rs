@@ -1414,30 +1414,58 @@ fn suggest_type(s: &Session, tsql: &str, param: &str) -> SqlType {
         {
             return ty;
         }
-        // INSERT INTO t (cols) VALUES (..., @p, ...)
-        if let Some(values) = tokens[..i].iter().rposition(|t| t.is("VALUES")) {
-            let open = values + 1;
-            let idx = super::translate::split_commas(&tokens[open + 1..i])
-                .len()
-                .saturating_sub(0);
-            let pos_in_row = tokens[open + 1..i].iter().filter(|t| t.is_op(",")).count();
-            let _ = idx;
-            if let Some(cols_open) = tokens[..values].iter().rposition(|t| t.is_op("(")) {
-                let cols = super::translate::split_commas(
-                    &tokens[cols_open + 1..values.saturating_sub(1)],
-                );
-                if let (Some(c), Some(target)) = (
-                    cols.get(pos_in_row),
-                    super::session::from_tables(&tokens).first(),
-                ) && let Some(name) = c.first().and_then(|t| t.name())
-                    && let Some((ty, _)) = s.table_column(&target.0, name)
-                {
-                    return ty;
-                }
-            }
+        // INSERT INTO t (cols) VALUES (..., @p, ...): the column at the parameter's position.
+        if let Some(ty) = insert_column_type(s, &tokens, i) {
+            return ty;
         }
     }
     SqlType::NVarChar(Some(4000))
+}
+
+fn insert_column_type(s: &Session, tokens: &[super::lexer::Token], i: usize) -> Option<SqlType> {
+    use super::translate::{matching_paren, split_commas, table_ref};
+    if !tokens.first()?.is("INSERT") {
+        return None;
+    }
+    let mut k = 1;
+    if tokens.get(k)?.is("INTO") {
+        k += 1;
+    }
+    let (table, len) = table_ref(tokens, k)?;
+    let open = k + len;
+    if !tokens.get(open)?.is_op("(") {
+        return None;
+    }
+    let close = matching_paren(tokens, open)?;
+    let cols = split_commas(&tokens[open + 1..close]);
+    // The innermost parenthesis around the parameter is its row.
+    let mut depth = 0;
+    let mut row_open = None;
+    for j in (close + 1..i).rev() {
+        if tokens[j].is_op(")") {
+            depth += 1;
+        } else if tokens[j].is_op("(") {
+            if depth == 0 {
+                row_open = Some(j);
+                break;
+            }
+            depth -= 1;
+        }
+    }
+    let row_open = row_open?;
+    let mut position = 0;
+    let mut depth = 0;
+    for t in &tokens[row_open + 1..i] {
+        if t.is_op("(") {
+            depth += 1;
+        } else if t.is_op(")") {
+            depth -= 1;
+        } else if depth == 0 && t.is_op(",") {
+            position += 1;
+        }
+    }
+    let name = cols.get(position)?.first()?.name()?;
+    s.table_column(&table, name).map(|c| c.0)
 }
 
 fn sp_describe_undeclared_parameters(s: &mut Session, a: &Args) -> Result<ResultSet, Stop> {

@@ -74,6 +74,15 @@ impl Session {
         params: Vec<Param>,
         sink: &mut dyn EventSink,
     ) {
+        super::session::guard(sink, |sink| self.execute_rpc_inner(target, params, sink));
+    }
+
+    fn execute_rpc_inner(
+        &mut self,
+        target: &RpcTarget,
+        params: Vec<Param>,
+        sink: &mut dyn EventSink,
+    ) {
         let mut out = Out::new(sink);
         self.vars.clear();
         let name = rpc_name(target);
@@ -117,6 +126,10 @@ impl Session {
     }
 
     pub fn transaction(&mut self, request: TmRequest, sink: &mut dyn EventSink) {
+        super::session::guard(sink, |sink| self.transaction_inner(request, sink));
+    }
+
+    fn transaction_inner(&mut self, request: TmRequest, sink: &mut dyn EventSink) {
         let mut out = Out::new(sink);
         self.done_kind = DoneKind::Done;
         let r = match request {

@@ -424,6 +424,32 @@ pub(crate) fn open_connection(
     Ok(conn)
 }
 
+/// Runs a request; a bug that panics becomes an error message and a final DONE instead of a
+/// dead session (the client must never wait for a reply that does not come).
+pub(crate) fn guard(sink: &mut dyn EventSink, f: impl FnOnce(&mut dyn EventSink)) {
+    let mut finished = false;
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        f(&mut *sink);
+        finished = true;
+    }));
+    if r.is_err() && !finished {
+        let _ = sink.send(Event::Message {
+            number: 50000,
+            state: 1,
+            class: 16,
+            text: "testserver internal error (engine panic); see the server log.".into(),
+            procedure: String::new(),
+            line: 1,
+        });
+        let _ = sink.send(Event::Done {
+            kind: DoneKind::Done,
+            row_count: None,
+            error: true,
+            more: false,
+        });
+    }
+}
+
 fn identity(dbs: &Databases, db: &str, info: &SessionInfo) -> super::sysviews::Identity {
     super::sysviews::Identity {
         db: db.to_string(),
@@ -487,6 +513,10 @@ impl Session {
     }
 
     pub fn execute_batch(&mut self, sql: &str, sink: &mut dyn EventSink) {
+        guard(sink, |sink| self.execute_batch_inner(sql, sink));
+    }
+
+    fn execute_batch_inner(&mut self, sql: &str, sink: &mut dyn EventSink) {
         let mut out = Out::new(sink);
         self.done_kind = DoneKind::Done;
         self.vars.clear();
@@ -822,7 +852,7 @@ impl Session {
         if let Some(r) = super::bench::try_bench(self, tokens, out) {
             return r;
         }
-        let select = tokens.iter().position(|t| t.is("SELECT")).unwrap_or(0);
+        let select = main_select(tokens);
         let (items, end) = select_items(tokens, select);
         // SELECT @v = expr, ...: assignment, no result set.
         if is_assignment(tokens, select) {
@@ -1020,7 +1050,7 @@ impl Session {
         let Some(query) = query else {
             return Ok(Vec::new());
         };
-        let select = query.iter().position(|t| t.is("SELECT")).unwrap_or(0);
+        let select = main_select(query);
         let (items, _) = select_items(query, select);
         let sql = self.translator().translate(query)?;
         let tables = from_tables(query);
@@ -1870,6 +1900,21 @@ fn leak_op(o: &str) -> &'static str {
     }
 }
 
+/// The statement's own SELECT: the first at the top level (after any CTEs).
+fn main_select(tokens: &[Token]) -> usize {
+    let mut depth = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.is_op("(") {
+            depth += 1;
+        } else if t.is_op(")") {
+            depth -= 1;
+        } else if depth == 0 && t.is("SELECT") {
+            return i;
+        }
+    }
+    0
+}
+
 /// `SELECT @v = ...` assigns instead of returning rows.
 fn is_assignment(tokens: &[Token], select: usize) -> bool {
     let mut i = select + 1;
@@ -2531,6 +2576,25 @@ pub(crate) mod tests {
             ]
         );
         assert_more_flags(&ev);
+    }
+
+    #[test]
+    fn cte_result_columns_follow_the_outer_select() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "WITH c AS (SELECT 1 AS n, N'x' AS t) SELECT t, n FROM c",
+        );
+        let c = &columns(&ev)[0];
+        assert_eq!(
+            (c[0].name.as_str(), c[1].ty.clone()),
+            ("t", SqlType::Int),
+            "{ev:?}"
+        );
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::String("x".into()), SqlValue::Int(1)]]
+        );
     }
 
     #[test]

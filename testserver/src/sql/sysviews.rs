@@ -39,6 +39,31 @@ fn columns_source() -> String {
     )
 }
 
+/// Foreign keys of user tables: (tbl, id, seq, ref, col, to, on_update, on_delete).
+fn foreign_keys_source() -> String {
+    format!(
+        "(SELECT m.name AS tbl, f.id AS id, f.seq AS seq, f.\"table\" AS ref, f.\"from\" AS col, f.\"to\" AS \"to\",
+                 f.on_update AS on_update, f.on_delete AS on_delete
+          FROM main.sqlite_schema m, pragma_foreign_key_list(m.name, 'main') f
+          WHERE m.type = 'table' AND {USER_OBJECTS})"
+    )
+}
+
+/// Keys and indexes: (tbl, name, index_id, type PK/UQ/IX, is_unique, cols_json).
+fn indexes_source() -> String {
+    format!(
+        "(SELECT c.tbl AS tbl, c.name AS name,
+                 CASE c.kind WHEN 'PRIMARY KEY' THEN 1 ELSE ss_object_id(c.name) % 100000 + 2 END AS index_id,
+                 CASE c.kind WHEN 'PRIMARY KEY' THEN 'PK' ELSE 'UQ' END AS type, 1 AS is_unique,
+                 '[\"' || replace(c.cols, ',', '\",\"') || '\"]' AS cols_json
+          FROM main.__ss_constraints c WHERE c.kind IN ('PRIMARY KEY', 'UNIQUE')
+          UNION ALL
+          SELECT m.tbl_name, m.name, ss_object_id(m.name) % 100000 + 2, 'IX', m.sql LIKE 'CREATE UNIQUE%',
+                 (SELECT json_group_array(i.name) FROM pragma_index_info(m.name) i)
+          FROM main.sqlite_schema m WHERE m.type = 'index' AND m.sql IS NOT NULL AND {USER_OBJECTS})"
+    )
+}
+
 fn objects_source() -> String {
     format!(
         "(SELECT m.name AS name, CASE m.type WHEN 'view' THEN 'V' ELSE 'U' END AS type,
@@ -130,22 +155,102 @@ fn views(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
         ),
         (
             "INFORMATION_SCHEMA.TABLE_CONSTRAINTS",
-            "SELECT ss_db() AS CONSTRAINT_CATALOG, 'dbo' AS CONSTRAINT_SCHEMA, name AS CONSTRAINT_NAME, ss_db() AS TABLE_CATALOG,
-                    'dbo' AS TABLE_SCHEMA, tbl AS TABLE_NAME, kind AS CONSTRAINT_TYPE, 'NO' AS IS_DEFERRABLE, 'NO' AS INITIALLY_DEFERRED
-             FROM main.__ss_constraints WHERE kind IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')"
-                .into(),
+            format!(
+                "SELECT ss_db() AS CONSTRAINT_CATALOG, 'dbo' AS CONSTRAINT_SCHEMA, name AS CONSTRAINT_NAME, ss_db() AS TABLE_CATALOG,
+                        'dbo' AS TABLE_SCHEMA, tbl AS TABLE_NAME, kind AS CONSTRAINT_TYPE, 'NO' AS IS_DEFERRABLE, 'NO' AS INITIALLY_DEFERRED
+                 FROM main.__ss_constraints WHERE kind IN ('PRIMARY KEY', 'UNIQUE')
+                 UNION ALL
+                 SELECT DISTINCT ss_db(), 'dbo', 'FK__' || tbl || '__' || id, ss_db(), 'dbo', tbl, 'FOREIGN KEY', 'NO', 'NO' FROM {}",
+                foreign_keys_source()
+            ),
             "CONSTRAINT_CATALOG nvarchar(128), CONSTRAINT_SCHEMA nvarchar(128), CONSTRAINT_NAME sysname, TABLE_CATALOG nvarchar(128),
              TABLE_SCHEMA nvarchar(128), TABLE_NAME sysname, CONSTRAINT_TYPE varchar(11), IS_DEFERRABLE varchar(2), INITIALLY_DEFERRED varchar(2)",
         ),
         (
             "INFORMATION_SCHEMA.KEY_COLUMN_USAGE",
-            "SELECT ss_db() AS CONSTRAINT_CATALOG, 'dbo' AS CONSTRAINT_SCHEMA, c.name AS CONSTRAINT_NAME, ss_db() AS TABLE_CATALOG,
-                    'dbo' AS TABLE_SCHEMA, c.tbl AS TABLE_NAME, j.value AS COLUMN_NAME, j.key + 1 AS ORDINAL_POSITION
-             FROM main.__ss_constraints c, json_each('[\"' || replace(c.cols, ',', '\",\"') || '\"]') j
-             WHERE c.kind IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')"
-                .into(),
+            format!(
+                "SELECT ss_db() AS CONSTRAINT_CATALOG, 'dbo' AS CONSTRAINT_SCHEMA, c.name AS CONSTRAINT_NAME, ss_db() AS TABLE_CATALOG,
+                        'dbo' AS TABLE_SCHEMA, c.tbl AS TABLE_NAME, j.value AS COLUMN_NAME, j.key + 1 AS ORDINAL_POSITION
+                 FROM main.__ss_constraints c, json_each('[\"' || replace(c.cols, ',', '\",\"') || '\"]') j
+                 WHERE c.kind IN ('PRIMARY KEY', 'UNIQUE')
+                 UNION ALL
+                 SELECT ss_db(), 'dbo', 'FK__' || tbl || '__' || id, ss_db(), 'dbo', tbl, col, seq + 1 FROM {}",
+                foreign_keys_source()
+            ),
             "CONSTRAINT_CATALOG nvarchar(128), CONSTRAINT_SCHEMA nvarchar(128), CONSTRAINT_NAME sysname, TABLE_CATALOG nvarchar(128),
              TABLE_SCHEMA nvarchar(128), TABLE_NAME sysname, COLUMN_NAME sysname, ORDINAL_POSITION int",
+        ),
+        (
+            "INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS",
+            format!(
+                "SELECT DISTINCT ss_db() AS CONSTRAINT_CATALOG, 'dbo' AS CONSTRAINT_SCHEMA, 'FK__' || tbl || '__' || id AS CONSTRAINT_NAME,
+                        ss_db() AS UNIQUE_CONSTRAINT_CATALOG, 'dbo' AS UNIQUE_CONSTRAINT_SCHEMA,
+                        (SELECT c.name FROM main.__ss_constraints c WHERE c.tbl = ref AND c.kind = 'PRIMARY KEY') AS UNIQUE_CONSTRAINT_NAME,
+                        'SIMPLE' AS MATCH_OPTION, upper(on_update) AS UPDATE_RULE, upper(on_delete) AS DELETE_RULE
+                 FROM {}",
+                foreign_keys_source()
+            ),
+            "CONSTRAINT_CATALOG nvarchar(128), CONSTRAINT_SCHEMA nvarchar(128), CONSTRAINT_NAME sysname,
+             UNIQUE_CONSTRAINT_CATALOG nvarchar(128), UNIQUE_CONSTRAINT_SCHEMA nvarchar(128), UNIQUE_CONSTRAINT_NAME sysname,
+             MATCH_OPTION varchar(7), UPDATE_RULE varchar(11), DELETE_RULE varchar(11)",
+        ),
+        (
+            "sys.default_constraints",
+            format!(
+                "SELECT ss_object_id('DF__' || tbl || '__' || col) AS object_id, 'DF__' || tbl || '__' || col AS name,
+                        1 AS schema_id, ss_object_id(tbl) AS parent_object_id, ord AS parent_column_id, dflt AS definition,
+                        'D' AS type, 'DEFAULT_CONSTRAINT' AS type_desc, 0 AS is_system_named
+                 FROM {} WHERE dflt IS NOT NULL",
+                columns_source()
+            ),
+            "object_id int, name sysname, schema_id int, parent_object_id int, parent_column_id int, definition nvarchar(4000),
+             type char(2), type_desc nvarchar(60), is_system_named bit",
+        ),
+        (
+            "sys.computed_columns",
+            "SELECT 0 AS object_id, '' AS name, 0 AS column_id, 1 AS is_computed, 0 AS is_persisted, '' AS definition WHERE 0".into(),
+            "object_id int, name sysname, column_id int, is_computed bit, is_persisted bit, definition nvarchar(4000)",
+        ),
+        (
+            "sys.extended_properties",
+            "SELECT 0 AS class, '' AS class_desc, 0 AS major_id, 0 AS minor_id, '' AS name, NULL AS value WHERE 0".into(),
+            "class tinyint, class_desc nvarchar(60), major_id int, minor_id int, name sysname, value sql_variant",
+        ),
+        (
+            "sys.key_constraints",
+            format!(
+                "SELECT name, ss_object_id(name) AS object_id, NULL AS principal_id, 1 AS schema_id, ss_object_id(tbl) AS parent_object_id,
+                        type, CASE type WHEN 'PK' THEN 'PRIMARY_KEY_CONSTRAINT' ELSE 'UNIQUE_CONSTRAINT' END AS type_desc,
+                        index_id AS unique_index_id, 0 AS is_system_named, {dates}, 0 AS is_ms_shipped
+                 FROM {} WHERE type IN ('PK', 'UQ')",
+                indexes_source()
+            ),
+            "name sysname, object_id int, principal_id int, schema_id int, parent_object_id int, type char(2), type_desc nvarchar(60),
+             unique_index_id int, is_system_named bit, create_date datetime, modify_date datetime, is_ms_shipped bit",
+        ),
+        (
+            "sys.indexes",
+            format!(
+                "SELECT ss_object_id(tbl) AS object_id, name, index_id, CASE type WHEN 'PK' THEN 1 ELSE 2 END AS type,
+                        CASE type WHEN 'PK' THEN 'CLUSTERED' ELSE 'NONCLUSTERED' END AS type_desc, is_unique,
+                        type = 'PK' AS is_primary_key, type = 'UQ' AS is_unique_constraint, 0 AS is_disabled, 0 AS has_filter
+                 FROM {}",
+                indexes_source()
+            ),
+            "object_id int, name sysname, index_id int, type tinyint, type_desc nvarchar(60), is_unique bit, is_primary_key bit,
+             is_unique_constraint bit, is_disabled bit, has_filter bit",
+        ),
+        (
+            "sys.index_columns",
+            format!(
+                "SELECT ss_object_id(x.tbl) AS object_id, x.index_id, j.key + 1 AS index_column_id, c.ord AS column_id,
+                        j.key + 1 AS key_ordinal, 0 AS is_descending_key, 0 AS is_included_column
+                 FROM {} x, json_each(x.cols_json) j JOIN {} c ON c.tbl = x.tbl AND c.col = j.value COLLATE NOCASE",
+                indexes_source(),
+                columns_source()
+            ),
+            "object_id int, index_id int, index_column_id int, column_id int, key_ordinal tinyint, is_descending_key bit,
+             is_included_column bit",
         ),
         (
             "sys.objects",
@@ -205,7 +310,8 @@ fn views(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
                         CASE WHEN ss_typeinfo(decl, 'collation') = 1 THEN 'SQL_Latin1_General_CP1_CI_AS' END AS collation_name,
                         NOT (nn OR ident) AS is_nullable, 0 AS is_ansi_padded, 0 AS is_rowguidcol, ident AS is_identity,
                         0 AS is_computed, 0 AS is_filestream, 0 AS is_replicated, 0 AS is_sparse, 0 AS is_column_set,
-                        0 AS default_object_id, 0 AS rule_object_id, 0 AS is_xml_document, 0 AS xml_collection_id,
+                        CASE WHEN dflt IS NULL THEN 0 ELSE ss_object_id('DF__' || tbl || '__' || col) END AS default_object_id,
+                        0 AS rule_object_id, 0 AS is_xml_document, 0 AS xml_collection_id,
                         0 AS generated_always_type, 0 AS is_hidden, 0 AS is_masked
                  FROM {}",
                 columns_source()
@@ -219,12 +325,14 @@ fn views(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
         (
             "sys.identity_columns",
             format!(
-                "SELECT ss_object_id(i.tbl) AS object_id, i.col AS name, c.ord AS column_id, i.seed AS seed_value,
-                        i.incr AS increment_value, (SELECT seq FROM main.sqlite_sequence q WHERE q.name = i.tbl) AS last_value
+                "SELECT ss_object_id(i.tbl) AS object_id, i.col AS name, c.ord AS column_id, 1 AS is_identity, i.seed AS seed_value,
+                        i.incr AS increment_value, (SELECT seq FROM main.sqlite_sequence q WHERE q.name = i.tbl) AS last_value,
+                        0 AS is_not_for_replication
                  FROM main.__ss_identity i JOIN {} c ON c.tbl = i.tbl AND c.col = i.col",
                 columns_source()
             ),
-            "object_id int, name sysname, column_id int, seed_value sql_variant, increment_value sql_variant, last_value sql_variant",
+            "object_id int, name sysname, column_id int, is_identity bit, seed_value sql_variant, increment_value sql_variant,
+             last_value sql_variant, is_not_for_replication bit",
         ),
         (
             "sys.schemas",
@@ -270,6 +378,14 @@ fn views(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
             "name sysname, system_type_id tinyint, user_type_id int, schema_id int, principal_id int, max_length smallint,
              precision tinyint, scale tinyint, collation_name sysname, is_nullable bit, is_user_defined bit,
              is_assembly_type bit, default_object_id int, rule_object_id int, is_table_type bit",
+        ),
+        (
+            "sys.system_views",
+            "SELECT v.column1 AS name, v.column2 AS object_id, 4 AS schema_id, 'V' AS type, 'VIEW' AS type_desc
+             FROM (VALUES ('dm_exec_sessions', -101), ('tables', -386), ('columns', -401), ('objects', -385),
+                          ('schemas', -355), ('types', -409), ('databases', -213)) v"
+                .into(),
+            "name sysname, object_id int, schema_id int, type char(2), type_desc nvarchar(60)",
         ),
         (
             "sys.dm_exec_sessions",
@@ -469,6 +585,76 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn every_view_runs() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE p (id INT PRIMARY KEY, u NVARCHAR(10) UNIQUE, d INT DEFAULT 0);
+             CREATE TABLE c (id INT IDENTITY PRIMARY KEY, pid INT REFERENCES p(id)); CREATE INDEX ix ON c (pid);",
+        );
+        assert!(
+            !ev.iter().any(|e| matches!(e, Event::Message { .. })),
+            "{ev:?}"
+        );
+        for batch in [
+            "CREATE VIEW v AS SELECT id FROM p",
+            "CREATE PROCEDURE pr AS SELECT 1",
+        ] {
+            let ev = run(&mut s, batch);
+            assert!(
+                !ev.iter().any(|e| matches!(e, Event::Message { .. })),
+                "{ev:?}"
+            );
+        }
+        for (name, _, spec) in super::views(&super::Identity {
+            db: "master".into(),
+            db_id: 1,
+            databases: vec!["master".into()],
+            spid: 51,
+            user: "u".into(),
+            host: "h".into(),
+            app: "a".into(),
+        }) {
+            let (schema, view) = name.split_once('.').unwrap();
+            let ev = run(&mut s, &format!("SELECT * FROM {schema}.{view}"));
+            assert!(
+                !ev.iter().any(|e| matches!(e, Event::Message { .. })),
+                "{name}: {ev:?}"
+            );
+            let cols = ev
+                .iter()
+                .find_map(|e| {
+                    if let Event::Columns(c) = e {
+                        Some(c.clone())
+                    } else {
+                        None
+                    }
+                })
+                .unwrap();
+            let declared = super::view_columns(name).unwrap();
+            assert_eq!(cols.len(), declared.len(), "{name}: {spec}");
+            for (c, (n, t)) in cols.iter().zip(&declared) {
+                assert_eq!((&c.name, &c.ty), (n, t), "{name}");
+            }
+        }
+        let ev = run(
+            &mut s,
+            "SELECT k.name, ic.key_ordinal, col.name FROM sys.key_constraints k
+               JOIN sys.index_columns ic ON ic.object_id = k.parent_object_id AND ic.index_id = k.unique_index_id
+               JOIN sys.columns col ON col.object_id = ic.object_id AND col.column_id = ic.column_id
+             WHERE k.type = 'PK' AND k.parent_object_id = OBJECT_ID('p')",
+        );
+        let r = rows(&ev);
+        assert_eq!(r.len(), 1, "{ev:?}");
+        assert_eq!(r[0][2], SqlValue::String("id".into()));
+        let ev = run(
+            &mut s,
+            "SELECT CONSTRAINT_NAME, UNIQUE_CONSTRAINT_NAME FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS",
+        );
+        assert_eq!(rows(&ev).len(), 1, "{ev:?}");
     }
 
     #[test]

@@ -424,6 +424,14 @@ impl Translator<'_> {
                 }
             }
             match &t.tok {
+                Tok::Op("(") if next.is_some_and(|n| n.is("VALUES")) => {
+                    if let Some(end) = self.values_table(tokens, i, &mut out)? {
+                        i = end;
+                        continue;
+                    }
+                    depth += 1;
+                    out.push('(');
+                }
                 Tok::Op("(") => {
                     depth += 1;
                     out.push('(');
@@ -647,6 +655,48 @@ impl Translator<'_> {
                 out.push_str(&l);
             }
         }
+    }
+
+    /// `(VALUES (..), (..)) [AS] t (c1, c2)`: SQLite names VALUES columns column1, column2...,
+    /// so the aliases become a select list. Returns the index after it if rewritten.
+    fn values_table(
+        &self,
+        tokens: &[Token],
+        open: usize,
+        out: &mut String,
+    ) -> Result<Option<usize>, TransError> {
+        let Some(close) = matching_paren(tokens, open) else {
+            return Ok(None);
+        };
+        let mut k = close + 1;
+        if tokens.get(k).is_some_and(|t| t.is("AS")) {
+            k += 1;
+        }
+        let Some(alias) = tokens.get(k).and_then(|t| t.name()) else {
+            return Ok(None);
+        };
+        if !tokens.get(k + 1).is_some_and(|t| t.is_op("(")) {
+            return Ok(None);
+        }
+        let Some(cols_close) = matching_paren(tokens, k + 1) else {
+            return Ok(None);
+        };
+        let cols: Vec<String> = split_commas(&tokens[k + 2..cols_close])
+            .iter()
+            .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+            .collect();
+        let inner = self.translate(&tokens[open + 1..close])?;
+        let list: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(n, c)| format!("column{} AS {}", n + 1, quote_ident(c)))
+            .collect();
+        out.push_str(&format!(
+            " (SELECT {} FROM ({inner})) AS {}",
+            list.join(", "),
+            quote_ident(alias)
+        ));
+        Ok(Some(cols_close + 1))
     }
 
     /// OFFSET n ROWS [FETCH NEXT m ROWS ONLY] -> LIMIT m OFFSET n.
@@ -1035,7 +1085,8 @@ pub fn create_table(tr: &Translator, tokens: &[Token]) -> Result<CreateTable, Tr
     let mut col_sql = Vec::new();
     let mut table_constraints = Vec::new();
     let mut constraints = Vec::new();
-    let mut has_table_pk = false;
+    // The table-level PRIMARY KEY: its index among the constraints and its columns.
+    let mut table_pk: Option<(usize, Vec<String>)> = None;
     for part in &parts {
         let first = part.first().ok_or_else(|| err_at(tokens, close))?;
         if first.is("CONSTRAINT")
@@ -1050,7 +1101,9 @@ pub fn create_table(tr: &Translator, tokens: &[Token]) -> Result<CreateTable, Tr
             }
             let (sql, named) = table_constraint(tr, part, &table)?;
             if let Some(c) = named {
-                has_table_pk |= c.1 == "PRIMARY KEY";
+                if c.1 == "PRIMARY KEY" {
+                    table_pk = Some((table_constraints.len(), c.2.clone()));
+                }
                 constraints.push(c);
             }
             table_constraints.push(sql);
@@ -1067,11 +1120,21 @@ pub fn create_table(tr: &Translator, tokens: &[Token]) -> Result<CreateTable, Tr
         }
         defs.push(def);
     }
-    let pk_count = defs.iter().filter(|d| d.primary_key).count() + has_table_pk as usize;
-    // An identity column becomes SQLite's auto-increment rowid when it can be the key.
+    let pk_count = defs.iter().filter(|d| d.primary_key).count() + table_pk.is_some() as usize;
+    // An identity column becomes SQLite's auto-increment rowid when it can be the key: no other
+    // key, its own PRIMARY KEY, or a table PRIMARY KEY on it alone.
     for (d, sql) in defs.iter().zip(col_sql.iter_mut()) {
-        if d.identity.is_some() && (pk_count == 0 || (pk_count == 1 && d.primary_key)) {
+        let table_key_is_it = table_pk
+            .as_ref()
+            .is_some_and(|(_, cols)| cols.len() == 1 && cols[0].eq_ignore_ascii_case(&d.name));
+        if d.identity.is_some()
+            && (pk_count == 0 || (pk_count == 1 && (d.primary_key || table_key_is_it)))
+        {
             *sql = format!("{} INTEGER PRIMARY KEY AUTOINCREMENT", quote_ident(&d.name));
+            if table_key_is_it {
+                let (index, _) = table_pk.take().unwrap();
+                table_constraints.remove(index);
+            }
         }
     }
     let body = col_sql
@@ -1395,6 +1458,29 @@ mod tests {
             ),
             "SELECT \"INFORMATION_SCHEMA.TABLES\".TABLE_NAME, s.name FROM \"sys.tables\" s, t, u, y"
         );
+    }
+
+    #[test]
+    fn values_with_column_aliases() {
+        assert_eq!(
+            tr("SELECT p0 FROM (VALUES (1, 0), (2, 1)) AS imp(p0, n) ORDER BY n"),
+            "SELECT p0 FROM(SELECT column1 AS \"p0\", column2 AS \"n\" FROM(VALUES(1, 0),(2, 1))) AS \"imp\" ORDER BY n"
+        );
+    }
+
+    #[test]
+    fn identity_with_a_table_primary_key() {
+        let t = tokenize(
+            "CREATE TABLE users (id INTEGER NOT NULL IDENTITY, name VARCHAR(50), PRIMARY KEY (id))",
+        )
+        .unwrap();
+        let c = create_table(&Translator { env: &NoEnv }, &t).unwrap();
+        assert!(
+            c.sql.contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT"),
+            "{}",
+            c.sql
+        );
+        assert!(!c.sql.contains("PRIMARY KEY (\"id\")"), "{}", c.sql);
     }
 
     #[test]
