@@ -382,6 +382,13 @@ pub struct Session {
     pub(crate) vars: HashMap<String, Var>,
     pub(crate) nocount: bool,
     pub(crate) trancount: u32,
+    /// Whether SQLite's transaction is open. T-SQL transactions open it lazily, at their first
+    /// write: until then every statement sees the latest committed data (READ COMMITTED), and
+    /// a transaction that only reads never holds a lock.
+    pub(crate) sqlite_txn: bool,
+    /// The DML verb and target table of the running statement, for error texts.
+    pub(crate) verb: String,
+    pub(crate) verb_table: String,
     pub(crate) descriptor: u64,
     next_descriptor: u64,
     pub(crate) rowcount: u64,
@@ -488,6 +495,9 @@ impl Session {
             vars: HashMap::new(),
             nocount: false,
             trancount: 0,
+            sqlite_txn: false,
+            verb: String::new(),
+            verb_table: String::new(),
             descriptor: 0,
             next_descriptor: (spid << 32) | 1,
             rowcount: 0,
@@ -684,7 +694,57 @@ impl Session {
     }
 
     pub(crate) fn sql_err(&self, e: &rusqlite::Error) -> Stop {
-        Stop::Error(self.constraint_error(map_sqlite_error(e, &self.db)))
+        Stop::Error(self.statement_error(self.constraint_error(map_sqlite_error(e, &self.db))))
+    }
+
+    /// NOT NULL and FOREIGN KEY failures, worded for the statement that failed.
+    fn statement_error(&self, mut e: SqlError) -> SqlError {
+        let verb = self.verb.as_str();
+        if e.number == 515 && !verb.is_empty() {
+            e.text = e.text.replace("INSERT fails.", &format!("{verb} fails."));
+        }
+        if e.number == 547 && e.text.contains("FOREIGN KEY") && !verb.is_empty() {
+            let fks = |table: &str| -> Vec<(i64, String, String)> {
+                self.conn
+                    .prepare("SELECT id, \"table\", \"from\" FROM pragma_foreign_key_list(?1)")
+                    .and_then(|mut st| {
+                        st.query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                            .map(|r| r.flatten().collect())
+                    })
+                    .unwrap_or_default()
+            };
+            let db = &self.db;
+            let target = self.verb_table.as_str();
+            if verb == "DELETE" {
+                // A child row still references the deleted parent.
+                let children: Vec<(String, i64, String)> = self
+                    .conn
+                    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+                    .and_then(|mut st| {
+                        st.query_map([], |r| r.get::<_, String>(0))
+                            .map(|r| r.flatten().collect::<Vec<_>>())
+                    })
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flat_map(|t| {
+                        fks(&t)
+                            .into_iter()
+                            .filter(|f| f.1.eq_ignore_ascii_case(target))
+                            .map(move |f| (t.clone(), f.0, f.2))
+                    })
+                    .collect();
+                if let Some((child, id, col)) = children.first() {
+                    e.text = format!(
+                        "The DELETE statement conflicted with the REFERENCE constraint \"FK__{child}__{id}\". The conflict occurred in database \"{db}\", table \"dbo.{child}\", column '{col}'."
+                    );
+                }
+            } else if let Some((id, parent, _)) = fks(target).first() {
+                e.text = format!(
+                    "The {verb} statement conflicted with the FOREIGN KEY constraint \"FK__{target}__{id}\". The conflict occurred in database \"{db}\", table \"dbo.{parent}\"."
+                );
+            }
+        }
+        e
     }
 
     /// Names the constraint in SQLite's UNIQUE failures as SQL Server does.
@@ -781,6 +841,14 @@ impl Session {
 
     fn exec_simple(&mut self, tokens: &[Token], out: &mut Out) -> Exec {
         let kw = tokens[0].keyword().unwrap_or_default();
+        if self.trancount > 0 && !self.sqlite_txn && writes(tokens) {
+            self.open_sqlite_txn()?;
+        }
+        self.verb.clear();
+        if matches!(kw.as_str(), "INSERT" | "UPDATE" | "DELETE") {
+            self.verb = kw.clone();
+            self.verb_table = dml_target(tokens).unwrap_or_default();
+        }
         match kw.as_str() {
             "SELECT" | "WITH" => self.exec_select(tokens, out),
             "INSERT" | "UPDATE" | "DELETE" | "MERGE" => self.exec_dml(tokens, out),
@@ -1755,9 +1823,30 @@ impl Session {
         }
     }
 
+    /// Takes SQLite's write lock for the T-SQL transaction (waiting up to the lock timeout).
+    fn open_sqlite_txn(&mut self) -> Exec {
+        self.exec_sqlite("BEGIN IMMEDIATE")?;
+        self.sqlite_txn = true;
+        Ok(())
+    }
+
+    /// Ends SQLite's transaction, if the T-SQL one had opened it.
+    fn end_sqlite_txn(&mut self, commit: bool) -> Exec {
+        if std::mem::take(&mut self.sqlite_txn) {
+            if commit {
+                if let Err(e) = self.conn.execute_batch("COMMIT") {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(self.sql_err(&e));
+                }
+            } else {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn begin_tran(&mut self, out: &mut Out) -> Exec {
         if self.trancount == 0 {
-            self.exec_sqlite("BEGIN")?;
             self.descriptor = self.next_descriptor;
             self.next_descriptor += 1;
             out.send(Event::EnvChange(EnvChange::BeginTransaction(
@@ -1777,10 +1866,11 @@ impl Session {
             )));
         }
         if self.trancount == 1 {
-            self.exec_sqlite("COMMIT")?;
+            let r = self.end_sqlite_txn(true);
             let d = std::mem::take(&mut self.descriptor);
             self.trancount = 0;
-            return out.send(Event::EnvChange(EnvChange::CommitTransaction(d)));
+            out.send(Event::EnvChange(EnvChange::CommitTransaction(d)))?;
+            return r;
         }
         self.trancount -= 1;
         Ok(())
@@ -1796,11 +1886,11 @@ impl Session {
         }
         if let Some(sp) = savepoint {
             let sql = format!("ROLLBACK TO {}", quote_ident(sp));
-            if self.conn.execute_batch(&sql).is_ok() {
+            if self.sqlite_txn && self.conn.execute_batch(&sql).is_ok() {
                 return Ok(());
             }
         }
-        let _ = self.conn.execute_batch("ROLLBACK");
+        self.end_sqlite_txn(false)?;
         let d = std::mem::take(&mut self.descriptor);
         self.trancount = 0;
         out.send(Event::EnvChange(EnvChange::RollbackTransaction(d)))
@@ -1813,6 +1903,9 @@ impl Session {
                 16,
                 "Cannot issue SAVE TRANSACTION when there is no active transaction.",
             )));
+        }
+        if !self.sqlite_txn {
+            self.open_sqlite_txn()?;
         }
         self.exec_sqlite(&format!("SAVEPOINT {}", quote_ident(name)))
             .map(|_| ())
@@ -1897,6 +1990,26 @@ fn leak_op(o: &str) -> &'static str {
         "(" => "(",
         ")" => ")",
         _ => "+",
+    }
+}
+
+/// Whether a statement writes (and so needs the transaction's write lock).
+fn writes(tokens: &[Token]) -> bool {
+    let kw = tokens[0].keyword().unwrap_or_default();
+    match kw.as_str() {
+        "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "CREATE" | "DROP" | "ALTER" | "TRUNCATE" => true,
+        "SELECT" | "WITH" => {
+            let mut depth = 0;
+            tokens.iter().any(|t| {
+                if t.is_op("(") {
+                    depth += 1;
+                } else if t.is_op(")") {
+                    depth -= 1;
+                }
+                depth == 0 && (t.is("INTO") || t.is("INSERT") || t.is("UPDATE") || t.is("DELETE"))
+            })
+        }
+        _ => false,
     }
 }
 
@@ -2708,8 +2821,29 @@ pub(crate) mod tests {
             e[0].2
         );
         assert_eq!(e[1].0, 515);
+
         assert_eq!(rows(&ev), vec![vec![SqlValue::Int(1)]]);
         assert_more_flags(&ev);
+        let ev = run(
+            &mut s,
+            "CREATE TABLE c (id INT, pid INT REFERENCES p(id)); INSERT c VALUES (1, 99); INSERT c VALUES (1, 1); DELETE FROM p; UPDATE c SET pid = NULL, id = NULL WHERE 0 = 1",
+        );
+        let e = errors(&ev);
+        assert_eq!(e[0].0, 547, "{ev:?}");
+        assert!(
+            e[0].2.starts_with(
+                "The INSERT statement conflicted with the FOREIGN KEY constraint \"FK__c__0\""
+            ),
+            "{}",
+            e[0].2
+        );
+        assert!(
+            e[1].2.starts_with(
+                "The DELETE statement conflicted with the REFERENCE constraint \"FK__c__0\""
+            ),
+            "{}",
+            e[1].2
+        );
     }
 
     #[test]
@@ -2777,6 +2911,45 @@ pub(crate) mod tests {
                 .any(|e| matches!(e, Event::EnvChange(EnvChange::RollbackTransaction(_))))
         );
         assert_eq!(s.transaction_descriptor(), 0);
+    }
+
+    #[test]
+    fn transactions_read_committed_and_lock_timeout() {
+        let (mut a, d) = session();
+        let dbs = a.dbs.clone();
+        let info = || SessionInfo {
+            user: "sa".into(),
+            spid: 52,
+            app: "t".into(),
+            host: "h".into(),
+            server_name: "s".into(),
+        };
+        let mut b = Session::new(dbs, "master", info()).unwrap();
+        run(&mut a, "CREATE TABLE t (v INT); INSERT t VALUES (1)");
+        // A reading transaction sees what B commits meanwhile, and does not block B.
+        run(&mut a, "BEGIN TRAN; SELECT v FROM t");
+        let ev = run(&mut b, "UPDATE t SET v = 2");
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        assert_eq!(
+            rows(&run(&mut a, "SELECT v FROM t")),
+            vec![vec![SqlValue::Int(2)]]
+        );
+        // Once A writes, B waits for A's lock and gives up with 1222.
+        run(&mut a, "UPDATE t SET v = 3");
+        let t = std::time::Instant::now();
+        let ev = run(&mut b, "SET LOCK_TIMEOUT 200; UPDATE t SET v = 4");
+        assert_eq!(errors(&ev)[0].0, 1222, "{ev:?}");
+        assert!(t.elapsed().as_millis() < 2000);
+        assert_eq!(
+            rows(&run(&mut b, "SELECT v FROM t")),
+            vec![vec![SqlValue::Int(2)]]
+        );
+        run(&mut a, "COMMIT");
+        assert_eq!(
+            rows(&run(&mut b, "SELECT v FROM t")),
+            vec![vec![SqlValue::Int(3)]]
+        );
+        drop(d);
     }
 
     #[test]
