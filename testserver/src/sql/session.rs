@@ -2337,6 +2337,21 @@ impl Session {
 }
 
 impl translate::Env for Session {
+    fn is_string(&self, expr: &[Token], statement: &[Token]) -> bool {
+        let tables = from_tables(statement);
+        matches!(
+            infer::expr_type(expr, &self.type_env(&tables)).map(|t| t.0),
+            Some(
+                SqlType::Char(_)
+                    | SqlType::VarChar(_)
+                    | SqlType::NChar(_)
+                    | SqlType::NVarChar(_)
+                    | SqlType::Text
+                    | SqlType::NText
+            )
+        )
+    }
+
     fn sysvar(&self, name: &str) -> Option<String> {
         let num = |n: i64| Some(n.to_string());
         match name {
@@ -2708,6 +2723,24 @@ pub(crate) mod tests {
             rows(&ev),
             vec![vec![SqlValue::String("x".into()), SqlValue::Int(1)]]
         );
+    }
+
+    #[test]
+    fn plus_concatenates_strings() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE n (f NVARCHAR(10), l NVARCHAR(10), k INT); INSERT n VALUES (N'Ada', N'Lovelace', 1);
+             DECLARE @sep NVARCHAR(3) = N' ';
+             SELECT f + @sep + l, n.f + n.l, k + 1, UPPER(f) + LEFT(l, 1), CAST(k AS VARCHAR(5)) + f FROM n",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = &rows(&ev)[0];
+        assert_eq!(r[0], SqlValue::String("Ada Lovelace".into()));
+        assert_eq!(r[1], SqlValue::String("AdaLovelace".into()));
+        assert_eq!(r[2], SqlValue::Int(2));
+        assert_eq!(r[3], SqlValue::String("ADAL".into()));
+        assert_eq!(r[4], SqlValue::String("1Ada".into()));
     }
 
     #[test]

@@ -154,6 +154,64 @@ pub trait Env {
         name: &str,
         args: &[Vec<Token>],
     ) -> Option<Result<String, TransError>>;
+    /// Whether `expr` (within `statement`, for its tables) has a character type, which makes
+    /// `+` a concatenation.
+    fn is_string(&self, _expr: &[Token], _statement: &[Token]) -> bool {
+        false
+    }
+}
+
+/// The operand left of the operator at `op`: a literal, a (qualified) name, or a call or
+/// parenthesized expression.
+fn left_operand(tokens: &[Token], op: usize) -> &[Token] {
+    let end = op;
+    let Some(last) = op.checked_sub(1) else {
+        return &[];
+    };
+    let mut start = last;
+    if tokens[last].is_op(")") {
+        let mut depth = 0;
+        for k in (0..=last).rev() {
+            if tokens[k].is_op(")") {
+                depth += 1;
+            } else if tokens[k].is_op("(") {
+                depth -= 1;
+                if depth == 0 {
+                    start = k;
+                    break;
+                }
+            }
+        }
+        if start > 0 && tokens[start - 1].name().is_some() {
+            start -= 1;
+        }
+    } else {
+        while start >= 2 && tokens[start - 1].is_op(".") && tokens[start - 2].name().is_some() {
+            start -= 2;
+        }
+    }
+    &tokens[start..end]
+}
+
+fn right_operand(tokens: &[Token], op: usize) -> &[Token] {
+    let start = op + 1;
+    let Some(first) = tokens.get(start) else {
+        return &[];
+    };
+    let mut end = start + 1;
+    if first.is_op("(") {
+        end = matching_paren(tokens, start).map_or(tokens.len(), |c| c + 1);
+    } else if first.name().is_some() {
+        while tokens.get(end).is_some_and(|t| t.is_op("."))
+            && tokens.get(end + 1).is_some_and(|t| t.name().is_some())
+        {
+            end += 2;
+        }
+        if tokens.get(end).is_some_and(|t| t.is_op("(")) {
+            end = matching_paren(tokens, end).map_or(tokens.len(), |c| c + 1);
+        }
+    }
+    &tokens[start..end.min(tokens.len())]
 }
 
 pub fn quote_ident(name: &str) -> String {
@@ -444,9 +502,13 @@ impl Translator<'_> {
                 Tok::Op("!<") => out.push_str(">="),
                 Tok::Op("!>") => out.push_str("<="),
                 Tok::Op("+") => {
-                    let stringy =
-                        |t: Option<&Token>| matches!(t.map(|t| &t.tok), Some(Tok::Str { .. }));
-                    if stringy(i.checked_sub(1).and_then(|p| tokens.get(p))) || stringy(next) {
+                    let stringy = |operand: &[Token]| match operand {
+                        [] => false,
+                        [t] if matches!(t.tok, Tok::Str { .. }) => true,
+                        [t] if matches!(t.tok, Tok::Num(_)) => false,
+                        operand => self.env.is_string(operand, tokens),
+                    };
+                    if stringy(left_operand(tokens, i)) || stringy(right_operand(tokens, i)) {
                         out.push_str(" || ");
                     } else {
                         out.push_str(" + ");
