@@ -136,7 +136,9 @@ impl From<TransError> for Stop {
 
 impl From<types::ConvError> for SqlError {
     fn from(e: types::ConvError) -> SqlError {
-        SqlError::new(e.number, 16, e.text).aborting()
+        let number = e.number;
+        let e = SqlError::new(number, 16, e.text);
+        if number == 8115 { e } else { e.aborting() }
     }
 }
 
@@ -155,7 +157,14 @@ pub(crate) fn map_sqlite_error(e: &rusqlite::Error, db: &str) -> SqlError {
     };
     if let Some(rest) = msg.strip_prefix(functions::CONV_PREFIX) {
         let (num, text) = rest.split_once(':').unwrap_or(("245", rest));
-        return SqlError::new(num.parse().unwrap_or(245), 16, text).aborting();
+        let number = num.parse().unwrap_or(245);
+        let e = SqlError::new(number, 16, text);
+        // Conversion failures end the batch; arithmetic errors only the statement.
+        return if matches!(number, 8134 | 8115 | 517) {
+            e
+        } else {
+            e.aborting()
+        };
     }
     if let rusqlite::Error::SqliteFailure(f, _) = e
         && matches!(
@@ -2260,7 +2269,9 @@ impl TypeEnv for SessionTypes<'_> {
                 continue;
             }
             if let Some(t) = self.session.table_column(table, name) {
-                return Some(t);
+                let catalog_view =
+                    table.starts_with("sys.") || table.starts_with("INFORMATION_SCHEMA.");
+                return (catalog_view || t.0 != SqlType::Variant).then_some(t);
             }
         }
         None
@@ -2323,7 +2334,8 @@ impl Session {
                         identity: true,
                     }
                 } else {
-                    let ty = translate::column_type(&decl_type).unwrap_or(SqlType::NVarChar(None));
+                    // Computed columns declare no type: sql_variant stands for "from the values".
+                    let ty = translate::column_type(&decl_type).unwrap_or(SqlType::Variant);
                     Column {
                         name,
                         ty,
@@ -2741,6 +2753,31 @@ pub(crate) mod tests {
         assert_eq!(r[2], SqlValue::Int(2));
         assert_eq!(r[3], SqlValue::String("ADAL".into()));
         assert_eq!(r[4], SqlValue::String("1Ada".into()));
+    }
+
+    #[test]
+    fn computed_columns() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE c (a INT, b INT, s AS (a + b), p AS a * b PERSISTED); INSERT c (a, b) VALUES (2, 3); SELECT s, p FROM c",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        assert_eq!(rows(&ev), vec![vec![SqlValue::Int(5), SqlValue::Int(6)]]);
+    }
+
+    #[test]
+    fn divide_by_zero_is_an_error() {
+        let (mut s, _d) = session();
+        let ev = run(&mut s, "SELECT 1/0; SELECT 7 / 2 * 2, 7 % 3, 1.0 / 4");
+        let e = errors(&ev);
+        assert_eq!(
+            (e[0].0, e[0].1, e[0].2.as_str()),
+            (8134, 16, "Divide by zero error encountered."),
+            "{ev:?}"
+        );
+        // The error ends the statement, not the batch.
+        assert_eq!(rows(&ev)[0][..2], [SqlValue::Int(6), SqlValue::Int(1)]);
     }
 
     #[test]

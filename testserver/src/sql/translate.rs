@@ -514,6 +514,13 @@ impl Translator<'_> {
                         out.push_str(" + ");
                     }
                 }
+                Tok::Op(o @ ("/" | "%")) if !right_operand(tokens, i).is_empty() => {
+                    // A zero divisor is error 8134 in SQL Server (SQLite would answer NULL).
+                    let divisor = right_operand(tokens, i);
+                    out.push_str(&format!(" {o} ss_divisor({})", self.translate(divisor)?));
+                    i += 1 + divisor.len();
+                    continue;
+                }
                 Tok::Op(o) => {
                     out.push(' ');
                     out.push_str(o);
@@ -1327,6 +1334,26 @@ fn column_def(
         .name()
         .ok_or_else(|| TransError::syntax(&part[0]))?
         .to_string();
+    if part.get(1).is_some_and(|t| t.is("AS")) {
+        // A computed column: SQLite's generated column; its type comes from its values.
+        let persisted = part.last().is_some_and(|t| t.is("PERSISTED"));
+        let end = part.len() - persisted as usize;
+        let expr = tr.translate(&part[2..end])?;
+        let kind = if persisted { "STORED" } else { "VIRTUAL" };
+        let def = ColumnDef {
+            name: name.clone(),
+            ty: SqlType::Variant,
+            nullable: true,
+            identity: None,
+            primary_key: false,
+            default: None,
+        };
+        return Ok((
+            def,
+            format!("{} GENERATED ALWAYS AS ({expr}) {kind}", quote_ident(&name)),
+            None,
+        ));
+    }
     let mut i = 1;
     let ty = parse_type(part, &mut i, false).map_err(|e| match e.strip_prefix("type:") {
         Some(n) => TransError {
