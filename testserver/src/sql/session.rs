@@ -548,7 +548,12 @@ impl Session {
     /// Returns the RETURN status, if the batch returned one.
     pub(crate) fn run_batch_text(&mut self, sql: &str, out: &mut Out) -> Result<Option<i32>, Stop> {
         let stmts = match tokenize(sql) {
-            Ok(tokens) => parse_batch(&tokens).map_err(|e| syntax_error(&e)),
+            Ok(tokens) => parse_batch(&tokens).map_err(|e| syntax_error(&e)).and_then(|stmts| {
+                // SQL Server compiles the whole batch first: a syntax error anywhere means
+                // nothing runs.
+                self.precheck(&stmts)?;
+                Ok(stmts)
+            }),
             Err(e) => Err(SqlError {
                 number: e.number,
                 state: 1,
@@ -568,6 +573,54 @@ impl Session {
             Err(e) if self.try_depth == 0 => self.report(out, e).map(|_| None),
             Err(e) => Err(Stop::Error(e)),
         }
+    }
+
+    /// Finds syntax errors in a batch's queries and DML before anything runs (objects the
+    /// batch creates itself may not exist yet, so only syntax errors count).
+    fn precheck(&self, stmts: &[Stmt]) -> Result<(), SqlError> {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Simple(tokens) => {
+                    let verb = tokens[0].keyword().unwrap_or_default();
+                    if !matches!(verb.as_str(), "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH")
+                        || tokens.iter().any(|t| t.is("bench"))
+                        || is_assignment(tokens, main_select(tokens))
+                        || (verb == "SELECT" && tokens.iter().any(|t| t.is("INTO")))
+                    {
+                        continue;
+                    }
+                    let sql = match self.translator().translate(tokens) {
+                        Ok(sql) => sql,
+                        Err(e) if e.class == 15 => {
+                            let mut e: SqlError = e.into();
+                            e.line = tokens[0].line;
+                            return Err(e);
+                        }
+                        Err(_) => continue,
+                    };
+                    if let Err(e) = self.conn.prepare_cached(&sql) {
+                        let mut e = map_sqlite_error(&e, &self.db);
+                        if e.number == 102 {
+                            e.line = tokens[0].line;
+                            return Err(e);
+                        }
+                    }
+                }
+                Stmt::Block(b) => self.precheck(b)?,
+                Stmt::If { then, otherwise, .. } => {
+                    self.precheck(std::slice::from_ref(then))?;
+                    if let Some(o) = otherwise {
+                        self.precheck(std::slice::from_ref(o))?;
+                    }
+                }
+                Stmt::While { body, .. } => self.precheck(std::slice::from_ref(body))?,
+                Stmt::TryCatch { body, catch } => {
+                    self.precheck(body)?;
+                    self.precheck(catch)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Sends an error (or INFO) message followed by its DONE.
@@ -2862,6 +2915,10 @@ pub(crate) mod tests {
         assert_more_flags(&ev);
         let ev = run(&mut s, "SELECT 1 SELEC 2");
         assert_eq!(errors(&ev)[0].0, 102, "{ev:?}");
+        // Nothing of a batch with a syntax error runs.
+        let ev = run(&mut s, "SELECT 1; SELECT * FROM sys.tables WHERE");
+        assert_eq!(errors(&ev)[0].0, 102, "{ev:?}");
+        assert!(rows(&ev).is_empty(), "{ev:?}");
         let ev = run(&mut s, "SELECT * FROM");
         let e = &errors(&ev)[0];
         assert_eq!((e.0, e.1), (102, 15), "{ev:?}");
