@@ -122,6 +122,7 @@ impl Session {
             }
             Err(_) => {}
         }
+        self.drop_table_variables();
         out.finish(DoneKind::DoneProc);
     }
 

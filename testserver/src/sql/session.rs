@@ -395,6 +395,8 @@ pub struct Session {
     /// write: until then every statement sees the latest committed data (READ COMMITTED), and
     /// a transaction that only reads never holds a lock.
     pub(crate) sqlite_txn: bool,
+    /// Table variables of the running batch (TEMP tables named `@t`).
+    pub(crate) table_vars: Vec<String>,
     /// The DML verb and target table of the running statement, for error texts.
     pub(crate) verb: String,
     pub(crate) verb_table: String,
@@ -505,6 +507,7 @@ impl Session {
             nocount: false,
             trancount: 0,
             sqlite_txn: false,
+            table_vars: Vec::new(),
             verb: String::new(),
             verb_table: String::new(),
             descriptor: 0,
@@ -541,6 +544,7 @@ impl Session {
         self.vars.clear();
         self.scope_identity = None;
         let _ = self.run_batch_text(sql, &mut out);
+        self.drop_table_variables();
         out.finish(DoneKind::Done);
     }
 
@@ -548,12 +552,14 @@ impl Session {
     /// Returns the RETURN status, if the batch returned one.
     pub(crate) fn run_batch_text(&mut self, sql: &str, out: &mut Out) -> Result<Option<i32>, Stop> {
         let stmts = match tokenize(sql) {
-            Ok(tokens) => parse_batch(&tokens).map_err(|e| syntax_error(&e)).and_then(|stmts| {
-                // SQL Server compiles the whole batch first: a syntax error anywhere means
-                // nothing runs.
-                self.precheck(&stmts)?;
-                Ok(stmts)
-            }),
+            Ok(tokens) => parse_batch(&tokens)
+                .map_err(|e| syntax_error(&e))
+                .and_then(|stmts| {
+                    // SQL Server compiles the whole batch first: a syntax error anywhere means
+                    // nothing runs.
+                    self.precheck(&stmts)?;
+                    Ok(stmts)
+                }),
             Err(e) => Err(SqlError {
                 number: e.number,
                 state: 1,
@@ -575,6 +581,21 @@ impl Session {
         }
     }
 
+    /// Table variables end with their batch.
+    pub(crate) fn drop_table_variables(&mut self) {
+        for t in std::mem::take(&mut self.table_vars) {
+            let _ = self
+                .conn
+                .execute_batch(&format!("DROP TABLE IF EXISTS temp.{}", quote_ident(&t)));
+            let _ = self
+                .conn
+                .execute("DELETE FROM temp.__ss_identity WHERE tbl = ?1", [&t]);
+            let _ = self
+                .conn
+                .execute("DELETE FROM temp.__ss_constraints WHERE tbl = ?1", [&t]);
+        }
+    }
+
     /// Finds syntax errors in a batch's queries and DML before anything runs (objects the
     /// batch creates itself may not exist yet, so only syntax errors count).
     fn precheck(&self, stmts: &[Stmt]) -> Result<(), SqlError> {
@@ -582,7 +603,17 @@ impl Session {
             match stmt {
                 Stmt::Simple(tokens) => {
                     let verb = tokens[0].keyword().unwrap_or_default();
-                    if !matches!(verb.as_str(), "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH")
+                    // Table variables the batch declares do not exist before it runs.
+                    let uses_table_variable = tokens.windows(2).any(|w| {
+                        matches!(&w[1].tok, Tok::Var(_))
+                            && ["FROM", "JOIN", "INTO", "UPDATE", "INSERT", "DELETE"]
+                                .iter()
+                                .any(|k| w[0].is(k))
+                    });
+                    if !matches!(
+                        verb.as_str(),
+                        "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH"
+                    ) || uses_table_variable
                         || tokens.iter().any(|t| t.is("bench"))
                         || is_assignment(tokens, main_select(tokens))
                         || (verb == "SELECT" && tokens.iter().any(|t| t.is("INTO")))
@@ -607,7 +638,9 @@ impl Session {
                     }
                 }
                 Stmt::Block(b) => self.precheck(b)?,
-                Stmt::If { then, otherwise, .. } => {
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
                     self.precheck(std::slice::from_ref(then))?;
                     if let Some(o) = otherwise {
                         self.precheck(std::slice::from_ref(o))?;
@@ -1369,7 +1402,11 @@ impl Session {
                 })
                 .collect()
         };
-        let temp = if target.starts_with('#') { "TEMP " } else { "" };
+        let temp = if translate::is_temp_name(&target) {
+            "TEMP "
+        } else {
+            ""
+        };
         let defs: Vec<String> = cols
             .iter()
             .map(|(n, t)| format!("{} {}", quote_ident(n), decl(t)))
@@ -1479,7 +1516,7 @@ impl Session {
     }
 
     pub(crate) fn table_exists(&self, name: &str) -> bool {
-        let schema = if name.starts_with('#') {
+        let schema = if translate::is_temp_name(name) {
             "temp"
         } else {
             "main"
@@ -1525,7 +1562,7 @@ impl Session {
                         )));
                     }
                     self.exec_sqlite(&format!("DROP {} {}", what, quote_ident(&name)))?;
-                    let schema = if name.starts_with('#') {
+                    let schema = if translate::is_temp_name(&name) {
                         "temp"
                     } else {
                         "main"
@@ -1654,10 +1691,23 @@ impl Session {
             if part.get(p).is_some_and(|t| t.is("AS")) {
                 p += 1;
             }
-            if part.get(p).is_some_and(|t| t.is("TABLE") || t.is("CURSOR")) {
-                return Err(Stop::Error(
-                    TransError::unsupported("table variables and cursors").into(),
-                ));
+            if part.get(p).is_some_and(|t| t.is("TABLE")) {
+                // DECLARE @t TABLE (...): a TEMP table named @t, dropped when the batch ends.
+                let mut create = tokenize("CREATE TABLE").unwrap_or_default();
+                create.push(Token {
+                    tok: Tok::Quoted(name.clone()),
+                    line: part[0].line,
+                });
+                create.extend_from_slice(&tokens_after_table(tokens, name));
+                let _ = self
+                    .conn
+                    .execute_batch(&format!("DROP TABLE IF EXISTS temp.{}", quote_ident(name)));
+                self.exec_create(&create, &mut Out::new(&mut NullSink))?;
+                self.table_vars.push(name.clone());
+                return Ok(());
+            }
+            if part.get(p).is_some_and(|t| t.is("CURSOR")) {
+                return Err(Stop::Error(TransError::unsupported("cursors").into()));
             }
             let ty = parse_type(&part, &mut p, false).map_err(|_| syntax_near(&part, p))?;
             let mut value = Value::Null;
@@ -2353,7 +2403,7 @@ impl Session {
                 })
                 .collect();
         }
-        let schema = if table.starts_with('#') {
+        let schema = if translate::is_temp_name(table) {
             "temp"
         } else {
             "main"
@@ -2401,7 +2451,33 @@ impl Session {
     }
 }
 
+/// Discards events (for statements run internally).
+struct NullSink;
+
+impl EventSink for NullSink {
+    fn send(&mut self, _: Event) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+/// `DECLARE @t TABLE (...)`: the tokens from the column list on.
+fn tokens_after_table(tokens: &[Token], name: &str) -> Vec<Token> {
+    let at = tokens
+        .iter()
+        .position(|t| matches!(&t.tok, Tok::Var(v) if v == name))
+        .unwrap_or(0);
+    let table = tokens[at..]
+        .iter()
+        .position(|t| t.is("TABLE"))
+        .map_or(tokens.len(), |k| at + k + 1);
+    tokens[table..].to_vec()
+}
+
 impl translate::Env for Session {
+    fn is_table_variable(&self, name: &str) -> bool {
+        self.table_vars.iter().any(|t| t == name)
+    }
+
     fn is_string(&self, expr: &[Token], statement: &[Token]) -> bool {
         let tables = from_tables(statement);
         matches!(
@@ -2806,6 +2882,33 @@ pub(crate) mod tests {
         assert_eq!(r[2], SqlValue::Int(2));
         assert_eq!(r[3], SqlValue::String("ADAL".into()));
         assert_eq!(r[4], SqlValue::String("1Ada".into()));
+    }
+
+    #[test]
+    fn table_variables() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "DECLARE @t TABLE (id INT IDENTITY PRIMARY KEY, v NVARCHAR(10));
+             INSERT INTO @t (v) VALUES (N'a'), (N'b');
+             UPDATE @t SET v = N'c' WHERE id = 2;
+             SELECT x.id, x.v FROM @t AS x ORDER BY x.id",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        assert_eq!(columns(&ev)[0][1].ty, SqlType::NVarChar(Some(10)));
+        assert_eq!(
+            rows(&ev),
+            vec![
+                vec![SqlValue::Int(1), SqlValue::String("a".into())],
+                vec![SqlValue::Int(2), SqlValue::String("c".into())]
+            ]
+        );
+        let ev = run(&mut s, "SELECT * FROM @t");
+        assert_eq!(
+            errors(&ev)[0].0,
+            1087,
+            "the variable ends with its batch: {ev:?}"
+        );
     }
 
     #[test]

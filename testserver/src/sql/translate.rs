@@ -159,6 +159,10 @@ pub trait Env {
     fn is_string(&self, _expr: &[Token], _statement: &[Token]) -> bool {
         false
     }
+    /// Whether `@name` is a table variable (a TEMP table of that name).
+    fn is_table_variable(&self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// The operand left of the operator at `op`: a literal, a (qualified) name, or a call or
@@ -538,6 +542,22 @@ impl Translator<'_> {
                     out.push_str(" X'");
                     b.iter().for_each(|x| out.push_str(&format!("{x:02X}")));
                     out.push('\'');
+                }
+                Tok::Var(v) if self.env.is_table_variable(v) => {
+                    out.push(' ');
+                    out.push_str(&quote_ident(v));
+                }
+                Tok::Var(v)
+                    if i > 0
+                        && ["FROM", "JOIN", "INTO", "UPDATE", "INSERT", "DELETE"]
+                            .iter()
+                            .any(|k| tokens[i - 1].is(k)) =>
+                {
+                    return Err(TransError {
+                        number: 1087,
+                        class: 15,
+                        text: format!("Must declare the table variable \"{v}\"."),
+                    });
                 }
                 Tok::Var(v) => {
                     out.push(' ');
@@ -1041,7 +1061,15 @@ pub fn table_ref(tokens: &[Token], i: usize) -> Option<(String, usize)> {
         let resolved = resolve_chain(&parts);
         return Some((resolved.last()?.clone(), len));
     }
-    Some((tokens.get(i)?.name()?.to_string(), 1))
+    match &tokens.get(i)?.tok {
+        Tok::Var(v) => Some((v.clone(), 1)),
+        _ => Some((tokens[i].name()?.to_string(), 1)),
+    }
+}
+
+/// Temporary tables (`#t`) and table variables (`@t`) live in SQLite's TEMP schema.
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with('#') || name.starts_with('@')
 }
 
 fn emit_name(out: &mut String, name: &str) {
@@ -1143,7 +1171,7 @@ pub fn create_table(tr: &Translator, tokens: &[Token]) -> Result<CreateTable, Tr
         .and_then(|t| t.name())
         .ok_or_else(|| err_at(tokens, i))?
         .to_string();
-    let temp = table.starts_with('#');
+    let temp = is_temp_name(&table);
     i += 1;
     if !tokens.get(i).is_some_and(|t| t.is_op("(")) {
         return Err(err_at(tokens, i));
