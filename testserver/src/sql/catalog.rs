@@ -34,6 +34,7 @@ pub(crate) fn call(
         "sp_describe_undeclared_parameters" => sp_describe_undeclared_parameters(s, &a),
         "sp_describe_first_result_set" => sp_describe_first_result_set(s, &a),
         "sp_server_info" => sp_server_info(),
+        "xp_msver" => xp_msver(&a),
         "sp_helpdb" | "sp_databases" => sp_databases(s),
         _ => return None,
     };
@@ -1334,6 +1335,43 @@ fn sp_server_info() -> Result<ResultSet, Stop> {
         (500, "SYS_SPROC_VERSION", "16.00.4096"),
     ] {
         r.rows.push(vec![SqlValue::Int(id), s_(n), s_(v)]);
+    }
+    Ok(r)
+}
+
+fn xp_msver(a: &Args) -> Result<ResultSet, Stop> {
+    use SqlType::*;
+    let mut r = rs(&[
+        ("Index", Int),
+        ("Name", SYSNAME),
+        ("Internal_Value", Int),
+        ("Character_Value", NVarChar(Some(255))),
+    ]);
+    let wanted = a.get(0, "@optname");
+    let all = [
+        (1, "ProductName", None, "Microsoft SQL Server"),
+        (
+            2,
+            "ProductVersion",
+            Some(1_048_576),
+            super::session::PRODUCT_VERSION,
+        ),
+        (3, "Language", Some(1033), "English (United States)"),
+        (4, "Platform", None, "Linux"),
+        (5, "Comments", None, "testserver"),
+        (6, "CompanyName", None, "Microsoft Corporation"),
+        (7, "FileDescription", None, "SQL Server Windows NT - 64 Bit"),
+        (8, "FileVersion", None, "2022.0160.4096.04"),
+        (9, "InternalName", None, "SQLSERVR"),
+    ];
+    for (i, name, internal, text) in all {
+        if wanted
+            .as_deref()
+            .is_none_or(|w| w.eq_ignore_ascii_case(name))
+        {
+            r.rows
+                .push(vec![SqlValue::Int(i), s_(name), i32v(internal), s_(text)]);
+        }
     }
     Ok(r)
 }

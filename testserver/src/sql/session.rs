@@ -795,6 +795,16 @@ impl Session {
     /// NOT NULL and FOREIGN KEY failures, worded for the statement that failed.
     fn statement_error(&self, mut e: SqlError) -> SqlError {
         let verb = self.verb.as_str();
+        if let Some(col) = e.text.split_once("ss_len:").map(|(_, c)| c.to_string()) {
+            return SqlError::new(
+                2628,
+                16,
+                format!(
+                    "String or binary data would be truncated in table '{}.dbo.{}', column '{col}'.",
+                    self.db, self.verb_table
+                ),
+            );
+        }
         if e.number == 515 && !verb.is_empty() {
             e.text = e.text.replace("INSERT fails.", &format!("{verb} fails."));
         }
@@ -2034,9 +2044,11 @@ impl Session {
             )));
         };
         if display != self.db {
-            if self.trancount > 0 {
+            // A transaction that has written holds its SQLite connection; one that has only
+            // read (or not started) moves along.
+            if self.sqlite_txn {
                 return Err(Stop::Error(
-                    TransError::unsupported("USE inside a transaction").into(),
+                    TransError::unsupported("USE after writes inside a transaction").into(),
                 ));
             }
             let bound = if self.lock_timeout_ms < 0 {
@@ -2909,6 +2921,20 @@ pub(crate) mod tests {
             1087,
             "the variable ends with its batch: {ev:?}"
         );
+    }
+
+    #[test]
+    fn too_long_values_are_errors() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE t (s VARCHAR(3), b VARBINARY(2)); INSERT t (s) VALUES ('abcd'); INSERT t (b) VALUES (0x010203); INSERT t VALUES ('abc', 0x0102); SELECT COUNT(*) FROM t",
+        );
+        let e = errors(&ev);
+        assert_eq!(e[0].0, 2628, "{ev:?}");
+        assert!(e[0].2.contains("column 's'"), "{}", e[0].2);
+        assert!(e[1].2.contains("column 'b'"), "{}", e[1].2);
+        assert_eq!(rows(&ev), vec![vec![SqlValue::Int(1)]]);
     }
 
     #[test]

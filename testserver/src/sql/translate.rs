@@ -1350,7 +1350,8 @@ pub fn default_constraint_name(kind: &str, table: &str) -> String {
     let hash = table
         .bytes()
         .fold(0x811c9dc5u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
-    format!("{prefix}__{}__{hash:08X}", &table[..table.len().min(8)])
+    let short: String = table.chars().take(8).collect();
+    format!("{prefix}__{short}__{hash:08X}")
 }
 
 fn column_def(
@@ -1411,6 +1412,19 @@ fn column_def(
     ) {
         // SQL Server's default collation ignores case.
         sql.push_str(" COLLATE NOCASE");
+    }
+    // Longer values are an error (2628) in SQL Server, never silently stored.
+    let limit = match &ty {
+        SqlType::Char(n) | SqlType::NChar(n) | SqlType::Binary(n) => Some(*n),
+        SqlType::VarChar(n) | SqlType::NVarChar(n) | SqlType::VarBinary(n) => *n,
+        _ => None,
+    };
+    if let Some(n) = limit {
+        let col = quote_ident(&name);
+        sql.push_str(&format!(
+            " CONSTRAINT {} CHECK (length({col}) <= {n})",
+            quote_ident(&format!("ss_len:{name}"))
+        ));
     }
     let mut named = None;
     let mut constraint_name = None;
@@ -1656,8 +1670,7 @@ mod tests {
             c.sql
         );
         assert!(
-            c.sql
-                .contains("\"name\" NVARCHAR(50) COLLATE NOCASE NOT NULL DEFAULT"),
+            c.sql.contains("\"name\" NVARCHAR(50) COLLATE NOCASE CONSTRAINT \"ss_len:name\" CHECK (length(\"name\") <= 50) NOT NULL DEFAULT"),
             "{}",
             c.sql
         );
