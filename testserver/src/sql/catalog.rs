@@ -35,6 +35,26 @@ pub(crate) fn call(
         "sp_describe_first_result_set" => sp_describe_first_result_set(s, &a),
         "sp_server_info" => sp_server_info(),
         "xp_msver" => xp_msver(&a),
+        // Every user may do everything here: no privilege rows to report.
+        "sp_table_privileges" => Ok(rs(&[
+            ("TABLE_QUALIFIER", SYSNAME),
+            ("TABLE_OWNER", SYSNAME),
+            ("TABLE_NAME", SYSNAME),
+            ("GRANTOR", SYSNAME),
+            ("GRANTEE", SYSNAME),
+            ("PRIVILEGE", SqlType::VarChar(Some(32))),
+            ("IS_GRANTABLE", SqlType::VarChar(Some(3))),
+        ])),
+        "sp_column_privileges" => Ok(rs(&[
+            ("TABLE_QUALIFIER", SYSNAME),
+            ("TABLE_OWNER", SYSNAME),
+            ("TABLE_NAME", SYSNAME),
+            ("COLUMN_NAME", SYSNAME),
+            ("GRANTOR", SYSNAME),
+            ("GRANTEE", SYSNAME),
+            ("PRIVILEGE", SqlType::VarChar(Some(32))),
+            ("IS_GRANTABLE", SqlType::VarChar(Some(3))),
+        ])),
         "sp_helpdb" | "sp_databases" => sp_databases(s),
         _ => return None,
     };
@@ -1471,11 +1491,23 @@ fn insert_column_type(s: &Session, tokens: &[super::lexer::Token], i: usize) -> 
     }
     let (table, len) = table_ref(tokens, k)?;
     let open = k + len;
-    if !tokens.get(open)?.is_op("(") {
-        return None;
-    }
-    let close = matching_paren(tokens, open)?;
-    let cols = split_commas(&tokens[open + 1..close]);
+    // Without a column list the values go to every column in order.
+    let (cols, close): (Vec<String>, usize) = if tokens.get(open)?.is_op("(") {
+        let close = matching_paren(tokens, open)?;
+        let names = split_commas(&tokens[open + 1..close])
+            .iter()
+            .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+            .collect();
+        (names, close)
+    } else {
+        let names = s
+            .table_columns(&table)
+            .into_iter()
+            .filter(|c| !c.identity)
+            .map(|c| c.name)
+            .collect();
+        (names, open.saturating_sub(1))
+    };
     // The innermost parenthesis around the parameter is its row.
     let mut depth = 0;
     let mut row_open = None;
@@ -1502,7 +1534,7 @@ fn insert_column_type(s: &Session, tokens: &[super::lexer::Token], i: usize) -> 
             position += 1;
         }
     }
-    let name = cols.get(position)?.first()?.name()?;
+    let name = cols.get(position)?;
     s.table_column(&table, name).map(|c| c.0)
 }
 

@@ -86,6 +86,24 @@ impl Session {
         let mut out = Out::new(sink);
         self.vars.clear();
         let name = rpc_name(target);
+        if let Some(i) = params.iter().position(|p| match p.value {
+            SqlValue::Float(f) => !f.is_finite(),
+            SqlValue::Real(f) => !f.is_finite(),
+            _ => false,
+        }) {
+            let e = SqlError::new(
+                8023,
+                16,
+                format!(
+                    "The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream is incorrect. Parameter {} (\"{}\"): The supplied value is not a valid instance of data type float. Check the source data for invalid values. An example of an invalid value is data of numeric type with scale greater than precision.",
+                    i + 1,
+                    params[i].name
+                ),
+            );
+            let _ = self.report(&mut out, e);
+            out.finish(DoneKind::DoneProc);
+            return;
+        }
         let args: Vec<Arg> = params
             .iter()
             .map(|p| Arg {

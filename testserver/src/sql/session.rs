@@ -931,10 +931,7 @@ impl Session {
         Ok(())
     }
 
-    pub(crate) fn type_env<'s>(
-        &'s self,
-        tables: &'s [(String, Option<String>)],
-    ) -> SessionTypes<'s> {
+    pub(crate) fn type_env<'s>(&'s self, tables: &'s [TableRef]) -> SessionTypes<'s> {
         SessionTypes {
             session: self,
             tables,
@@ -1144,7 +1141,7 @@ impl Session {
         &self,
         stmt: &rusqlite::Statement,
         items: Option<&[SelectItem]>,
-        tables: &[(String, Option<String>)],
+        tables: &[TableRef],
     ) -> (Vec<Option<Column>>, Vec<String>) {
         let ncols = stmt.column_count();
         let aligned = items.filter(|it| it.len() == ncols && !it.iter().any(|i| i.is_star()));
@@ -2199,30 +2196,142 @@ fn dml_target(tokens: &[Token]) -> Option<String> {
     table_name_at(tokens, i)
 }
 
-/// Tables (with aliases) named after FROM/JOIN/INTO/UPDATE, for typing column references.
-pub(crate) fn from_tables(tokens: &[Token]) -> Vec<(String, Option<String>)> {
+/// A table a statement reads or writes, for typing column references.
+#[derive(Debug, Clone)]
+pub(crate) struct TableRef {
+    pub name: String,
+    pub alias: Option<String>,
+    /// A derived table, VALUES list or CTE: its columns' expressions and their own tables.
+    pub derived: Option<Derived>,
+    pub cte: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Derived {
+    pub columns: Vec<(String, Vec<Token>)>,
+    pub tables: Vec<TableRef>,
+}
+
+fn alias_at(tokens: &[Token], mut k: usize) -> (Option<String>, usize) {
+    if tokens.get(k).is_some_and(|t| t.is("AS")) {
+        k += 1;
+    }
+    let alias = tokens.get(k).and_then(|t| match &t.tok {
+        Tok::Word(w) if !translate::is_reserved(w) && !t.is("WITH") => Some(w.clone()),
+        Tok::Quoted(w) => Some(w.clone()),
+        _ => None,
+    });
+    let next = if alias.is_some() { k + 1 } else { k };
+    (alias, next)
+}
+
+/// `(names)` at `tokens[k]`, if present.
+fn name_list(tokens: &[Token], k: usize) -> Option<(Vec<String>, usize)> {
+    if !tokens.get(k)?.is_op("(") {
+        return None;
+    }
+    let close = matching_paren(tokens, k)?;
+    let names = translate::split_commas(&tokens[k + 1..close])
+        .iter()
+        .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+        .collect();
+    Some((names, close + 1))
+}
+
+/// The columns of `( SELECT ... )` or `( VALUES (...), ... )` body tokens.
+fn derived_of(inner: &[Token], names: Option<Vec<String>>) -> Derived {
+    let mut columns: Vec<(String, Vec<Token>)> = if inner.first().is_some_and(|t| t.is("VALUES")) {
+        let row = inner
+            .get(1)
+            .filter(|t| t.is_op("("))
+            .and_then(|_| matching_paren(inner, 1));
+        row.map(|close| {
+            translate::split_commas(&inner[2..close])
+                .into_iter()
+                .map(|e| (String::new(), e))
+                .collect()
+        })
+        .unwrap_or_default()
+    } else {
+        let (items, _) = select_items(inner, main_select(inner));
+        items
+            .into_iter()
+            .map(|i| (i.column_name(), i.expr))
+            .collect()
+    };
+    if let Some(names) = names {
+        for (c, n) in columns.iter_mut().zip(names) {
+            c.0 = n;
+        }
+    }
+    Derived {
+        columns,
+        tables: from_tables(inner),
+    }
+}
+
+/// Tables (with aliases) named after FROM/JOIN/INTO/UPDATE, and the statement's CTEs.
+pub(crate) fn from_tables(tokens: &[Token]) -> Vec<TableRef> {
     let mut out = Vec::new();
+    // WITH name [(cols)] AS (query) [, ...]
+    if tokens.first().is_some_and(|t| t.is("WITH")) {
+        let mut k = 1;
+        while let Some(name) = tokens.get(k).and_then(|t| t.name()).map(str::to_string) {
+            let (names, after) =
+                name_list(tokens, k + 1).map_or((None, k + 1), |(n, a)| (Some(n), a));
+            if !tokens.get(after).is_some_and(|t| t.is("AS")) {
+                break;
+            }
+            let Some(close) = tokens
+                .get(after + 1)
+                .filter(|t| t.is_op("("))
+                .and_then(|_| matching_paren(tokens, after + 1))
+            else {
+                break;
+            };
+            out.push(TableRef {
+                name,
+                alias: None,
+                derived: Some(derived_of(&tokens[after + 2..close], names)),
+                cte: true,
+            });
+            if !tokens.get(close + 1).is_some_and(|t| t.is_op(",")) {
+                break;
+            }
+            k = close + 2;
+        }
+    }
     for (i, t) in tokens.iter().enumerate() {
-        if t.is("FROM")
+        let introduces = t.is("FROM")
             || t.is("JOIN")
             || t.is("INTO")
             || (t.is("UPDATE") && i == 0)
-            || (i == 0 && t.is("DELETE"))
-        {
-            let j = i + 1;
-            if let Some((name, len)) = translate::table_ref(tokens, j) {
-                let after = j + len;
-                let mut alias_at = after;
-                if tokens.get(alias_at).is_some_and(|t| t.is("AS")) {
-                    alias_at += 1;
-                }
-                let alias = tokens.get(alias_at).and_then(|t| match &t.tok {
-                    Tok::Word(w) if !translate::is_reserved(w) && !t.is("WITH") => Some(w.clone()),
-                    Tok::Quoted(w) => Some(w.clone()),
-                    _ => None,
-                });
-                out.push((name, alias));
-            }
+            || (i == 0 && t.is("DELETE"));
+        if !introduces {
+            continue;
+        }
+        let j = i + 1;
+        if tokens.get(j).is_some_and(|t| t.is_op("(")) {
+            let Some(close) = matching_paren(tokens, j) else {
+                continue;
+            };
+            let (alias, after) = alias_at(tokens, close + 1);
+            let names = name_list(tokens, after).map(|(n, _)| n);
+            let name = alias.clone().unwrap_or_default();
+            out.push(TableRef {
+                name,
+                alias,
+                derived: Some(derived_of(&tokens[j + 1..close], names)),
+                cte: false,
+            });
+        } else if let Some((name, len)) = translate::table_ref(tokens, j) {
+            let (alias, _) = alias_at(tokens, j + len);
+            out.push(TableRef {
+                name,
+                alias,
+                derived: None,
+                cte: false,
+            });
         }
     }
     out
@@ -2367,7 +2476,7 @@ fn format_message(msg: &str, args: &[Value]) -> String {
 /// Column and variable types for inference.
 pub(crate) struct SessionTypes<'s> {
     session: &'s Session,
-    tables: &'s [(String, Option<String>)],
+    tables: &'s [TableRef],
 }
 
 impl TypeEnv for SessionTypes<'_> {
@@ -2376,17 +2485,40 @@ impl TypeEnv for SessionTypes<'_> {
     }
 
     fn column_type(&self, qualifier: Option<&str>, name: &str) -> Option<(SqlType, bool)> {
-        for (table, alias) in self.tables {
+        for t in self.tables.iter().filter(|t| !t.cte) {
             if let Some(q) = qualifier
-                && !(q.eq_ignore_ascii_case(table)
-                    || alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(q)))
+                && !(q.eq_ignore_ascii_case(&t.name)
+                    || t.alias
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(q)))
             {
                 continue;
             }
-            if let Some(t) = self.session.table_column(table, name) {
+            // A derived table, or a CTE by that name: the type of the column's expression.
+            let derived = t.derived.as_ref().or_else(|| {
+                self.tables
+                    .iter()
+                    .find(|c| c.cte && c.name.eq_ignore_ascii_case(&t.name))
+                    .and_then(|c| c.derived.as_ref())
+            });
+            if let Some(d) = derived {
+                if let Some((_, expr)) =
+                    d.columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))
+                {
+                    return infer::expr_type(
+                        expr,
+                        &SessionTypes {
+                            session: self.session,
+                            tables: &d.tables,
+                        },
+                    );
+                }
+                continue;
+            }
+            if let Some(c) = self.session.table_column(&t.name, name) {
                 let catalog_view =
-                    table.starts_with("sys.") || table.starts_with("INFORMATION_SCHEMA.");
-                return (catalog_view || t.0 != SqlType::Variant).then_some(t);
+                    t.name.starts_with("sys.") || t.name.starts_with("INFORMATION_SCHEMA.");
+                return (catalog_view || c.0 != SqlType::Variant).then_some(c);
             }
         }
         None
@@ -2935,6 +3067,51 @@ pub(crate) mod tests {
         assert!(e[0].2.contains("column 's'"), "{}", e[0].2);
         assert!(e[1].2.contains("column 'b'"), "{}", e[1].2);
         assert_eq!(rows(&ev), vec![vec![SqlValue::Int(1)]]);
+    }
+
+    #[test]
+    fn derived_tables_and_ctes_keep_types() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE t (d DECIMAL(10, 2), n NVARCHAR(5)); INSERT t VALUES (1.5, N'a');
+             SELECT v FROM (VALUES (0, CAST('12.5' AS DECIMAL(38, 10)))) x(n, v);
+             SELECT q.d, q.m FROM (SELECT d, n AS m FROM t) AS q;
+             WITH c (dd) AS (SELECT d FROM t) SELECT dd FROM c",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let c = columns(&ev);
+        assert_eq!(
+            c[0][0].ty,
+            SqlType::Decimal {
+                precision: 38,
+                scale: 10
+            }
+        );
+        assert_eq!(
+            (c[1][0].ty.clone(), c[1][1].ty.clone()),
+            (
+                SqlType::Decimal {
+                    precision: 10,
+                    scale: 2
+                },
+                SqlType::NVarChar(Some(5))
+            )
+        );
+        assert_eq!(
+            c[2][0].ty,
+            SqlType::Decimal {
+                precision: 10,
+                scale: 2
+            }
+        );
+        assert_eq!(
+            rows(&ev)[0][0],
+            SqlValue::Decimal {
+                value: 125_000_000_000,
+                scale: 10
+            }
+        );
     }
 
     #[test]

@@ -948,6 +948,19 @@ impl Translator<'_> {
                     a.first().cloned().unwrap_or("NULL".into())
                 )
             }
+            "OBJECTPROPERTY" | "OBJECTPROPERTYEX" => {
+                let a = tr_args(&args)?;
+                let (id, prop) = (
+                    a.first().cloned().unwrap_or("NULL".into()),
+                    a.get(1).cloned().unwrap_or("NULL".into()),
+                );
+                format!(
+                    " (SELECT CASE lower({prop}) WHEN 'isprocedure' THEN type = 'P' WHEN 'isusertable' THEN type = 'U'
+                        WHEN 'istable' THEN type = 'U' WHEN 'isview' THEN type = 'V' WHEN 'ismsshipped' THEN 0
+                        WHEN 'ownerid' THEN 1 WHEN 'schemaid' THEN 1 END
+                       FROM \"sys.objects\" WHERE object_id = {id})"
+                )
+            }
             "OBJECT_NAME" => {
                 let a = tr_args(&args)?;
                 format!(
