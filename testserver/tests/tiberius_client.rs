@@ -99,10 +99,9 @@ async fn login_over_tls_and_select() {
 #[tokio::test]
 async fn wrong_password_is_login_failed_18456() {
     let server = Server::start();
-    let err = connect(server.config("wrong"))
-        .await
-        .err()
-        .expect("login must fail");
+    let Err(err) = connect(server.config("wrong")).await else {
+        panic!("login must fail");
+    };
     match err {
         tiberius::error::Error::Server(e) => {
             assert_eq!(e.code(), 18456);

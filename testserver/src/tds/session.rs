@@ -637,6 +637,10 @@ impl<'a> Sink<'a> {
 }
 
 impl EventSink for Sink<'_> {
+    fn is_cancelled(&mut self) -> bool {
+        self.stopped || self.shared.attention.load(Ordering::SeqCst) || self.shared.gone.load(Ordering::SeqCst)
+    }
+
     fn send(&mut self, event: Event) -> ControlFlow<()> {
         if self.stopped
             || self.shared.attention.load(Ordering::SeqCst)
