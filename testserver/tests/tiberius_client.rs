@@ -114,3 +114,36 @@ async fn wrong_password_is_login_failed_18456() {
         other => panic!("expected a server error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn parameters_by_sp_executesql_and_typed_results() {
+    let server = Server::start();
+    let mut client = connect(server.config(&server.password())).await.unwrap();
+    let row = client
+        .query(
+            "SELECT @P1 + 1 AS n, @P2 AS s, @P3 AS b, @P4 AS f",
+            &[&41i32, &"héllo", &vec![1u8, 2, 3], &2.5f64],
+        )
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.get::<i32, _>("n"), Some(42));
+    assert_eq!(row.get::<&str, _>("s"), Some("héllo"));
+    assert_eq!(row.get::<&[u8], _>("b"), Some(&[1u8, 2, 3][..]));
+    assert_eq!(row.get::<f64, _>("f"), Some(2.5));
+
+    let sets = client
+        .simple_query("SELECT CAST(NULL AS int) AS a; SELECT CAST(12.50 AS decimal(10,2)) AS d, CAST('2024-02-29' AS date) AS day")
+        .await
+        .unwrap()
+        .into_results()
+        .await
+        .unwrap();
+    assert_eq!(sets.len(), 2);
+    assert_eq!(sets[0][0].get::<i32, _>(0), None);
+    let d: tiberius::numeric::Numeric = sets[1][0].get(0).unwrap();
+    assert_eq!((d.value(), d.scale()), (1250, 2));
+}
