@@ -154,7 +154,9 @@ impl EntraIdTokenFactory for EntraLogin {
             Err(e) => {
                 let text = e.to_string();
                 lock(&self.outcome).error = Some(e);
-                Err(Error::ConnectionError(text))
+                // Not ConnectionError: mssql-tds would retry the whole connection after
+                // ConnectRetryInterval (10 s) for a failure the token manager already retried.
+                Err(Error::UsageError(text))
             }
         }
     }
@@ -196,7 +198,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_bad_sts_url_becomes_fa004_and_a_connection_error() {
+    async fn a_bad_sts_url_becomes_fa004_and_a_non_retried_error() {
         let mut p = EntraParams::new(AuthMode::ActiveDirectoryServicePrincipal);
         p.user = Some("app".into());
         let login = EntraLogin::new(p, Some(Duration::from_secs(1)));
@@ -207,7 +209,7 @@ mod tests {
                 TdsAuthenticationMethod::ActiveDirectoryServicePrincipal,
             )
             .await;
-        assert!(matches!(r, Err(Error::ConnectionError(_))));
+        assert!(matches!(r, Err(Error::UsageError(_))));
         let e = login.take_error().unwrap();
         assert_eq!(e.sqlstate, "FA004");
         assert!(e.details[0].contains("STS URL"));

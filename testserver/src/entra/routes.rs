@@ -89,6 +89,13 @@ fn trace_id() -> String {
 
 pub async fn handle(mock: &Mock, req: Req) -> Resp {
     let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    if !req.path.starts_with("/_") {
+        let mut recent = mock.recent.lock().unwrap();
+        if recent.len() >= 200 {
+            recent.pop_front();
+        }
+        recent.push_back(format!("{} {}", req.method, req.path));
+    }
     let endpoint = endpoint_name(&req, &segments);
     if let Some(name) = &endpoint {
         mock.count(name.split(':').next().unwrap_or(name));
@@ -108,6 +115,7 @@ pub async fn handle(mock: &Mock, req: Req) -> Resp {
     let form = req.form();
     match (req.method.as_str(), segments.as_slice()) {
         ("GET", ["_counters"]) => Resp::json(200, &mock.counters_json()),
+        ("GET", ["_requests"]) => Resp::json(200, &json!(&*mock.recent.lock().unwrap())),
         ("POST", ["_counters", "reset"]) => {
             mock.counters.lock().unwrap().clear();
             Resp::json(200, &json!({}))
