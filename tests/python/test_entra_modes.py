@@ -240,14 +240,35 @@ def test_imds_down_is_a_clear_error_within_the_login_timeout(fresh_server, monke
 
 
 MS18_MODES = ["ActiveDirectoryServicePrincipal", "ActiveDirectoryPassword", "ActiveDirectoryMsi"]
+SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 @pytest.mark.parametrize("mode", MS18_MODES)
-def test_ms18_reference_driver_with_the_same_mock(entra_server, monkeypatch, mode):
+def test_ms18_reference_driver_with_the_same_mock(entra_server, tmp_path, mode):
+    """MS18 fetches tokens with libcurl, which trusts only the system CA bundle (it ignores
+    SSL_CERT_FILE). The test adds testserver's CA to that bundle inside a private mount
+    namespace (`unshare -m`), leaving the machine's trust store untouched."""
+    import subprocess
+    import sys
+
     if "MS18" not in pyodbc.drivers():
         pytest.skip("Microsoft ODBC Driver 18 (MS18) is not registered in this ODBCSYSINI")
-    try:
-        cnx = connect(entra_server, mode, monkeypatch, driver="MS18")
-    except pyodbc.Error as e:
-        pytest.fail(f"MS18 could not log in with {mode}: {e}")
-    assert cnx.execute("SELECT 1").fetchone()[0] == 1
+    bundle = tmp_path / "bundle.pem"
+    with open(SYSTEM_BUNDLE, "rb") as f:
+        system = f.read()
+    with open(entra_server.info["ca_file"], "rb") as f:
+        bundle.write_bytes(system + b"\n" + f.read())
+    env = dict(os.environ)
+    for k in ENTRA_VARS:
+        env.pop(k, None)
+    env.update(entra_server.info["env"][mode])
+    code = ("import pyodbc, sys\n"
+            f"c = pyodbc.connect({conn_str(entra_server, mode, 'MS18')!r}, timeout=15)\n"
+            "print(c.execute('SELECT 42').fetchone()[0])\n")
+    script = 'mount --bind "$1" ' + SYSTEM_BUNDLE + ' || exit 99; exec "$2" -c "$3"'
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(bundle), sys.executable, code],
+                       env=env, capture_output=True, text=True, timeout=60)
+    if r.returncode == 99 or "unshare failed" in r.stderr:
+        pytest.skip(f"no private mount namespace here (needs root or user namespaces): {r.stderr.strip()}")
+    assert r.returncode == 0, f"MS18 could not log in with {mode}: {r.stderr[-800:]}"
+    assert r.stdout.strip() == "42"
