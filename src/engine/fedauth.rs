@@ -1,14 +1,31 @@
 //! Entra ID login through mssql-tds: an `EntraIdTokenFactory` that the engine calls when the
 //! server's FEDAUTHINFO arrives, backed by `crate::auth` (token manager + sources).
 //!
-//! The connect path (driver-core) does, for an Entra `Authentication=` mode:
+//! The connect path (driver-core's `engine::session` and `handle::dbc`) does, tested end to
+//! end by `tests/python/test_entra_modes.py`:
 //! ```ignore
-//! let login = fedauth::EntraLogin::new(params, login_timeout);   // params: auth::EntraParams
-//! login.install(&mut client_context)?;                           // Err(AuthError): HYC00 etc.
-//! match provider.create_client(client_context, ..).await {
-//!     Err(e) => if let Some(auth) = login.take_error() { /* post auth.sqlstate/message/details */ }
-//!     // server answered "Login failed" (18456) after a token was sent:
-//!     //   login.rejected_hints() -> extra records (audience, CREATE USER ... FROM EXTERNAL PROVIDER)
+//! // engine::session::LoginParams gains  `pub entra: Option<fedauth::EntraLogin>`, and
+//! // LoginParams::client_context() ends with
+//! if let Some(entra) = &self.entra { let _ = entra.install(&mut ctx); }
+//!
+//! // handle::dbc login(), instead of refusing the Entra modes with HYC00:
+//! let mut params = login_params(settings, st.login_timeout);
+//! if let Some(mode) = settings.authentication.filter(|m| *m != AuthMode::SqlPassword) {
+//!     // 15 s, or 600 s for DeviceCode/Interactive, unless the application chose a timeout
+//!     params.login_timeout_secs = fedauth::login_timeout_secs(mode, explicit_timeout);
+//! }
+//! params.entra = fedauth::EntraLogin::prepare(auth::EntraParams::from_settings(settings),
+//!                                             params.login_timeout_secs)?;   // HYC00 Integrated
+//! match Session::connect(&params) {
+//!     Err(e) => {
+//!         let entra = params.entra.as_ref();
+//!         if let Some(auth) = entra.and_then(|l| l.take_error()) {
+//!             return Err(auth.into());      // FA004 + details (diag::Error)
+//!         }
+//!         // 18456 after a token was sent: append entra.rejected_hints() to that record
+//!         // (audience, CREATE USER [..] FROM EXTERNAL PROVIDER / WITH SID = 0x.., TYPE = E)
+//!     }
+//!     ..
 //! }
 //! ```
 
