@@ -12,7 +12,12 @@
 //! - [`from_c::read_param`] turns an application's bound parameter into a [`Value`] for the
 //!   SQL type the application named.
 
+mod charset;
+pub mod codes;
+mod datetime;
+mod format;
 pub mod from_c;
+mod numeric;
 pub mod to_c;
 pub mod types;
 pub mod value;
@@ -46,3 +51,6 @@ pub enum CharEncoding {
     /// SQL_C_CHAR in Latin-1/Windows-1252 (a non-UTF-8 "C"/POSIX locale).
     Latin1,
 }
+
+#[cfg(test)]
+mod tests;
