@@ -160,3 +160,14 @@ def test_sqltables_and_sqlcolumns(peer, peer_connect):
         assert cols[0][2] == 0 and cols[1][2] == 1
     finally:
         cnx.cursor().execute(f"DROP TABLE {table}")
+
+
+def test_sql_variant_values(peer, peer_connect, request):
+    known_difference(request, peer, {"MSRS": "does not fetch sql_variant"})
+    cnx = peer_connect()
+    cnx.add_output_converter(-150, lambda raw: raw)  # SQL_SS_VARIANT: the base value's bytes
+    row = cnx.cursor().execute("SELECT CAST(42 AS sql_variant), CAST(N'abc' AS sql_variant), "
+                               "CAST(NULL AS sql_variant)").fetchone()
+    assert row[0] in (42, b"*\x00\x00\x00")
+    assert row[1] in ("abc", b"a\x00b\x00c\x00")
+    assert row[2] is None

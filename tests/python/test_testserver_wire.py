@@ -79,12 +79,14 @@ def test_cancel_of_a_long_request(peer, peer_connect, request):
     cur = cnx.cursor()
     cur.execute("SET TESTSERVER_FAULT stall_ms 10000")
     started = time.time()
-    threading.Timer(0.5, cur.cancel).start()
+    canceller = threading.Timer(0.5, cur.cancel)
+    canceller.start()
     try:
         cur.execute("SELECT 5")
         cur.fetchall()
     except pyodbc.Error:
         pass
+    canceller.join()  # never free the handles while SQLCancel still runs
     assert time.time() - started < 5, "cancel did not end the request"
     cur.execute("SET TESTSERVER_FAULT clear")
     assert cur.execute("SELECT 6").fetchone()[0] == 6
@@ -241,3 +243,69 @@ def test_bad_access_token_is_18456(token_server, peer, request, case, expected):
     with pytest.raises(pyodbc.Error) as failure:
         _token_connect(token_server, peer, token)
     assert "18456" in str(failure.value) and expected in str(failure.value)
+
+
+def test_cancel_of_a_streaming_bench_query(peer, peer_connect):
+    if peer == "MSRS":
+        pytest.skip("MSRS: SQLCancel is a stub; the next statement would wait for 10^8 rows")
+    cur = peer_connect().cursor()
+    cur.execute("SELECT * FROM bench.narrow(100000000)")
+    assert len(cur.fetchmany(1000)) == 1000
+    started = time.time()
+    cur.cancel()
+    assert cur.execute("SELECT 13").fetchone()[0] == 13
+    assert time.time() - started < 5
+
+
+def test_cancel_of_waitfor(peer, peer_connect, request):
+    known_difference(request, peer, {"MSRS": "SQLCancel is a stub in the Rust alpha"})
+    cur = peer_connect().cursor()
+    started = time.time()
+    canceller = threading.Timer(0.5, cur.cancel)
+    canceller.start()
+    try:
+        cur.execute("WAITFOR DELAY '00:00:10'")
+    except pyodbc.Error:
+        pass
+    canceller.join()
+    assert time.time() - started < 5
+    assert cur.execute("SELECT 14").fetchone()[0] == 14
+
+
+def test_expired_session_is_08s01(peer, peer_connect, request):
+    known_difference(request, peer, {"MSRS": "reports HY000 'Connection closed'",
+                                     "FreeTDS": "reports HY000 'Unknown error'"})
+    cur = peer_connect().cursor()
+    cur.execute("SET TESTSERVER_FAULT expire_after_ms 200")
+    time.sleep(0.6)
+    with pytest.raises(pyodbc.Error) as failure:
+        cur.execute("SELECT 15")
+    assert failure.value.args[0] == "08S01"
+
+
+@pytest.fixture(scope="module")
+def slow_login_server():
+    srv = RunningServer("[faults]\nlogin_delay_ms = 1500\n")
+    yield srv
+    srv.stop()
+
+
+def test_slow_login(slow_login_server, peer):
+    started = time.time()
+    cnx = pyodbc.connect(slow_login_server.connection_string(peer), autocommit=True, timeout=10)
+    assert time.time() - started >= 1.5
+    assert cnx.cursor().execute("SELECT 16").fetchone()[0] == 16
+    cnx.close()
+
+
+@pytest.fixture(scope="module")
+def rejecting_server():
+    srv = RunningServer("[faults]\nreject_logins = true\n")
+    yield srv
+    srv.stop()
+
+
+def test_rejected_login(rejecting_server, peer):
+    with pytest.raises(pyodbc.Error) as failure:
+        pyodbc.connect(rejecting_server.connection_string(peer), autocommit=True, timeout=10)
+    assert "18456" in str(failure.value)
