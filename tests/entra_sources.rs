@@ -295,8 +295,7 @@ async fn default_chain_environment_then_cli_and_a_full_report_when_all_fail() {
     );
     // AzureCli worked last time, so it is tried first; then the chain in its usual order.
     let order = [
-        "1. AzureCli",
-        "tried first",
+        "1. AzureCli (remembered)",
         "2. Environment",
         "3. WorkloadIdentity",
         "4. ManagedIdentity (IMDS)",

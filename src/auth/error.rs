@@ -28,15 +28,44 @@ impl std::fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
-/// One ODBC diagnostic record per line: the main message, then each detail.
+/// The details go on their own lines after the main message, in the same record, as msodbcsql
+/// lays out FA004 ("...('X').\nError code 0x..; state N\n<detail>"): applications such as
+/// pyodbc show only the first record. Lines that would make it longer than
+/// [`FIRST_RECORD_MAX`] characters continue in further records (pyodbc truncates near 512).
 impl From<AuthError> for crate::diag::Error {
     fn from(e: AuthError) -> Self {
-        let records = std::iter::once(e.message)
-            .chain(e.details)
+        let records = pack_lines(e.message, e.details, FIRST_RECORD_MAX)
+            .into_iter()
             .map(|text| crate::diag::DiagRecord::driver(e.sqlstate, 0, text))
             .collect();
         crate::diag::Error::from_records(records)
     }
+}
+
+/// Room left in the first record after the driver's `[vendor][driver]` prefix.
+pub const FIRST_RECORD_MAX: usize = 462;
+
+/// At most `max` characters, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+fn pack_lines(first: String, rest: Vec<String>, max: usize) -> Vec<String> {
+    let mut out = vec![first];
+    for line in rest {
+        let last = out.last_mut().expect("non-empty");
+        if last.chars().count() + 1 + line.chars().count() <= max {
+            last.push('\n');
+            last.push_str(&line);
+        } else {
+            out.push(line);
+        }
+    }
+    out
 }
 
 fn fa004(params: &EntraParams) -> String {
@@ -64,14 +93,21 @@ impl AuthError {
             line.push_str(&format!(" (AADSTS{code})"));
         }
         details.push(line);
+        if !e.tried.is_empty()
+            && e.source == "ActiveDirectoryDefault"
+            && e.message.starts_with("no source")
+        {
+            details.clear(); // the list below says it all
+        }
         if !e.tried.is_empty() {
-            let list: Vec<String> = e
-                .tried
-                .iter()
-                .enumerate()
-                .map(|(i, t)| format!("{}. {}", i + 1, t.line()))
-                .collect();
-            details.push(format!("Sources tried, in order: {}", list.join("; ")));
+            for (i, t) in e.tried.iter().enumerate() {
+                details.push(format!(
+                    "{}. {}: {}",
+                    i + 1,
+                    t.source,
+                    shorten(&t.message, 40)
+                ));
+            }
         }
         let hints: Vec<&String> = e
             .tried
@@ -205,6 +241,22 @@ mod tests {
         assert!(
             h[1].contains("CREATE USER [app-secret]")
                 && h[1].contains("0x3C2D1E0F00000040800000000000A001")
+        );
+    }
+
+    #[test]
+    fn long_details_continue_in_further_records() {
+        let packed = pack_lines(
+            "main".into(),
+            vec!["a".repeat(30), "b".repeat(30), "c".repeat(5)],
+            40,
+        );
+        assert_eq!(
+            packed,
+            vec![
+                format!("main\n{}", "a".repeat(30)),
+                format!("{}\n{}", "b".repeat(30), "c".repeat(5))
+            ]
         );
     }
 

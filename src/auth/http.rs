@@ -5,26 +5,45 @@ use super::jwt;
 use super::secret::{Secret, Token};
 use super::sources::{SourceError, unix_now};
 use serde_json::Value;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// For Entra and the CLIs' endpoints: honours HTTPS_PROXY/NO_PROXY; trusts the system store
-/// plus `SSL_CERT_FILE`/`SSL_CERT_DIR` (OpenSSL's defaults).
-pub fn client() -> &'static reqwest::Client {
-    static C: OnceLock<reqwest::Client> = OnceLock::new();
-    C.get_or_init(|| build(false))
+/// plus `SSL_CERT_FILE`/`SSL_CERT_DIR` (OpenSSL's defaults, read when the client is built: a
+/// change of either builds a new client).
+pub fn client() -> reqwest::Client {
+    cached(false)
 }
 
 /// For link-local and loopback managed-identity endpoints: never through a proxy.
-pub fn direct_client() -> &'static reqwest::Client {
-    static C: OnceLock<reqwest::Client> = OnceLock::new();
-    C.get_or_init(|| build(true))
+pub fn direct_client() -> reqwest::Client {
+    cached(true)
+}
+
+fn cached(direct: bool) -> reqwest::Client {
+    static CLIENTS: Mutex<Option<(String, reqwest::Client, reqwest::Client)>> = Mutex::new(None);
+    let trust = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .map(|k| std::env::var(k).unwrap_or_default())
+        .join("|");
+    let mut slot = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+    let fresh = !matches!(&*slot, Some((t, _, _)) if *t == trust);
+    if fresh {
+        *slot = Some((trust, build(false), build(true)));
+    }
+    let (_, proxied, direct_one) = slot.as_ref().expect("just set");
+    if direct {
+        direct_one.clone()
+    } else {
+        proxied.clone()
+    }
 }
 
 fn build(direct: bool) -> reqwest::Client {
     let mut b = reqwest::Client::builder()
         .user_agent(concat!("sqlserver-odbc/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
+        // Token requests are rare; no idle connections to outlive a runtime (fork, tests).
+        .pool_max_idle_per_host(0)
         .redirect(reqwest::redirect::Policy::none());
     if direct {
         b = b.no_proxy();

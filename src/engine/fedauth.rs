@@ -1,14 +1,31 @@
 //! Entra ID login through mssql-tds: an `EntraIdTokenFactory` that the engine calls when the
 //! server's FEDAUTHINFO arrives, backed by `crate::auth` (token manager + sources).
 //!
-//! The connect path (driver-core) does, for an Entra `Authentication=` mode:
+//! The connect path (driver-core's `engine::session` and `handle::dbc`) does, tested end to
+//! end by `tests/python/test_entra_modes.py`:
 //! ```ignore
-//! let login = fedauth::EntraLogin::new(params, login_timeout);   // params: auth::EntraParams
-//! login.install(&mut client_context)?;                           // Err(AuthError): HYC00 etc.
-//! match provider.create_client(client_context, ..).await {
-//!     Err(e) => if let Some(auth) = login.take_error() { /* post auth.sqlstate/message/details */ }
-//!     // server answered "Login failed" (18456) after a token was sent:
-//!     //   login.rejected_hints() -> extra records (audience, CREATE USER ... FROM EXTERNAL PROVIDER)
+//! // engine::session::LoginParams gains  `pub entra: Option<fedauth::EntraLogin>`, and
+//! // LoginParams::client_context() ends with
+//! if let Some(entra) = &self.entra { let _ = entra.install(&mut ctx); }
+//!
+//! // handle::dbc login(), instead of refusing the Entra modes with HYC00:
+//! let mut params = login_params(settings, st.login_timeout);
+//! if let Some(mode) = settings.authentication.filter(|m| *m != AuthMode::SqlPassword) {
+//!     // 15 s, or 600 s for DeviceCode/Interactive, unless the application chose a timeout
+//!     params.login_timeout_secs = fedauth::login_timeout_secs(mode, explicit_timeout);
+//! }
+//! params.entra = fedauth::EntraLogin::prepare(auth::EntraParams::from_settings(settings),
+//!                                             params.login_timeout_secs)?;   // HYC00 Integrated
+//! match Session::connect(&params) {
+//!     Err(e) => {
+//!         let entra = params.entra.as_ref();
+//!         if let Some(auth) = entra.and_then(|l| l.take_error()) {
+//!             return Err(auth.into());      // FA004 + details (diag::Error)
+//!         }
+//!         // 18456 after a token was sent: append entra.rejected_hints() to that record
+//!         // (audience, CREATE USER [..] FROM EXTERNAL PROVIDER / WITH SID = 0x.., TYPE = E)
+//!     }
+//!     ..
 //! }
 //! ```
 
@@ -154,7 +171,9 @@ impl EntraIdTokenFactory for EntraLogin {
             Err(e) => {
                 let text = e.to_string();
                 lock(&self.outcome).error = Some(e);
-                Err(Error::ConnectionError(text))
+                // Not ConnectionError: mssql-tds would retry the whole connection after
+                // ConnectRetryInterval (10 s) for a failure the token manager already retried.
+                Err(Error::UsageError(text))
             }
         }
     }
@@ -196,7 +215,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_bad_sts_url_becomes_fa004_and_a_connection_error() {
+    async fn a_bad_sts_url_becomes_fa004_and_a_non_retried_error() {
         let mut p = EntraParams::new(AuthMode::ActiveDirectoryServicePrincipal);
         p.user = Some("app".into());
         let login = EntraLogin::new(p, Some(Duration::from_secs(1)));
@@ -207,7 +226,7 @@ mod tests {
                 TdsAuthenticationMethod::ActiveDirectoryServicePrincipal,
             )
             .await;
-        assert!(matches!(r, Err(Error::ConnectionError(_))));
+        assert!(matches!(r, Err(Error::UsageError(_))));
         let e = login.take_error().unwrap();
         assert_eq!(e.sqlstate, "FA004");
         assert!(e.details[0].contains("STS URL"));

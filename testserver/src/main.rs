@@ -222,8 +222,12 @@ async fn start_entra(
     };
     let entra = entra::start(entra_config, Some(ca)).await?;
     keys.add_pem(entra.jwt_public_key_pem.as_bytes())?;
-    if config.fedauth.sts_url == config::FedAuthConfig::default().sts_url {
-        config.fedauth.sts_url = entra.sts_url();
+    // The default (or "entra-https") announces the mock over HTTPS; "entra-http" over plain
+    // HTTP on loopback (for clients that only trust the system store, e.g. MS18's libcurl).
+    let sts = config.fedauth.sts_url.as_str();
+    if sts == config::FedAuthConfig::default().sts_url || sts.starts_with("entra-") {
+        let http = sts == "entra-http";
+        config.fedauth.sts_url = if http { entra.http_sts_url() } else { entra.sts_url() };
         config.fedauth.tenant = Some(entra.tenant.clone());
     }
     config

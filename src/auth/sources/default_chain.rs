@@ -120,7 +120,7 @@ fn environment(authority: &Authority, env: &Env) -> Result<Box<dyn TokenSource>,
     else {
         return Err(SourceError::unavailable(
             NAME,
-            "AZURE_TENANT_ID and AZURE_CLIENT_ID are not both set",
+            "AZURE_TENANT_ID/AZURE_CLIENT_ID not set",
         ));
     };
     let authority = authority.with_host_and_tenant(env.get("AZURE_AUTHORITY_HOST"), Some(tenant));
@@ -146,7 +146,7 @@ fn environment(authority: &Authority, env: &Env) -> Result<Box<dyn TokenSource>,
     } else {
         return Err(SourceError::unavailable(
             NAME,
-            "none of AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_USERNAME/AZURE_PASSWORD is set",
+            "no AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_USERNAME/AZURE_PASSWORD",
         ));
     };
     Ok(Box::new(ClientCredentials {
@@ -187,8 +187,7 @@ impl TokenSource for DefaultChain {
                 }
                 Err(mut e) if e.unavailable => {
                     if tried.is_empty() && Some(link) == remembered() {
-                        e.message
-                            .push_str(" (tried first: it worked earlier in this process)");
+                        e.source = format!("{} (remembered)", e.source);
                     }
                     tried.push(e)
                 }
@@ -203,10 +202,7 @@ impl TokenSource for DefaultChain {
                 }
             }
         }
-        let mut all = SourceError::hard(
-            "ActiveDirectoryDefault",
-            "no credential source in the chain produced a token",
-        );
+        let mut all = SourceError::hard("ActiveDirectoryDefault", "no source gave a token");
         all.hint = Some(
             "Set AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, run on a host with a managed identity, \
              or sign in with 'az login' or 'azd auth login'."

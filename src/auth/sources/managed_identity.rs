@@ -59,11 +59,11 @@ impl IdentityId {
 
     fn describe(&self) -> String {
         match self {
-            IdentityId::System => "the system-assigned identity".into(),
-            IdentityId::ClientId(c) => format!("the user-assigned identity with client id {c}"),
-            IdentityId::ObjectId(o) => format!("the user-assigned identity with object id {o}"),
-            IdentityId::ResourceId(r) => format!("the user-assigned identity with resource id {r}"),
-            IdentityId::Ambiguous(c) => format!("the user-assigned identity {c}"),
+            IdentityId::System => "system-assigned".into(),
+            IdentityId::ClientId(c) => format!("client id {c}"),
+            IdentityId::ObjectId(o) => format!("object id {o}"),
+            IdentityId::ResourceId(r) => format!("resource id {r}"),
+            IdentityId::Ambiguous(c) => format!("client or object id {c}"),
         }
     }
 }
@@ -259,7 +259,7 @@ impl ManagedIdentity {
     }
 
     fn explain(&self, mut e: SourceError, id: &IdentityId) -> SourceError {
-        e.message = format!("{} (asked for {})", e.message, id.describe());
+        e.message = format!("{} (identity: {})", e.message, id.describe());
         e
     }
 }
@@ -319,6 +319,22 @@ fn read_arc_key(path: &Path, key_dir: &Path) -> Result<String, String> {
 #[async_trait]
 impl TokenSource for ManagedIdentity {
     async fn fetch(&self, budget: Duration) -> Result<Token, SourceError> {
+        let result = self.fetch_with_fallback(budget).await;
+        match result {
+            // In the default chain any failure of the probe means "no managed identity here"
+            // (nothing listening, a non-IMDS answer, no identity assigned): go on, as the SDKs do.
+            Err(mut e) if self.probe => {
+                e.unavailable = true;
+                e.transient = false;
+                Err(e)
+            }
+            other => other,
+        }
+    }
+}
+
+impl ManagedIdentity {
+    async fn fetch_with_fallback(&self, budget: Duration) -> Result<Token, SourceError> {
         let started = std::time::Instant::now();
         match self.request(&self.id, budget).await {
             Err(e) if e.status == Some(400) => {
@@ -334,11 +350,6 @@ impl TokenSource for ManagedIdentity {
                          Check UID against the identity's Client ID in the portal, or leave UID empty for the system-assigned identity."
                     )));
                 }
-                Err(e)
-            }
-            Err(mut e) if self.probe && e.transient && e.status.is_none() => {
-                e.unavailable = true;
-                e.transient = false;
                 Err(e)
             }
             other => other,

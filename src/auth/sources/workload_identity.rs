@@ -38,10 +38,7 @@ impl WorkloadIdentity {
         if !missing.is_empty() {
             return Err(SourceError::unavailable(
                 NAME,
-                format!(
-                    "{} not set (set by the AKS workload identity webhook)",
-                    missing.join(" and ")
-                ),
+                format!("{} not set", missing.join(" and ")),
             ));
         }
         let client_id = uid

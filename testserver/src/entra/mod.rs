@@ -91,6 +91,7 @@ pub async fn start(config: EntraConfig, ca: Option<CaPem>) -> Result<EntraHandle
         auth_codes: Mutex::new(HashMap::new()),
         arc_secret: Mutex::new(None),
         token_lifetime_secs: std::sync::atomic::AtomicU64::new(config.token_lifetime_secs),
+        recent: Mutex::new(std::collections::VecDeque::new()),
         config: config.clone(),
     });
     let federated_token_file = mock.write_federated_token()?;
@@ -200,6 +201,11 @@ impl EntraHandle {
     /// The STS URL the TDS listener announces in FEDAUTHINFO (authority + tenant).
     pub fn sts_url(&self) -> String {
         format!("{}/{}", self.https_url, self.tenant)
+    }
+
+    /// The same STS over plain HTTP on loopback.
+    pub fn http_sts_url(&self) -> String {
+        format!("{}/{}", self.http_url, self.tenant)
     }
 
     /// Counters as `GET /_counters` reports them.

@@ -31,6 +31,8 @@ pub struct Mock {
     pub arc_secret: Mutex<Option<String>>,
     /// Lifetime of tokens issued from now on (config value, changed by `POST /_config`).
     pub token_lifetime_secs: AtomicU64,
+    /// "METHOD /path" of the last requests (no query or body: they can carry secrets).
+    pub recent: Mutex<std::collections::VecDeque<String>>,
 }
 
 pub struct DeviceSession {
