@@ -1545,7 +1545,10 @@ impl Session {
         if if_exists {
             i = 4;
         }
-        let names: Vec<Vec<Token>> = translate::split_commas(&tokens[i..]);
+        let names: Vec<Vec<Token>> = translate::split_commas(tokens.get(i..).unwrap_or_default());
+        if names.is_empty() || names.iter().any(|n| n.is_empty()) {
+            return Err(syntax_near(tokens, tokens.len()));
+        }
         for n in names {
             let skip = translate::schema_prefix(&n, 0).unwrap_or(0);
             let name = n
@@ -3112,6 +3115,131 @@ pub(crate) mod tests {
                 scale: 10
             }
         );
+    }
+
+    /// Whatever arrives, the reply ends with exactly one final DONE (and no panic).
+    #[test]
+    fn hostile_batches_always_end_properly() {
+        let (mut s, _d) = session();
+        let inputs = [
+            "",
+            " ",
+            ";",
+            ";;;",
+            "(",
+            ")",
+            "((",
+            "'",
+            "N'",
+            "[",
+            "\"",
+            "/*",
+            "--",
+            "@",
+            "@@",
+            "@@nope",
+            "0x",
+            ".",
+            "..",
+            "*",
+            "SELECT",
+            "SELECT ,",
+            "SELECT (1",
+            "SELECT 1)",
+            "SELECT * FROM",
+            "INSERT",
+            "INSERT INTO",
+            "UPDATE SET",
+            "DELETE",
+            "CREATE TABLE",
+            "CREATE TABLE t (",
+            "CREATE TABLE t (a)",
+            "CREATE TABLE t (a INT",
+            "DROP",
+            "DROP TABLE",
+            "DECLARE",
+            "DECLARE @x",
+            "DECLARE @x INT =",
+            "SET",
+            "SET @x = 1",
+            "SET NOCOUNT",
+            "IF",
+            "IF 1=1",
+            "ELSE",
+            "END",
+            "BEGIN",
+            "BEGIN TRY",
+            "BEGIN TRY SELECT 1 END TRY",
+            "WHILE",
+            "EXEC",
+            "EXEC (",
+            "EXECUTE sp_executesql",
+            "EXEC sp_executesql N'SELECT @a', N'@a int'",
+            "RAISERROR",
+            "RAISERROR(",
+            "RAISERROR('x')",
+            "THROW",
+            "THROW 1",
+            "PRINT",
+            "USE",
+            "USE nope",
+            "WAITFOR",
+            "WAITFOR DELAY",
+            "WAITFOR DELAY 'x'",
+            "COMMIT",
+            "ROLLBACK",
+            "SAVE TRAN",
+            "SELECT CAST(1 AS)",
+            "SELECT CAST(1 AS nope)",
+            "SELECT CONVERT(",
+            "SELECT DATEADD(",
+            "SELECT DATEADD(xx, 1, 1)",
+            "SELECT TOP",
+            "SELECT TOP (",
+            "SELECT 1 OFFSET",
+            "SELECT * FROM bench.narrow(",
+            "SELECT * FROM bench.narrow(-1)",
+            "SELECT * FROM bench.nope(1)",
+            "SELECT * FROM bench.lob(1, 99999999999999)",
+            "SELECT 1e999999",
+            "SELECT 99999999999999999999999999999999999999999",
+            "SELECT CAST(1 AS decimal(39,0))",
+            "SELECT CAST('x' AS varchar(9000))",
+            "SELECT @@SPID +",
+            "SELECT 1 +",
+            "CREATE PROCEDURE",
+            "CREATE PROCEDURE p AS",
+            "EXEC p",
+            "ALTER TABLE",
+            "ALTER TABLE t ADD",
+            "TRUNCATE TABLE",
+            "SELECT N'\u{1F600}' AS e",
+            "SELECT 'a' COLLATE",
+            "SELECT * FROM (VALUES (1)) x(",
+            "WITH",
+            "WITH c AS (",
+            "SELECT 1 UNION",
+            "SELECT OBJECT_ID(",
+            "INSERT INTO @t VALUES (1)",
+            "DECLARE @t TABLE (",
+            "SELECT 1/0.0",
+        ];
+        let mut bad = Vec::new();
+        for sql in inputs {
+            let ev = run(&mut s, sql);
+            let finals = ev
+                .iter()
+                .filter(|e| matches!(e, Event::Done { more: false, .. }))
+                .count();
+            let last_final = matches!(ev.last(), Some(Event::Done { more: false, .. }));
+            let internal = ev.iter().any(
+                |e| matches!(e, Event::Message { text, .. } if text.contains("internal error")),
+            );
+            if finals != 1 || !last_final || internal {
+                bad.push(sql);
+            }
+        }
+        assert!(bad.is_empty(), "mishandled: {bad:?}");
     }
 
     #[test]

@@ -416,7 +416,9 @@ fn item_of(mut expr: Vec<Token>) -> SelectItem {
 fn skip_top(tokens: &[Token], i: usize) -> (usize, Vec<Token>) {
     let mut j = i + 1;
     let limit = if tokens.get(j).is_some_and(|t| t.is_op("(")) {
-        let close = matching_paren(tokens, j).unwrap_or(tokens.len() - 1);
+        let Some(close) = matching_paren(tokens, j) else {
+            return (tokens.len(), Vec::new());
+        };
         let l = tokens[j + 1..close].to_vec();
         j = close + 1;
         l
