@@ -620,6 +620,8 @@ impl Session {
                     {
                         continue;
                     }
+                    let rewritten = translate::rewrite_dml_joins(tokens);
+                    let tokens = rewritten.as_deref().unwrap_or(tokens);
                     let sql = match self.translator().translate(tokens) {
                         Ok(sql) => sql,
                         Err(e) if e.class == 15 => {
@@ -1305,6 +1307,9 @@ impl Session {
             return Err(Stop::Error(
                 TransError::unsupported("INSERT ... EXEC").into(),
             ));
+        }
+        if let Some(rewritten) = translate::rewrite_dml_joins(tokens) {
+            return self.run_query(&rewritten, None, true, out);
         }
         self.run_query(tokens, None, true, out)
     }
@@ -3240,6 +3245,41 @@ pub(crate) mod tests {
             }
         }
         assert!(bad.is_empty(), "mishandled: {bad:?}");
+    }
+
+    #[test]
+    fn update_and_delete_with_joins() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE o (id INT PRIMARY KEY, total INT, status NVARCHAR(10));
+             CREATE TABLE l (oid INT, amount INT);
+             INSERT o VALUES (1, 0, N'new'), (2, 0, N'new'), (3, 0, N'old');
+             INSERT l VALUES (1, 5), (2, 7), (3, 1);
+             UPDATE x SET x.total = l.amount * 2, status = N'done' FROM o AS x INNER JOIN l ON l.oid = x.id WHERE x.status = N'new';
+             DELETE o FROM o JOIN l ON l.oid = o.id WHERE l.amount = 1;
+             SELECT id, total, status FROM o ORDER BY id",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        assert_eq!(
+            dones(&ev)[2..4],
+            [(Some(2), false, true), (Some(1), false, true)]
+        );
+        assert_eq!(
+            rows(&ev),
+            vec![
+                vec![
+                    SqlValue::Int(1),
+                    SqlValue::Int(10),
+                    SqlValue::String("done".into())
+                ],
+                vec![
+                    SqlValue::Int(2),
+                    SqlValue::Int(14),
+                    SqlValue::String("done".into())
+                ]
+            ]
+        );
     }
 
     #[test]
