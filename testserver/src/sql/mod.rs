@@ -29,7 +29,7 @@
 //! `sysviews` sys.* and INFORMATION_SCHEMA views, `bench` streaming row sources
 //! (`SELECT * FROM bench.narrow(n)`, `bench.wide(n)`, `bench.lob(n, bytes)`).
 //! Not supported (clear error 40000 or 102): MERGE, cursors, CREATE FUNCTION/TYPE, TVPs,
-//! APPLY/PIVOT, FOR XML/JSON, INSERT ... EXEC, UPDATE/DELETE ... FROM with TOP or OUTPUT.
+//! APPLY/PIVOT, FOR XML/JSON, UPDATE/DELETE ... FROM with TOP or OUTPUT.
 //!
 //! Transactions: each database is one SQLite file in WAL mode shared by all sessions. A T-SQL
 //! transaction takes SQLite's write lock at its first write (so reads see committed data, as

@@ -614,6 +614,8 @@ impl Session {
                         verb.as_str(),
                         "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH"
                     ) || uses_table_variable
+                        || (verb == "INSERT"
+                            && tokens.iter().any(|t| t.is("EXEC") || t.is("EXECUTE")))
                         || tokens.iter().any(|t| t.is("bench"))
                         || is_assignment(tokens, main_select(tokens))
                         || (verb == "SELECT" && tokens.iter().any(|t| t.is("INTO")))
@@ -1299,19 +1301,86 @@ impl Session {
         if tokens[0].is("MERGE") {
             return Err(Stop::Error(TransError::unsupported("MERGE").into()));
         }
-        // INSERT ... EXEC proc: run the procedure, insert its first result set.
         if tokens[0].is("INSERT")
             && let Some(p) = tokens.iter().position(|t| t.is("EXEC") || t.is("EXECUTE"))
         {
-            let _ = p;
-            return Err(Stop::Error(
-                TransError::unsupported("INSERT ... EXEC").into(),
-            ));
+            return self.insert_exec(tokens, p, out);
         }
         if let Some(rewritten) = translate::rewrite_dml_joins(tokens) {
             return self.run_query(&rewritten, None, true, out);
         }
         self.run_query(tokens, None, true, out)
+    }
+
+    /// `INSERT [INTO] t [(cols)] EXEC proc ...`: the procedure's rows go into the table; its
+    /// messages go to the client.
+    fn insert_exec(&mut self, tokens: &[Token], exec: usize, out: &mut Out) -> Exec {
+        let mut k = 1;
+        if tokens.get(k).is_some_and(|t| t.is("INTO")) {
+            k += 1;
+        }
+        let (table, len) = translate::table_ref(tokens, k).ok_or_else(|| syntax_near(tokens, k))?;
+        let cols: Vec<String> = match tokens.get(k + len) {
+            Some(t) if t.is_op("(") && k + len + 1 < exec => {
+                translate::split_commas(&tokens[k + len + 1..exec - 1])
+                    .iter()
+                    .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+                    .collect()
+            }
+            _ => self
+                .table_columns(&table)
+                .into_iter()
+                .filter(|c| !c.identity)
+                .map(|c| c.name)
+                .collect(),
+        };
+        let mut capture = Capture::default();
+        {
+            let mut inner = Out::new(&mut capture);
+            let r = super::procs::exec_statement(self, &tokens[exec..], &mut inner);
+            if inner.cancelled {
+                return Err(Stop::Cancel);
+            }
+            r?;
+        }
+        for m in capture.messages {
+            out.send(m)?;
+        }
+        let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            quote_ident(&table),
+            cols.iter()
+                .map(|c| quote_ident(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            placeholders.join(", ")
+        );
+        let mut count = 0u64;
+        {
+            let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql_err(&e))?;
+            for row in &capture.rows {
+                if row.len() != cols.len() {
+                    return Err(Stop::Error(SqlError::new(
+                        213,
+                        16,
+                        "Column name or number of supplied values does not match table definition.",
+                    )));
+                }
+                let values: Vec<Value> = row.iter().map(types::to_storage).collect();
+                stmt.execute(rusqlite::params_from_iter(values.iter()))
+                    .map_err(|e| self.sql_err(&e))?;
+                count += 1;
+            }
+        }
+        self.after_dml(tokens, count);
+        let row_count = (!self.nocount).then_some(count);
+        out.send(Event::Done {
+            kind: self.done_kind,
+            row_count,
+            error: false,
+            more: true,
+        })
     }
 
     fn exec_select_assign(
@@ -2603,6 +2672,24 @@ impl Session {
     }
 }
 
+/// Keeps the rows and messages of statements run for INSERT ... EXEC.
+#[derive(Default)]
+struct Capture {
+    rows: Vec<Vec<SqlValue>>,
+    messages: Vec<Event>,
+}
+
+impl EventSink for Capture {
+    fn send(&mut self, event: Event) -> ControlFlow<()> {
+        match event {
+            Event::Row(r) => self.rows.push(r),
+            m @ Event::Message { .. } => self.messages.push(m),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
 /// Discards events (for statements run internally).
 struct NullSink;
 
@@ -3280,6 +3367,26 @@ pub(crate) mod tests {
                 ]
             ]
         );
+    }
+
+    #[test]
+    fn insert_exec() {
+        let (mut s, _d) = session();
+        run(
+            &mut s,
+            "CREATE TABLE t (id INT IDENTITY PRIMARY KEY, n INT, m NVARCHAR(5))",
+        );
+        run(
+            &mut s,
+            "CREATE PROCEDURE two AS BEGIN PRINT 'making'; SELECT 1, N'a' UNION ALL SELECT 2, N'b' END",
+        );
+        let ev = run(
+            &mut s,
+            "INSERT INTO t (n, m) EXEC two; INSERT t EXEC ('SELECT 3, N''c'''); SELECT n, m FROM t ORDER BY id",
+        );
+        assert_eq!(errors(&ev), vec![(0, 0, "making".into())], "{ev:?}");
+        assert_eq!(rows(&ev).len(), 3, "{ev:?}");
+        assert_eq!(dones(&ev)[0], (Some(2), false, true));
     }
 
     #[test]
