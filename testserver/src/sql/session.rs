@@ -236,7 +236,17 @@ pub(crate) fn map_sqlite_error(e: &rusqlite::Error, db: &str) -> SqlError {
         .strip_prefix("near \"")
         .and_then(|r| r.split_once("\": syntax error"))
     {
-        return SqlError::new(102, 15, format!("Incorrect syntax near '{}'.", near.0)).aborting();
+        let near = near.0;
+        if translate::is_reserved(near) {
+            let kw = near.to_ascii_uppercase();
+            return SqlError::new(
+                156,
+                15,
+                format!("Incorrect syntax near the keyword '{kw}'."),
+            )
+            .aborting();
+        }
+        return SqlError::new(102, 15, format!("Incorrect syntax near '{near}'.")).aborting();
     }
     if msg.contains("syntax error") || msg.contains("incomplete input") {
         return SqlError::new(102, 15, "Incorrect syntax near the end of the statement.")
@@ -635,7 +645,7 @@ impl Session {
                     };
                     if let Err(e) = self.conn.prepare_cached(&sql) {
                         let mut e = map_sqlite_error(&e, &self.db);
-                        if e.number == 102 {
+                        if matches!(e.number, 102 | 156) {
                             e.line = tokens[0].line;
                             return Err(e);
                         }
@@ -3496,6 +3506,12 @@ pub(crate) mod tests {
         assert_more_flags(&ev);
         let ev = run(&mut s, "SELECT 1 SELEC 2");
         assert_eq!(errors(&ev)[0].0, 102, "{ev:?}");
+        let ev = run(&mut s, "SELECT * FROM t WHERE ORDER BY 1");
+        assert_eq!(
+            errors(&ev)[0],
+            (156, 15, "Incorrect syntax near the keyword 'ORDER'.".into()),
+            "{ev:?}"
+        );
         // Nothing of a batch with a syntax error runs.
         let ev = run(&mut s, "SELECT 1; SELECT * FROM sys.tables WHERE");
         assert_eq!(errors(&ev)[0].0, 102, "{ev:?}");
