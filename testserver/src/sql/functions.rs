@@ -30,6 +30,12 @@ pub fn register(conn: &Connection) -> Result<()> {
     let volatile = FunctionFlags::SQLITE_UTF8;
     conn.create_scalar_function("ss_cast", -1, det, |ctx| cast(ctx, false))?;
     conn.create_scalar_function("ss_try_cast", -1, det, |ctx| cast(ctx, true))?;
+    conn.create_scalar_function("ss_variant", 2, det, |ctx| {
+        let decl = ctx.get::<String>(1)?;
+        let base = types::parse_decl(&decl)
+            .ok_or_else(|| user_err(243, &format!("Type {decl} is not a defined system type.")))?;
+        types::tag_variant(ctx.get_raw(0), &base).map_err(conv_err)
+    })?;
     for name in ["getdate", "current_timestamp_ss", "getutcdate"] {
         conn.create_scalar_function(name, 0, volatile, |_| Ok(now_text(3, false)))?;
     }

@@ -1319,6 +1319,9 @@ impl Session {
         if let Some(rewritten) = translate::rewrite_dml_joins(tokens) {
             return self.run_query(&rewritten, None, true, out);
         }
+        if let Some(tagged) = self.tag_variant_values(tokens) {
+            return self.run_query(&tagged, None, true, out);
+        }
         self.run_query(tokens, None, true, out)
     }
 
@@ -1391,6 +1394,101 @@ impl Session {
             error: false,
             more: true,
         })
+    }
+
+    /// `INSERT ... VALUES` into sql_variant columns: each value keeps its SQL Server type
+    /// (`ss_variant(expr, 'type')`), as sql_variant does.
+    fn tag_variant_values(&self, tokens: &[Token]) -> Option<Vec<Token>> {
+        if !tokens.first()?.is("INSERT") {
+            return None;
+        }
+        let mut k = 1;
+        if tokens.get(k)?.is("INTO") {
+            k += 1;
+        }
+        let (table, len) = translate::table_ref(tokens, k)?;
+        let columns = self.table_columns(&table);
+        if !columns.iter().any(|c| c.ty == SqlType::Variant) {
+            return None;
+        }
+        let mut at = k + len;
+        let targets: Vec<String> = if tokens.get(at)?.is_op("(") {
+            let close = matching_paren(tokens, at)?;
+            let names = translate::split_commas(&tokens[at + 1..close])
+                .iter()
+                .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+                .collect();
+            at = close + 1;
+            names
+        } else {
+            columns
+                .iter()
+                .filter(|c| !c.identity)
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        if !tokens.get(at)?.is("VALUES") {
+            return None;
+        }
+        let env = self.type_env(&[]);
+        let mut out: Vec<Token> = tokens[..=at].to_vec();
+        let mut i = at + 1;
+        while i < tokens.len() {
+            if !tokens[i].is_op("(") {
+                out.push(tokens[i].clone());
+                i += 1;
+                continue;
+            }
+            let close = matching_paren(tokens, i)?;
+            out.push(tokens[i].clone());
+            for (n, expr) in translate::split_commas(&tokens[i + 1..close])
+                .into_iter()
+                .enumerate()
+            {
+                if n > 0 {
+                    out.push(Token {
+                        tok: Tok::Op(","),
+                        line: 0,
+                    });
+                }
+                let is_variant = targets
+                    .get(n)
+                    .and_then(|t| columns.iter().find(|c| c.name.eq_ignore_ascii_case(t)))
+                    .is_some_and(|c| c.ty == SqlType::Variant);
+                match infer::expr_type(&expr, &env).filter(|_| is_variant) {
+                    Some((base, _)) if base != SqlType::Variant => {
+                        out.push(Token {
+                            tok: Tok::Word("ss_variant".into()),
+                            line: 0,
+                        });
+                        out.push(Token {
+                            tok: Tok::Op("("),
+                            line: 0,
+                        });
+                        out.extend(expr);
+                        out.push(Token {
+                            tok: Tok::Op(","),
+                            line: 0,
+                        });
+                        out.push(Token {
+                            tok: Tok::Str {
+                                value: decl(&base),
+                                national: false,
+                            },
+                            line: 0,
+                        });
+                        out.push(Token {
+                            tok: Tok::Op(")"),
+                            line: 0,
+                        });
+                    }
+                    _ => out.extend(expr),
+                }
+            }
+            out.push(tokens[close].clone());
+            i = close + 1;
+        }
+        Some(out)
     }
 
     fn exec_select_assign(
@@ -3397,6 +3495,46 @@ pub(crate) mod tests {
         assert_eq!(errors(&ev), vec![(0, 0, "making".into())], "{ev:?}");
         assert_eq!(rows(&ev).len(), 3, "{ev:?}");
         assert_eq!(dones(&ev)[0], (Some(2), false, true));
+    }
+
+    #[test]
+    fn sql_variant_keeps_base_types() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE v (a SQL_VARIANT); INSERT v VALUES (456.7); INSERT v VALUES ('txt'); INSERT INTO v (a) VALUES (CAST('2024-06-03' AS DATE)), (NULL);
+             SELECT a FROM v",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = rows(&ev);
+        assert_eq!(
+            r[0][0],
+            SqlValue::Variant(
+                Box::new(SqlValue::Decimal {
+                    value: 4567,
+                    scale: 1
+                }),
+                SqlType::Numeric {
+                    precision: 4,
+                    scale: 1
+                }
+            )
+        );
+        assert_eq!(
+            r[1][0],
+            SqlValue::Variant(
+                Box::new(SqlValue::String("txt".into())),
+                SqlType::VarChar(Some(3))
+            )
+        );
+        assert_eq!(
+            r[2][0],
+            SqlValue::Variant(
+                Box::new(SqlValue::Date(types::days_from_ymd(2024, 6, 3))),
+                SqlType::Date
+            )
+        );
+        assert_eq!(r[3][0], SqlValue::Null);
     }
 
     #[test]
