@@ -3538,6 +3538,21 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn function_defaults() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE d (id INT, at DATETIME NOT NULL DEFAULT GETDATE(), g UNIQUEIDENTIFIER DEFAULT NEWID(), n INT DEFAULT (0));
+             INSERT d (id) VALUES (1); SELECT at, g, n FROM d",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = &rows(&ev)[0];
+        assert!(matches!(r[0], SqlValue::DateTime { .. }), "{r:?}");
+        assert!(matches!(r[1], SqlValue::Guid(_)), "{r:?}");
+        assert_eq!(r[2], SqlValue::Int(0));
+    }
+
+    #[test]
     fn computed_columns() {
         let (mut s, _d) = session();
         let ev = run(
