@@ -31,7 +31,7 @@
 //! for a double truncated into an integer comes from [`read_param_with_warning`].
 
 use super::codes::*;
-use super::datetime::{self, MIDNIGHT, datetime_overflow};
+use super::datetime::{self, MIDNIGHT};
 use super::format::{self, SmallText};
 use super::numeric::{self, Num, invalid_char_value, out_of_range, restricted_type};
 use super::value::{Date, DateTimeOffset, Decimal, Time, Timestamp};
@@ -417,9 +417,9 @@ fn convert(
             check_fraction(time.nanosecond, *scale)?;
             Ok(Value::Time(time))
         }
-        T::DateTime | T::SmallDateTime | T::DateTime2 { .. } => {
+        T::DateTime2 { scale } => {
             let ts = timestamp_of(input)?;
-            check_timestamp(&ts, declared)?;
+            check_fraction(ts.time.nanosecond, *scale)?;
             Ok(Value::Timestamp(ts))
         }
         T::DateTimeOffset { scale } => {
@@ -686,33 +686,6 @@ fn check_fraction(nanosecond: u32, scale: u8) -> Result<(), ConvertError> {
     let unit = 10u32.pow(9 - u32::from(scale.min(9)));
     if !nanosecond.is_multiple_of(unit) {
         return Err(fraction_exceeds_scale());
-    }
-    Ok(())
-}
-
-/// The fraction must fit the declared scale (datetime: milliseconds; smalldatetime: none),
-/// and datetime/smalldatetime have narrower date ranges.
-fn check_timestamp(ts: &Timestamp, declared: &ServerType) -> Result<(), ConvertError> {
-    match declared {
-        ServerType::DateTime => {
-            check_fraction(ts.time.nanosecond, 3)?;
-            if ts.date.year < 1753 {
-                return Err(datetime_overflow());
-            }
-        }
-        ServerType::SmallDateTime => {
-            check_fraction(ts.time.nanosecond, 0)?;
-            let last = Date {
-                year: 2079,
-                month: 6,
-                day: 6,
-            };
-            if ts.date.year < 1900 || ts.date > last {
-                return Err(datetime_overflow());
-            }
-        }
-        ServerType::DateTime2 { scale } => check_fraction(ts.time.nanosecond, *scale)?,
-        _ => {}
     }
     Ok(())
 }
