@@ -14,6 +14,9 @@ pub const SQL_PARAM_SUCCESS_WITH_INFO: u16 = 6;
 pub const SQL_PARAM_ERROR: u16 = 5;
 pub const SQL_PARAM_UNUSED: u16 = 7;
 
+/// The ARD's default SQL_DESC_PRECISION for SQL_C_NUMERIC (msodbcsql: 38, scale 0).
+const DEFAULT_NUMERIC_PRECISION: u8 = 38;
+
 /// Rows decoded per trip to the connection.
 const FETCH_BATCH_ROWS: usize = 256;
 
@@ -99,6 +102,8 @@ pub struct StmtState {
     prepared: Option<String>,
     params: Vec<Option<ParamBinding>>,
     columns_bound: Vec<Option<ColBinding>>,
+    /// ARD SQL_DESC_PRECISION/SQL_DESC_SCALE per column, for SQL_C_NUMERIC targets.
+    ard_numeric: Vec<(u8, i8)>,
     pending: Option<PendingExec>,
     /// SQLDescribeParam answers for the prepared statement, asked once.
     described: Option<Vec<(i16, u64, i16)>>,
@@ -130,6 +135,7 @@ impl Stmt {
                 prepared: None,
                 params: Vec::new(),
                 columns_bound: Vec::new(),
+                ard_numeric: Vec::new(),
                 pending: None,
                 described: None,
                 cursor: None,
@@ -749,6 +755,28 @@ impl Stmt {
         Ok(())
     }
 
+    /// ARD precision (`scale == false`) or scale of column `col` for SQL_C_NUMERIC.
+    pub fn set_ard_numeric(&self, col: u16, scale: bool, value: i64) -> Result<()> {
+        if col == 0 {
+            return Err(Error::invalid_descriptor_index());
+        }
+        let mut st = self.state();
+        let i = usize::from(col) - 1;
+        if st.ard_numeric.len() <= i {
+            st.ard_numeric.resize(i + 1, (DEFAULT_NUMERIC_PRECISION, 0));
+        }
+        if scale {
+            st.ard_numeric[i].1 = value.clamp(-128, 127) as i8;
+        } else {
+            st.ard_numeric[i].0 = value.clamp(1, 38) as u8;
+        }
+        Ok(())
+    }
+
+    pub fn ard_numeric(&self, col: u16) -> (u8, i8) {
+        self.state().numeric_of(col)
+    }
+
     pub fn unbind_cols(&self) {
         self.state().columns_bound.clear();
     }
@@ -786,7 +814,7 @@ impl Stmt {
             return Ok((SQL_NULL_DATA, false));
         }
         let ty = &rows.columns[usize::from(col) - 1].ty;
-        let written = convert_cell(value, ty, c_type, buffer, 0)?;
+        let written = convert_cell(value, ty, c_type, buffer, 0, st.numeric_of(col))?;
         let truncated = match written.warning {
             Some(Warning::StringTruncated) => {
                 diag.warn("01004", "String data, right truncated");
@@ -812,6 +840,7 @@ impl Stmt {
         has_indicator: bool,
     ) -> Result<(Status, isize)> {
         let mut st = self.state();
+        let st_numeric = st.numeric_of(col);
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -842,7 +871,8 @@ impl Stmt {
             rows.getdata_done = true;
             return Ok((Status::Success, SQL_NULL_DATA));
         }
-        let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset)?;
+        let numeric = st_numeric;
+        let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset, numeric)?;
         rows.getdata_offset += written.consumed;
         match written.warning {
             Some(Warning::StringTruncated) => {
@@ -1011,6 +1041,13 @@ impl StmtState {
         self.attrs.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v)
     }
 
+    fn numeric_of(&self, col: u16) -> (u8, i8) {
+        usize::from(col)
+            .checked_sub(1)
+            .and_then(|i| self.ard_numeric.get(i).copied())
+            .unwrap_or((DEFAULT_NUMERIC_PRECISION, 0))
+    }
+
     /// SQL_ATTR_ROW_ARRAY_SIZE: rows per SQLFetch.
     fn row_array_size(&self) -> usize {
         self.attr(SQL_ATTR_ROW_ARRAY_SIZE)
@@ -1035,6 +1072,7 @@ fn convert_cell(
     c_type: i16,
     buffer: &mut [u8],
     offset: usize,
+    numeric: (u8, i8),
 ) -> Result<convert::to_c::Written> {
     let c_type = if c_type == SQL_C_DEFAULT || c_type == SQL_ARD_TYPE {
         convert::to_c::default_c_type(ty)
@@ -1046,8 +1084,8 @@ fn convert_cell(
         buffer,
         offset,
         encoding: char_encoding(),
-        numeric_precision: 38,
-        numeric_scale: 0,
+        numeric_precision: numeric.0,
+        numeric_scale: numeric.1,
     };
     convert::to_c::write_value(value, ty, target).map_err(|e| Error::new(e.sqlstate, e.message))
 }
