@@ -76,6 +76,8 @@ struct RowsState {
     getdata_done: bool,
     /// Rows in the current rowset (SQL_ATTR_ROW_ARRAY_SIZE, fewer at the end).
     rowset_len: usize,
+    /// Bytes of long values a fetch batch may hold (unbounded without long columns).
+    byte_budget: usize,
     /// An error met after rows that are still to be delivered.
     pending_error: Option<Error>,
 }
@@ -282,6 +284,7 @@ impl Stmt {
     fn position(&self, dbc: &mut DbcState, cursor: &mut Cursor, step: Step) {
         match step {
             Step::Rows(columns) => {
+                let byte_budget = long_value_budget(&columns);
                 cursor.current = Current::Rows(RowsState {
                     columns,
                     values: Vec::new(),
@@ -293,6 +296,7 @@ impl Stmt {
                     getdata_offset: 0,
                     getdata_done: false,
                     rowset_len: 0,
+                    byte_budget,
                     pending_error: None,
                 });
                 dbc.owner = Some(self.id);
@@ -691,7 +695,7 @@ impl Stmt {
                     .as_mut()
                     .ok_or_else(Error::connection_not_open)?;
                 let want = FETCH_BATCH_ROWS.max(array - rows.rows_in_batch);
-                let fetched = session.fetch_rows(&mut rows.values, ncols, want);
+                let fetched = session.fetch_rows_within(&mut rows.values, ncols, want, rows.byte_budget);
                 let messages = session.take_messages();
                 diag.extend(messages.iter().map(DiagRecord::server));
                 match fetched {
@@ -1065,6 +1069,28 @@ pub struct ColBinding {
     pub value_addr: usize,
     pub buffer_len: isize,
     pub ind_addr: usize,
+}
+
+/// A batch of rows with (max) or legacy long columns stops growing past this many bytes, so
+/// memory stays near one row of such values.
+const LONG_VALUE_BATCH_BYTES: usize = 4 << 20;
+
+fn long_value_budget(columns: &[ColumnInfo]) -> usize {
+    let long = columns.iter().any(|c| {
+        matches!(
+            c.ty,
+            ServerType::VarChar(None)
+                | ServerType::NVarChar(None)
+                | ServerType::VarBinary(None)
+                | ServerType::Text
+                | ServerType::NText
+                | ServerType::Image
+                | ServerType::Xml
+                | ServerType::Udt(_)
+                | ServerType::Variant
+        )
+    });
+    if long { LONG_VALUE_BATCH_BYTES } else { usize::MAX }
 }
 
 /// One cell into an application buffer through `convert`.

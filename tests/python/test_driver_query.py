@@ -173,3 +173,10 @@ def test_catalog_functions(cnx):
 def test_type_info(cnx):
     rows = cnx.cursor().getTypeInfo(pyodbc.SQL_WVARCHAR).fetchall()
     assert any(r.type_name == "nvarchar" for r in rows)
+
+
+def test_large_values_read_whole(cnx):
+    cur = cnx.cursor().execute("SELECT * FROM bench.lob(3, 6000000)")
+    rows = cur.fetchall()
+    assert [r[0] for r in rows] == [1, 2, 3]
+    assert all(len(r[1]) == 6_000_000 and len(r[2]) == 3_000_000 for r in rows)
