@@ -32,6 +32,8 @@ pub const SQL_ATTR_CURSOR_TYPE: i32 = 6;
 pub const SQL_ATTR_CONCURRENCY: i32 = 7;
 pub const SQL_ROWSET_SIZE: i32 = 9;
 pub const SQL_ATTR_ROW_ARRAY_SIZE: i32 = 27;
+pub const SQL_ATTR_ROW_STATUS_PTR: i32 = 25;
+pub const SQL_ATTR_ROWS_FETCHED_PTR: i32 = 26;
 pub const SQL_ATTR_APP_ROW_DESC: i32 = 10010;
 pub const SQL_ATTR_APP_PARAM_DESC: i32 = 10011;
 pub const SQL_ATTR_IMP_ROW_DESC: i32 = 10012;
@@ -653,9 +655,10 @@ impl Stmt {
 
     /// SQLFetch/SQLFetchScroll(NEXT): positions on the next rowset (SQL_ATTR_ROW_ARRAY_SIZE
     /// rows). Returns the status and the number of rows in the rowset.
-    pub fn fetch(&self, diag: &mut DiagArea) -> Result<(Status, usize)> {
+    pub fn fetch(&self, diag: &mut DiagArea) -> Result<(Status, usize, FetchLayout)> {
         let mut st = self.state();
-        let array = st.row_array_size();
+        let layout = st.fetch_layout();
+        let array = layout.array;
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -668,7 +671,7 @@ impl Stmt {
             rows.current_row = Some(rows.next_row);
             rows.rowset_len = array;
             rows.next_row += array;
-            return Ok((Status::Success, array));
+            return Ok((Status::Success, array, layout));
         }
         if let Some(e) = rows.pending_error.take() {
             rows.current_row = None;
@@ -732,9 +735,9 @@ impl Stmt {
             self.look_ahead(&mut dbc, cursor);
         }
         if n == 0 {
-            Ok((Status::NoData, 0))
+            Ok((Status::NoData, 0, layout))
         } else {
-            Ok((Status::Success, n))
+            Ok((Status::Success, n, layout))
         }
     }
 
@@ -1054,12 +1057,32 @@ impl StmtState {
             .unwrap_or((DEFAULT_NUMERIC_PRECISION, 0))
     }
 
+    /// What SQLFetch needs besides the rows, read under the lock the fetch holds anyway.
+    fn fetch_layout(&self) -> FetchLayout {
+        FetchLayout {
+            array: self.row_array_size(),
+            rows_fetched_addr: self.attr(SQL_ATTR_ROWS_FETCHED_PTR).unwrap_or(0) as usize,
+            row_status_addr: self.attr(SQL_ATTR_ROW_STATUS_PTR).unwrap_or(0) as usize,
+            bound: self.columns_bound.iter().flatten().any(|b| b.value_addr != 0 || b.ind_addr != 0),
+        }
+    }
+
     /// SQL_ATTR_ROW_ARRAY_SIZE: rows per SQLFetch.
     fn row_array_size(&self) -> usize {
         self.attr(SQL_ATTR_ROW_ARRAY_SIZE)
             .unwrap_or(1)
             .clamp(1, 1 << 20) as usize
     }
+}
+
+/// The fetch-time attributes: rowset size, the application's count and status arrays
+/// (addresses only the ffi layer writes through), and whether any column is bound.
+#[derive(Clone, Copy, Debug)]
+pub struct FetchLayout {
+    pub array: usize,
+    pub rows_fetched_addr: usize,
+    pub row_status_addr: usize,
+    pub bound: bool,
 }
 
 /// SQLBindCol's arguments; the addresses are written only by the ffi layer.
