@@ -38,7 +38,11 @@ pub struct ColumnInfo {
 fn nullable_wire_type(ty: TdsDataType) -> bool {
     matches!(
         ty,
-        TdsDataType::IntN | TdsDataType::FltN | TdsDataType::BitN | TdsDataType::MoneyN | TdsDataType::DateTimeN
+        TdsDataType::IntN
+            | TdsDataType::FltN
+            | TdsDataType::BitN
+            | TdsDataType::MoneyN
+            | TdsDataType::DateTimeN
     )
 }
 

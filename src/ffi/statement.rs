@@ -225,7 +225,11 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
         return Ok(status);
     }
     let mut statuses = vec![SQL_ROW_NOROW; layout.array];
-    let bindings = if layout.bound { s.col_bindings() } else { Vec::new() };
+    let bindings = if layout.bound {
+        s.col_bindings()
+    } else {
+        Vec::new()
+    };
     if status == Status::Success && layout.bound {
         let bind_type = stmt_attr(s, SQL_ATTR_ROW_BIND_TYPE);
         let offset_ptr = stmt_attr(s, SQL_ATTR_ROW_BIND_OFFSET_PTR);

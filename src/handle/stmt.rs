@@ -361,6 +361,35 @@ impl Stmt {
         Ok(status)
     }
 
+    /// A result set the driver answers itself (SQLGetTypeInfo): no round trip.
+    pub fn exec_local(&self, columns: Vec<ColumnInfo>, values: Vec<Value>) -> Result<Status> {
+        let mut st = self.state();
+        self.close_cursor_locked(&mut st)?;
+        st.prepared = None;
+        st.pending = None;
+        let ncols = columns.len().max(1);
+        let rows = values.len() / ncols;
+        st.cursor = Some(Cursor {
+            current: Current::Rows(RowsState {
+                columns: Arc::new(columns),
+                values,
+                rows_in_batch: rows,
+                next_row: 0,
+                current_row: None,
+                exhausted: true,
+                getdata_col: 0,
+                getdata_offset: 0,
+                getdata_done: false,
+                rowset_len: 0,
+                byte_budget: usize::MAX,
+                pending_error: None,
+            }),
+            lookahead: None,
+            batch_done: true,
+        });
+        Ok(Status::Success)
+    }
+
     // ---- parameters ----
 
     pub fn bind_param(&self, number: u16, binding: ParamBinding) -> Result<()> {
@@ -698,7 +727,8 @@ impl Stmt {
                     .as_mut()
                     .ok_or_else(Error::connection_not_open)?;
                 let want = FETCH_BATCH_ROWS.max(array - rows.rows_in_batch);
-                let fetched = session.fetch_rows_within(&mut rows.values, ncols, want, rows.byte_budget);
+                let fetched =
+                    session.fetch_rows_within(&mut rows.values, ncols, want, rows.byte_budget);
                 let messages = session.take_messages();
                 diag.extend(messages.iter().map(DiagRecord::server));
                 match fetched {
@@ -1063,7 +1093,11 @@ impl StmtState {
             array: self.row_array_size(),
             rows_fetched_addr: self.attr(SQL_ATTR_ROWS_FETCHED_PTR).unwrap_or(0) as usize,
             row_status_addr: self.attr(SQL_ATTR_ROW_STATUS_PTR).unwrap_or(0) as usize,
-            bound: self.columns_bound.iter().flatten().any(|b| b.value_addr != 0 || b.ind_addr != 0),
+            bound: self
+                .columns_bound
+                .iter()
+                .flatten()
+                .any(|b| b.value_addr != 0 || b.ind_addr != 0),
         }
     }
 
@@ -1113,7 +1147,11 @@ fn long_value_budget(columns: &[ColumnInfo]) -> usize {
                 | ServerType::Variant
         )
     });
-    if long { LONG_VALUE_BATCH_BYTES } else { usize::MAX }
+    if long {
+        LONG_VALUE_BATCH_BYTES
+    } else {
+        usize::MAX
+    }
 }
 
 /// One cell into an application buffer through `convert`.
