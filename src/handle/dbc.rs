@@ -118,7 +118,8 @@ impl DbcState {
 
 #[repr(C)]
 pub struct Dbc {
-    pub tag: u32,
+    /// The handle-type tag; set to TAG_FREED on release (atomic: other clones may read it).
+    pub tag: std::sync::atomic::AtomicU32,
     pub diag: Mutex<DiagArea>,
     pub state: Mutex<DbcState>,
     pub odbc_version: i32,
@@ -127,7 +128,7 @@ pub struct Dbc {
 impl Dbc {
     pub fn new(odbc_version: i32) -> Self {
         Dbc {
-            tag: TAG_DBC,
+            tag: std::sync::atomic::AtomicU32::new(TAG_DBC),
             diag: Mutex::new(DiagArea::default()),
             state: Mutex::new(DbcState {
                 session: None,

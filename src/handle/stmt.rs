@@ -43,7 +43,8 @@ pub const SQL_ATTR_IMP_PARAM_DESC: i32 = 10013;
 /// (see [`super::desc`]).
 #[repr(C)]
 pub struct Desc {
-    pub tag: u32,
+    /// The handle-type tag; set to TAG_FREED on release (atomic: other clones may read it).
+    pub tag: std::sync::atomic::AtomicU32,
     pub kind: i32,
     /// The statement that owns it (its handle address, set once the statement is allocated).
     pub owner: std::sync::atomic::AtomicUsize,
@@ -52,7 +53,8 @@ pub const TAG_DESC: u32 = 0x5344_4553; // "SDES"
 
 #[repr(C)]
 pub struct Stmt {
-    pub tag: u32,
+    /// The handle-type tag; set to TAG_FREED on release (atomic: other clones may read it).
+    pub tag: std::sync::atomic::AtomicU32,
     pub id: u64,
     pub dbc: Arc<Dbc>,
     pub diag: Mutex<DiagArea>,
@@ -125,13 +127,13 @@ impl Stmt {
     pub fn new(dbc: Arc<Dbc>) -> Self {
         let desc = |kind| {
             Box::new(Desc {
-                tag: TAG_DESC,
+                tag: std::sync::atomic::AtomicU32::new(TAG_DESC),
                 kind,
                 owner: std::sync::atomic::AtomicUsize::new(0),
             })
         };
         Stmt {
-            tag: TAG_STMT,
+            tag: std::sync::atomic::AtomicU32::new(TAG_STMT),
             id: next_stmt_id(),
             dbc,
             diag: Mutex::new(DiagArea::default()),
