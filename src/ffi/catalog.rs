@@ -2,8 +2,11 @@
 
 use super::text;
 use super::*;
+use crate::convert::{ServerType, Value};
+use crate::engine::ColumnInfo;
 use crate::handle::env::SQL_OV_ODBC2;
 use crate::info::catalog::{self, CatalogCall};
+use crate::info::type_info;
 
 fn a(p: *const u8, len: i16) -> Result<Option<String>> {
     unsafe { text::read_a(p, i32::from(len)) }
@@ -250,12 +253,70 @@ pub extern "C" fn SQLSpecialColumnsW(
     })
 }
 
+/// SQLGetTypeInfo: answered locally from `info::type_info` (msodbcsql asks the server's
+/// sp_datatype_info_100, whose answer those rows reproduce), saving pyodbc four round trips
+/// per connection.
+fn get_type_info(handle: Handle, data_type: i16) -> SqlReturn {
+    on_stmt(handle, |s, _| {
+        let version = s.dbc.odbc_version;
+        let spec = type_info::result_columns(version);
+        let columns: Vec<ColumnInfo> = spec
+            .iter()
+            .map(|c| ColumnInfo {
+                name: c.name.to_string(),
+                ty: match c.sql_type {
+                    -9 => ServerType::NVarChar(Some(c.column_size)),
+                    12 => ServerType::VarChar(Some(c.column_size)),
+                    5 => ServerType::SmallInt,
+                    _ => ServerType::Int,
+                },
+                nullable: c.nullable,
+                identity: false,
+                case_sensitive: false,
+                computed: false,
+                table: String::new(),
+                schema: String::new(),
+                catalog: String::new(),
+            })
+            .collect();
+        let text = |t: Option<&str>| t.map(|t| Value::Text(t.to_string())).unwrap_or(Value::Null);
+        let small = |n: Option<i16>| n.map(Value::SmallInt).unwrap_or(Value::Null);
+        let int = |n: Option<i32>| n.map(Value::Int).unwrap_or(Value::Null);
+        let mut values = Vec::new();
+        for r in type_info::rows_for(data_type, version) {
+            values.extend([
+                Value::Text(r.type_name.to_string()),
+                Value::SmallInt(r.data_type_for(version)),
+                int(r.column_size),
+                text(r.literal_prefix),
+                text(r.literal_suffix),
+                text(r.create_params),
+                Value::SmallInt(r.nullable),
+                Value::SmallInt(r.case_sensitive),
+                Value::SmallInt(r.searchable),
+                small(r.unsigned_attribute),
+                Value::SmallInt(r.fixed_prec_scale),
+                small(r.auto_unique_value),
+                text(r.local_type_name),
+                small(r.minimum_scale),
+                small(r.maximum_scale),
+                Value::SmallInt(r.sql_data_type),
+                small(r.sql_datetime_sub),
+                int(r.num_prec_radix),
+                small(r.interval_precision),
+                Value::SmallInt(r.usertype),
+            ]);
+        }
+        s.exec_local(columns, values)
+    })
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLGetTypeInfo(handle: Handle, data_type: i16) -> SqlReturn {
-    run_catalog(handle, |s| Ok(catalog::type_info(data_type, odbc3(s))))
+    get_type_info(handle, data_type)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLGetTypeInfoW(handle: Handle, data_type: i16) -> SqlReturn {
-    run_catalog(handle, |s| Ok(catalog::type_info(data_type, odbc3(s))))
+    get_type_info(handle, data_type)
 }

@@ -41,11 +41,12 @@ pub type Handle = *mut c_void;
 /// `handle` is null or was returned by SQLAllocHandle (the Driver Manager guarantees this; the
 /// tag catches use after free and mixed-up handle types).
 unsafe fn tagged<'a, T>(handle: Handle, tag: u32) -> Option<&'a T> {
-    if handle.is_null() || (handle as usize) % std::mem::align_of::<u64>() != 0 {
+    if handle.is_null() || !(handle as usize).is_multiple_of(std::mem::align_of::<u64>()) {
         return None;
     }
-    // SAFETY: every handle object is #[repr(C)] with the u32 tag first.
-    let found = unsafe { *(handle as *const u32) };
+    // SAFETY: every handle object is #[repr(C)] with its AtomicU32 tag first.
+    let found = unsafe { &*(handle as *const std::sync::atomic::AtomicU32) }
+        .load(std::sync::atomic::Ordering::Acquire);
     if found != tag {
         return None;
     }
@@ -175,7 +176,8 @@ fn into_handle<T>(object: Arc<T>) -> Handle {
 /// `h` came from `into_handle::<T>` and is not used afterwards.
 unsafe fn release<T>(h: Handle) {
     unsafe {
-        (h as *mut u32).write(crate::handle::TAG_FREED);
+        (*(h as *const std::sync::atomic::AtomicU32))
+            .store(crate::handle::TAG_FREED, std::sync::atomic::Ordering::Release);
         drop(Arc::from_raw(h as *const T));
     }
 }

@@ -199,8 +199,6 @@ pub extern "C" fn SQLColAttributeW(
 
 const SQL_ATTR_ROW_BIND_TYPE: i32 = 5;
 const SQL_ATTR_ROW_BIND_OFFSET_PTR: i32 = 23;
-const SQL_ATTR_ROW_STATUS_PTR: i32 = 25;
-const SQL_ATTR_ROWS_FETCHED_PTR: i32 = 26;
 const SQL_ROW_SUCCESS: u16 = 0;
 const SQL_ROW_SUCCESS_WITH_INFO: u16 = 6;
 const SQL_ROW_ERROR: u16 = 5;
@@ -216,13 +214,23 @@ fn stmt_attr(s: &Stmt, attr: i32) -> usize {
 /// SQLFetch and SQLFetchScroll(NEXT): positions on the next rowset and fills the bound
 /// columns, the row status array and the rows-fetched count.
 fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
-    let (status, n) = s.fetch(diag)?;
-    let array = s.row_array_size();
-    let fetched_ptr = stmt_attr(s, SQL_ATTR_ROWS_FETCHED_PTR);
-    let status_ptr = stmt_attr(s, SQL_ATTR_ROW_STATUS_PTR);
-    let mut statuses = vec![SQL_ROW_NOROW; array];
-    let bindings = s.col_bindings();
-    if status == Status::Success && bindings.iter().any(Option::is_some) {
+    let (status, n, layout) = s.fetch(diag)?;
+    let fetched_ptr = layout.rows_fetched_addr;
+    let status_ptr = layout.row_status_addr;
+    // The common case (pyodbc): nothing bound, no arrays to fill.
+    if !layout.bound && status_ptr == 0 {
+        if fetched_ptr != 0 {
+            unsafe { put(fetched_ptr as *mut u64, n as u64) };
+        }
+        return Ok(status);
+    }
+    let mut statuses = vec![SQL_ROW_NOROW; layout.array];
+    let bindings = if layout.bound {
+        s.col_bindings()
+    } else {
+        Vec::new()
+    };
+    if status == Status::Success && layout.bound {
         let bind_type = stmt_attr(s, SQL_ATTR_ROW_BIND_TYPE);
         let offset_ptr = stmt_attr(s, SQL_ATTR_ROW_BIND_OFFSET_PTR);
         let offset = if offset_ptr == 0 {
@@ -235,7 +243,10 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
         for (row, row_status) in statuses.iter_mut().enumerate().take(n) {
             *row_status = SQL_ROW_SUCCESS;
             for (i, b) in bindings.iter().enumerate() {
-                let Some(b) = b else { continue };
+                // A record whose type was set through the ARD without a buffer is not bound.
+                let Some(b) = b.filter(|b| b.value_addr != 0 || b.ind_addr != 0) else {
+                    continue;
+                };
                 let col = i as u16 + 1;
                 let c_type = if b.c_type == 99 {
                     match columns.as_ref().and_then(|c| c.get(i)) {

@@ -118,7 +118,8 @@ impl DbcState {
 
 #[repr(C)]
 pub struct Dbc {
-    pub tag: u32,
+    /// The handle-type tag; set to TAG_FREED on release (atomic: other clones may read it).
+    pub tag: std::sync::atomic::AtomicU32,
     pub diag: Mutex<DiagArea>,
     pub state: Mutex<DbcState>,
     pub odbc_version: i32,
@@ -127,7 +128,7 @@ pub struct Dbc {
 impl Dbc {
     pub fn new(odbc_version: i32) -> Self {
         Dbc {
-            tag: TAG_DBC,
+            tag: std::sync::atomic::AtomicU32::new(TAG_DBC),
             diag: Mutex::new(DiagArea::default()),
             state: Mutex::new(DbcState {
                 session: None,
@@ -228,11 +229,10 @@ impl Dbc {
             SQL_ATTR_CONNECTION_DEAD | SQL_ATTR_AUTO_IPD => {
                 return Err(Error::new("HY092", "Invalid attribute/option identifier"));
             }
-            SQL_ATTR_ASYNC_ENABLE => {
-                if int.unwrap_or(0) != 0 {
-                    diag.warn("01S02", "Option value changed");
-                }
+            SQL_ATTR_ASYNC_ENABLE if int.unwrap_or(0) != 0 => {
+                diag.warn("01S02", "Option value changed");
             }
+            SQL_ATTR_ASYNC_ENABLE => {}
             SQL_ATTR_TRACE
             | SQL_ATTR_TRACEFILE
             | SQL_ATTR_TRANSLATE_LIB

@@ -16,7 +16,8 @@ pub const SQL_OV_ODBC3_80: i32 = 380;
 
 #[repr(C)]
 pub struct Env {
-    pub tag: u32,
+    /// The handle-type tag; set to TAG_FREED on release (atomic: other clones may read it).
+    pub tag: std::sync::atomic::AtomicU32,
     pub diag: Mutex<DiagArea>,
     odbc_version: AtomicI32,
     pooling: AtomicI32,
@@ -26,7 +27,7 @@ pub struct Env {
 impl Env {
     pub fn new() -> Self {
         Env {
-            tag: TAG_ENV,
+            tag: std::sync::atomic::AtomicU32::new(TAG_ENV),
             diag: Mutex::new(DiagArea::default()),
             odbc_version: AtomicI32::new(SQL_OV_ODBC3),
             pooling: AtomicI32::new(0),

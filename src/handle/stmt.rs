@@ -14,6 +14,9 @@ pub const SQL_PARAM_SUCCESS_WITH_INFO: u16 = 6;
 pub const SQL_PARAM_ERROR: u16 = 5;
 pub const SQL_PARAM_UNUSED: u16 = 7;
 
+/// The ARD's default SQL_DESC_PRECISION for SQL_C_NUMERIC (msodbcsql: 38, scale 0).
+const DEFAULT_NUMERIC_PRECISION: u8 = 38;
+
 /// Rows decoded per trip to the connection.
 const FETCH_BATCH_ROWS: usize = 256;
 
@@ -29,6 +32,8 @@ pub const SQL_ATTR_CURSOR_TYPE: i32 = 6;
 pub const SQL_ATTR_CONCURRENCY: i32 = 7;
 pub const SQL_ROWSET_SIZE: i32 = 9;
 pub const SQL_ATTR_ROW_ARRAY_SIZE: i32 = 27;
+pub const SQL_ATTR_ROW_STATUS_PTR: i32 = 25;
+pub const SQL_ATTR_ROWS_FETCHED_PTR: i32 = 26;
 pub const SQL_ATTR_APP_ROW_DESC: i32 = 10010;
 pub const SQL_ATTR_APP_PARAM_DESC: i32 = 10011;
 pub const SQL_ATTR_IMP_ROW_DESC: i32 = 10012;
@@ -38,7 +43,8 @@ pub const SQL_ATTR_IMP_PARAM_DESC: i32 = 10013;
 /// (see [`super::desc`]).
 #[repr(C)]
 pub struct Desc {
-    pub tag: u32,
+    /// The handle-type tag; set to TAG_FREED on release (atomic: other clones may read it).
+    pub tag: std::sync::atomic::AtomicU32,
     pub kind: i32,
     /// The statement that owns it (its handle address, set once the statement is allocated).
     pub owner: std::sync::atomic::AtomicUsize,
@@ -47,7 +53,8 @@ pub const TAG_DESC: u32 = 0x5344_4553; // "SDES"
 
 #[repr(C)]
 pub struct Stmt {
-    pub tag: u32,
+    /// The handle-type tag; set to TAG_FREED on release (atomic: other clones may read it).
+    pub tag: std::sync::atomic::AtomicU32,
     pub id: u64,
     pub dbc: Arc<Dbc>,
     pub diag: Mutex<DiagArea>,
@@ -73,6 +80,8 @@ struct RowsState {
     getdata_done: bool,
     /// Rows in the current rowset (SQL_ATTR_ROW_ARRAY_SIZE, fewer at the end).
     rowset_len: usize,
+    /// Bytes of long values a fetch batch may hold (unbounded without long columns).
+    byte_budget: usize,
     /// An error met after rows that are still to be delivered.
     pending_error: Option<Error>,
 }
@@ -99,6 +108,8 @@ pub struct StmtState {
     prepared: Option<String>,
     params: Vec<Option<ParamBinding>>,
     columns_bound: Vec<Option<ColBinding>>,
+    /// ARD SQL_DESC_PRECISION/SQL_DESC_SCALE per column, for SQL_C_NUMERIC targets.
+    ard_numeric: Vec<(u8, i8)>,
     pending: Option<PendingExec>,
     /// SQLDescribeParam answers for the prepared statement, asked once.
     described: Option<Vec<(i16, u64, i16)>>,
@@ -116,13 +127,13 @@ impl Stmt {
     pub fn new(dbc: Arc<Dbc>) -> Self {
         let desc = |kind| {
             Box::new(Desc {
-                tag: TAG_DESC,
+                tag: std::sync::atomic::AtomicU32::new(TAG_DESC),
                 kind,
                 owner: std::sync::atomic::AtomicUsize::new(0),
             })
         };
         Stmt {
-            tag: TAG_STMT,
+            tag: std::sync::atomic::AtomicU32::new(TAG_STMT),
             id: next_stmt_id(),
             dbc,
             diag: Mutex::new(DiagArea::default()),
@@ -130,6 +141,7 @@ impl Stmt {
                 prepared: None,
                 params: Vec::new(),
                 columns_bound: Vec::new(),
+                ard_numeric: Vec::new(),
                 pending: None,
                 described: None,
                 cursor: None,
@@ -276,6 +288,7 @@ impl Stmt {
     fn position(&self, dbc: &mut DbcState, cursor: &mut Cursor, step: Step) {
         match step {
             Step::Rows(columns) => {
+                let byte_budget = long_value_budget(&columns);
                 cursor.current = Current::Rows(RowsState {
                     columns,
                     values: Vec::new(),
@@ -287,6 +300,7 @@ impl Stmt {
                     getdata_offset: 0,
                     getdata_done: false,
                     rowset_len: 0,
+                    byte_budget,
                     pending_error: None,
                 });
                 dbc.owner = Some(self.id);
@@ -347,6 +361,35 @@ impl Stmt {
             rows.columns = Arc::new(columns);
         }
         Ok(status)
+    }
+
+    /// A result set the driver answers itself (SQLGetTypeInfo): no round trip.
+    pub fn exec_local(&self, columns: Vec<ColumnInfo>, values: Vec<Value>) -> Result<Status> {
+        let mut st = self.state();
+        self.close_cursor_locked(&mut st)?;
+        st.prepared = None;
+        st.pending = None;
+        let ncols = columns.len().max(1);
+        let rows = values.len() / ncols;
+        st.cursor = Some(Cursor {
+            current: Current::Rows(RowsState {
+                columns: Arc::new(columns),
+                values,
+                rows_in_batch: rows,
+                next_row: 0,
+                current_row: None,
+                exhausted: true,
+                getdata_col: 0,
+                getdata_offset: 0,
+                getdata_done: false,
+                rowset_len: 0,
+                byte_budget: usize::MAX,
+                pending_error: None,
+            }),
+            lookahead: None,
+            batch_done: true,
+        });
+        Ok(Status::Success)
     }
 
     // ---- parameters ----
@@ -643,9 +686,10 @@ impl Stmt {
 
     /// SQLFetch/SQLFetchScroll(NEXT): positions on the next rowset (SQL_ATTR_ROW_ARRAY_SIZE
     /// rows). Returns the status and the number of rows in the rowset.
-    pub fn fetch(&self, diag: &mut DiagArea) -> Result<(Status, usize)> {
+    pub fn fetch(&self, diag: &mut DiagArea) -> Result<(Status, usize, FetchLayout)> {
         let mut st = self.state();
-        let array = st.row_array_size();
+        let layout = st.fetch_layout();
+        let array = layout.array;
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -658,7 +702,7 @@ impl Stmt {
             rows.current_row = Some(rows.next_row);
             rows.rowset_len = array;
             rows.next_row += array;
-            return Ok((Status::Success, array));
+            return Ok((Status::Success, array, layout));
         }
         if let Some(e) = rows.pending_error.take() {
             rows.current_row = None;
@@ -685,7 +729,8 @@ impl Stmt {
                     .as_mut()
                     .ok_or_else(Error::connection_not_open)?;
                 let want = FETCH_BATCH_ROWS.max(array - rows.rows_in_batch);
-                let fetched = session.fetch_rows(&mut rows.values, ncols, want);
+                let fetched =
+                    session.fetch_rows_within(&mut rows.values, ncols, want, rows.byte_budget);
                 let messages = session.take_messages();
                 diag.extend(messages.iter().map(DiagRecord::server));
                 match fetched {
@@ -722,9 +767,9 @@ impl Stmt {
             self.look_ahead(&mut dbc, cursor);
         }
         if n == 0 {
-            Ok((Status::NoData, 0))
+            Ok((Status::NoData, 0, layout))
         } else {
-            Ok((Status::Success, n))
+            Ok((Status::Success, n, layout))
         }
     }
 
@@ -747,6 +792,28 @@ impl Stmt {
             st.columns_bound.pop();
         }
         Ok(())
+    }
+
+    /// ARD precision (`scale == false`) or scale of column `col` for SQL_C_NUMERIC.
+    pub fn set_ard_numeric(&self, col: u16, scale: bool, value: i64) -> Result<()> {
+        if col == 0 {
+            return Err(Error::invalid_descriptor_index());
+        }
+        let mut st = self.state();
+        let i = usize::from(col) - 1;
+        if st.ard_numeric.len() <= i {
+            st.ard_numeric.resize(i + 1, (DEFAULT_NUMERIC_PRECISION, 0));
+        }
+        if scale {
+            st.ard_numeric[i].1 = value.clamp(-128, 127) as i8;
+        } else {
+            st.ard_numeric[i].0 = value.clamp(1, 38) as u8;
+        }
+        Ok(())
+    }
+
+    pub fn ard_numeric(&self, col: u16) -> (u8, i8) {
+        self.state().numeric_of(col)
     }
 
     pub fn unbind_cols(&self) {
@@ -786,7 +853,7 @@ impl Stmt {
             return Ok((SQL_NULL_DATA, false));
         }
         let ty = &rows.columns[usize::from(col) - 1].ty;
-        let written = convert_cell(value, ty, c_type, buffer, 0)?;
+        let written = convert_cell(value, ty, c_type, buffer, 0, st.numeric_of(col))?;
         let truncated = match written.warning {
             Some(Warning::StringTruncated) => {
                 diag.warn("01004", "String data, right truncated");
@@ -812,6 +879,7 @@ impl Stmt {
         has_indicator: bool,
     ) -> Result<(Status, isize)> {
         let mut st = self.state();
+        let st_numeric = st.numeric_of(col);
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -842,7 +910,8 @@ impl Stmt {
             rows.getdata_done = true;
             return Ok((Status::Success, SQL_NULL_DATA));
         }
-        let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset)?;
+        let numeric = st_numeric;
+        let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset, numeric)?;
         rows.getdata_offset += written.consumed;
         match written.warning {
             Some(Warning::StringTruncated) => {
@@ -932,8 +1001,10 @@ impl Stmt {
             let mut dbc = self.dbc.lock();
             if dbc.owner == Some(self.id) {
                 dbc.owner = None;
+                // Closing never fails the caller: a link that died while draining shows on the
+                // next statement (08S01), and the cursor is gone either way.
                 if let Some(session) = dbc.session.as_mut() {
-                    session.close()?;
+                    let _ = session.close();
                     let _ = session.take_messages();
                 }
             }
@@ -1011,12 +1082,43 @@ impl StmtState {
         self.attrs.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v)
     }
 
+    fn numeric_of(&self, col: u16) -> (u8, i8) {
+        usize::from(col)
+            .checked_sub(1)
+            .and_then(|i| self.ard_numeric.get(i).copied())
+            .unwrap_or((DEFAULT_NUMERIC_PRECISION, 0))
+    }
+
+    /// What SQLFetch needs besides the rows, read under the lock the fetch holds anyway.
+    fn fetch_layout(&self) -> FetchLayout {
+        FetchLayout {
+            array: self.row_array_size(),
+            rows_fetched_addr: self.attr(SQL_ATTR_ROWS_FETCHED_PTR).unwrap_or(0) as usize,
+            row_status_addr: self.attr(SQL_ATTR_ROW_STATUS_PTR).unwrap_or(0) as usize,
+            bound: self
+                .columns_bound
+                .iter()
+                .flatten()
+                .any(|b| b.value_addr != 0 || b.ind_addr != 0),
+        }
+    }
+
     /// SQL_ATTR_ROW_ARRAY_SIZE: rows per SQLFetch.
     fn row_array_size(&self) -> usize {
         self.attr(SQL_ATTR_ROW_ARRAY_SIZE)
             .unwrap_or(1)
             .clamp(1, 1 << 20) as usize
     }
+}
+
+/// The fetch-time attributes: rowset size, the application's count and status arrays
+/// (addresses only the ffi layer writes through), and whether any column is bound.
+#[derive(Clone, Copy, Debug)]
+pub struct FetchLayout {
+    pub array: usize,
+    pub rows_fetched_addr: usize,
+    pub row_status_addr: usize,
+    pub bound: bool,
 }
 
 /// SQLBindCol's arguments; the addresses are written only by the ffi layer.
@@ -1028,6 +1130,32 @@ pub struct ColBinding {
     pub ind_addr: usize,
 }
 
+/// A batch of rows with (max) or legacy long columns stops growing past this many bytes, so
+/// memory stays near one row of such values.
+const LONG_VALUE_BATCH_BYTES: usize = 4 << 20;
+
+fn long_value_budget(columns: &[ColumnInfo]) -> usize {
+    let long = columns.iter().any(|c| {
+        matches!(
+            c.ty,
+            ServerType::VarChar(None)
+                | ServerType::NVarChar(None)
+                | ServerType::VarBinary(None)
+                | ServerType::Text
+                | ServerType::NText
+                | ServerType::Image
+                | ServerType::Xml
+                | ServerType::Udt(_)
+                | ServerType::Variant
+        )
+    });
+    if long {
+        LONG_VALUE_BATCH_BYTES
+    } else {
+        usize::MAX
+    }
+}
+
 /// One cell into an application buffer through `convert`.
 fn convert_cell(
     value: &Value,
@@ -1035,6 +1163,7 @@ fn convert_cell(
     c_type: i16,
     buffer: &mut [u8],
     offset: usize,
+    numeric: (u8, i8),
 ) -> Result<convert::to_c::Written> {
     let c_type = if c_type == SQL_C_DEFAULT || c_type == SQL_ARD_TYPE {
         convert::to_c::default_c_type(ty)
@@ -1046,8 +1175,8 @@ fn convert_cell(
         buffer,
         offset,
         encoding: char_encoding(),
-        numeric_precision: 38,
-        numeric_scale: 0,
+        numeric_precision: numeric.0,
+        numeric_scale: numeric.1,
     };
     convert::to_c::write_value(value, ty, target).map_err(|e| Error::new(e.sqlstate, e.message))
 }

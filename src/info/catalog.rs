@@ -386,38 +386,6 @@ pub fn column_privileges(
     }
 }
 
-/// SQLGetTypeInfo through the server, as msodbcsql does (`sp_datatype_info_100`).
-pub fn type_info(data_type: i16, odbc3: bool) -> CatalogCall {
-    CatalogCall {
-        procedure: "sp_datatype_info_100",
-        args: vec![
-            ("@data_type", ProcArg::SmallInt(Some(data_type))),
-            ("@ODBCVer", odbc_ver(odbc3)),
-        ],
-        odbc3_names: &[
-            "TYPE_NAME",
-            "DATA_TYPE",
-            "COLUMN_SIZE",
-            "LITERAL_PREFIX",
-            "LITERAL_SUFFIX",
-            "CREATE_PARAMS",
-            "NULLABLE",
-            "CASE_SENSITIVE",
-            "SEARCHABLE",
-            "UNSIGNED_ATTRIBUTE",
-            "FIXED_PREC_SCALE",
-            "AUTO_UNIQUE_VALUE",
-            "LOCAL_TYPE_NAME",
-            "MINIMUM_SCALE",
-            "MAXIMUM_SCALE",
-            "SQL_DATA_TYPE",
-            "SQL_DATETIME_SUB",
-            "NUM_PREC_RADIX",
-            "INTERVAL_PRECISION",
-        ],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
