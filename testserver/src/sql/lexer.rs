@@ -285,6 +285,39 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '#' || c == '$' || c == '@'
 }
 
+/// T-SQL text for tokens (procedure bodies are stored this way).
+pub fn render(tokens: &[Token]) -> String {
+    let mut out = String::new();
+    let mut line = tokens.first().map_or(1, |t| t.line);
+    for t in tokens {
+        // Keep line breaks so that error lines inside bodies stay meaningful.
+        while line < t.line {
+            out.push('\n');
+            line += 1;
+        }
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push(' ');
+        }
+        match &t.tok {
+            Tok::Str { value, national } => {
+                if *national {
+                    out.push('N');
+                }
+                out.push('\'');
+                out.push_str(&value.replace('\'', "''"));
+                out.push('\'');
+            }
+            Tok::Quoted(q) => {
+                out.push('[');
+                out.push_str(&q.replace(']', "]]"));
+                out.push(']');
+            }
+            _ => out.push_str(&t.to_string()),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,11 +18,14 @@
 use std::ops::ControlFlow;
 
 mod bench;
+mod catalog;
 mod functions;
 mod infer;
 mod lexer;
 mod parse;
 mod procs;
+#[cfg(test)]
+mod roundtrip_tests;
 mod session;
 mod translate;
 mod types;

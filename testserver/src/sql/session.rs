@@ -416,8 +416,8 @@ pub(crate) fn open_connection(path: &Path, lock_timeout_ms: i64) -> rusqlite::Re
     Ok(conn)
 }
 
-pub const VERSION: &str = "Microsoft SQL Server 2022 (RTM) - 16.0.1000.6 (X64) \n\tOct  8 2022 05:58:25 \n\tCopyright (C) 2022 Microsoft Corporation\n\tDeveloper Edition (64-bit) on Linux (testserver, SQLite engine) <X64>";
-pub const PRODUCT_VERSION: &str = "16.0.1000.6";
+pub const VERSION: &str = "Microsoft SQL Server 2022 (RTM-CU1) (KB5022375) - 16.0.4096.4 (X64) \n\tOct  8 2022 05:58:25 \n\tCopyright (C) 2022 Microsoft Corporation\n\tDeveloper Edition (64-bit) on Linux (testserver, SQLite engine) <X64>";
+pub const PRODUCT_VERSION: &str = "16.0.4096.4";
 
 impl Session {
     pub fn new(dbs: Arc<Databases>, database: &str, info: SessionInfo) -> anyhow::Result<Session> {
@@ -466,7 +466,8 @@ impl Session {
     }
 
     /// Parses and runs a batch, reporting errors; used by batches, sp_executesql and procedures.
-    pub(crate) fn run_batch_text(&mut self, sql: &str, out: &mut Out) -> Exec {
+    /// Returns the RETURN status, if the batch returned one.
+    pub(crate) fn run_batch_text(&mut self, sql: &str, out: &mut Out) -> Result<Option<i32>, Stop> {
         let stmts = match tokenize(sql) {
             Ok(tokens) => parse_batch(&tokens).map_err(|e| syntax_error(&e)),
             Err(e) => Err(SqlError {
@@ -480,11 +481,13 @@ impl Session {
         };
         match stmts {
             Ok(stmts) => match self.run_stmts(&stmts, out) {
-                Err(Stop::Error(e)) => self.report(out, e),
-                Err(Stop::Return(_) | Stop::Break | Stop::Continue) => Ok(()),
-                other => other,
+                Err(Stop::Error(e)) if self.try_depth == 0 => self.report(out, e).map(|_| None),
+                Err(Stop::Return(v)) => Ok(v),
+                Err(Stop::Break | Stop::Continue) | Ok(()) => Ok(None),
+                Err(other) => Err(other),
             },
-            Err(e) => self.report(out, e),
+            Err(e) if self.try_depth == 0 => self.report(out, e).map(|_| None),
+            Err(e) => Err(Stop::Error(e)),
         }
     }
 
@@ -646,8 +649,9 @@ impl Session {
             .collect();
         let mut found = None;
         for schema in ["main", "temp"] {
-            let sql =
-                format!("SELECT name, kind, cols FROM {schema}.__ss_constraints WHERE tbl = ?1");
+            let sql = format!(
+                "SELECT name, kind, cols FROM {schema}.__ss_constraints WHERE tbl = ?1 AND kind <> 'DEFAULT'"
+            );
             if let Ok(mut st) = self.conn.prepare(&sql) {
                 let rows = st.query_map([&table], |r| {
                     Ok((
@@ -837,44 +841,7 @@ impl Session {
         } else {
             items
         };
-        let aligned = items.filter(|it| it.len() == ncols && !it.iter().any(|i| i.is_star()));
-        let env = self.type_env(&tables);
-        let mut columns: Vec<Option<Column>> = Vec::with_capacity(ncols);
-        for i in 0..ncols {
-            let name = match aligned {
-                Some(it) => it[i].column_name(),
-                None => stmt
-                    .column_name(i)
-                    .map(|s| s.to_string())
-                    .unwrap_or_default(),
-            };
-            let origin = self.origin_type(&stmt, i);
-            let inferred = || {
-                aligned
-                    .and_then(|it| infer::expr_type(&it[i].expr, &env))
-                    .map(|(t, n)| (t, n, false))
-            };
-            // Unknown types (None) are decided from the values below.
-            columns.push(
-                origin
-                    .or_else(inferred)
-                    .map(|(ty, nullable, identity)| Column {
-                        name,
-                        ty,
-                        nullable,
-                        identity,
-                    }),
-            );
-        }
-        let names: Vec<String> = (0..ncols)
-            .map(|i| match aligned {
-                Some(it) => it[i].column_name(),
-                None => stmt
-                    .column_name(i)
-                    .map(|s| s.to_string())
-                    .unwrap_or_default(),
-            })
-            .collect();
+        let (columns, names) = self.describe(&stmt, items, &tables);
         let mut rows = stmt.raw_query();
         let mut count: u64 = 0;
         if columns.iter().all(Option::is_some) {
@@ -936,6 +903,102 @@ impl Session {
             error: false,
             more: true,
         })
+    }
+
+    /// Result columns of a prepared statement: names, and types where the table column behind
+    /// a column or the select-list expression tells (None: only the values can tell).
+    pub(crate) fn describe(
+        &self,
+        stmt: &rusqlite::Statement,
+        items: Option<&[SelectItem]>,
+        tables: &[(String, Option<String>)],
+    ) -> (Vec<Option<Column>>, Vec<String>) {
+        let ncols = stmt.column_count();
+        let aligned = items.filter(|it| it.len() == ncols && !it.iter().any(|i| i.is_star()));
+        let env = self.type_env(tables);
+        let names: Vec<String> = (0..ncols)
+            .map(|i| match aligned {
+                Some(it) => it[i].column_name(),
+                None => stmt
+                    .column_name(i)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let columns = (0..ncols)
+            .map(|i| {
+                let inferred = || {
+                    aligned
+                        .and_then(|it| infer::expr_type(&it[i].expr, &env))
+                        .map(|(t, n)| (t, n, false))
+                };
+                self.origin_type(stmt, i)
+                    .or_else(inferred)
+                    .map(|(ty, nullable, identity)| Column {
+                        name: names[i].clone(),
+                        ty,
+                        nullable,
+                        identity,
+                    })
+            })
+            .collect();
+        (columns, names)
+    }
+
+    /// The columns the first SELECT of `tsql` would return, without running it.
+    pub(crate) fn describe_first_result_set(
+        &mut self,
+        tsql: &str,
+        params: &str,
+    ) -> Result<Vec<Column>, Stop> {
+        let decls = super::procs::parse_param_decls(params)?;
+        let vars = decls
+            .into_iter()
+            .map(|d| {
+                (
+                    d.name,
+                    Var {
+                        ty: d.ty,
+                        value: Value::Null,
+                    },
+                )
+            })
+            .collect();
+        let saved = std::mem::replace(&mut self.vars, vars);
+        let r = self.describe_text(tsql);
+        self.vars = saved;
+        r
+    }
+
+    fn describe_text(&self, tsql: &str) -> Result<Vec<Column>, Stop> {
+        let tokens =
+            tokenize(tsql).map_err(|e| Stop::Error(SqlError::new(e.number, 15, e.text)))?;
+        let stmts = parse_batch(&tokens).map_err(|e| Stop::Error(syntax_error(&e)))?;
+        let query = stmts.iter().find_map(|s| match s {
+            Stmt::Simple(t) if t[0].is("SELECT") || t[0].is("WITH") => Some(t),
+            _ => None,
+        });
+        let Some(query) = query else {
+            return Ok(Vec::new());
+        };
+        let select = query.iter().position(|t| t.is("SELECT")).unwrap_or(0);
+        let (items, _) = select_items(query, select);
+        let sql = self.translator().translate(query)?;
+        let tables = from_tables(query);
+        let stmt = self.conn.prepare(&sql).map_err(|e| self.sql_err(&e))?;
+        let (columns, names) = self.describe(&stmt, Some(&items), &tables);
+        Ok(columns
+            .into_iter()
+            .zip(names)
+            .map(|(c, name)| {
+                c.unwrap_or(Column {
+                    name,
+                    ty: SqlType::NVarChar(Some(4000)),
+                    nullable: true,
+                    identity: false,
+                })
+            })
+            .collect())
     }
 
     /// The declared type of the table column behind result column `i`, if any.
@@ -1158,6 +1221,14 @@ impl Session {
                         [&ct.table],
                     )
                     .map_err(|e| self.sql_err(&e))?;
+                for c in ct.columns.iter().filter(|c| c.default.is_some()) {
+                    self.conn
+                        .execute(
+                            &format!("INSERT INTO {schema}.__ss_constraints VALUES (?1, ?2, 'DEFAULT', ?3)"),
+                            rusqlite::params![ct.table, c.name, c.default],
+                        )
+                        .map_err(|e| self.sql_err(&e))?;
+                }
                 for (name, kind, cols) in &ct.constraints {
                     self.conn
                         .execute(
@@ -1296,6 +1367,12 @@ impl Session {
     }
 
     fn exec_alter(&mut self, tokens: &[Token]) -> Exec {
+        if tokens
+            .get(1)
+            .is_some_and(|t| t.is("PROC") || t.is("PROCEDURE"))
+        {
+            return super::procs::create_procedure(self, tokens, true);
+        }
         if !tokens.get(1).is_some_and(|t| t.is("TABLE")) {
             // ALTER DATABASE / ALTER ... SET options are accepted and ignored.
             return Ok(());
@@ -2072,7 +2149,7 @@ impl translate::Env for Session {
             "TEXTSIZE" => num(2147483647),
             "LOCK_TIMEOUT" => num(self.lock_timeout_ms),
             "DATEFIRST" => num(7),
-            "MICROSOFTVERSION" => num(0x1000_03E8),
+            "MICROSOFTVERSION" => num(0x1000_1000),
             "PROCID" | "NESTLEVEL" | "CURSOR_ROWS" => num(0),
             "DBTS" => Some("X'00000000000007D1'".into()),
             "MAX_CONNECTIONS" => num(32767),
@@ -2147,7 +2224,7 @@ impl translate::Env for Session {
                     "productmajorversion" => quote_str("16"),
                     "productminorversion" => quote_str("0"),
                     "productlevel" => quote_str("RTM"),
-                    "productbuild" => quote_str("1000"),
+                    "productbuild" => quote_str("4096"),
                     "edition" => quote_str("Developer Edition (64-bit)"),
                     "editionid" => "1872460670".into(),
                     "engineedition" => "3".into(),

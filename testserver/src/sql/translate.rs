@@ -455,7 +455,7 @@ impl Translator<'_> {
                 }
                 Tok::Num(n) => {
                     out.push(' ');
-                    out.push_str(n);
+                    out.push_str(&number_literal(n));
                 }
                 Tok::Hex(b) => {
                     out.push_str(" X'");
@@ -820,6 +820,18 @@ impl Translator<'_> {
     }
 }
 
+/// A numeric literal for SQLite. Decimals with more digits than a double holds travel as
+/// their text in a BLOB (see `types::decimal_storage`), so that no digit is lost.
+fn number_literal(n: &str) -> String {
+    let digits = n.bytes().filter(u8::is_ascii_digit).count();
+    let exact_int = !n.contains(['.', 'e', 'E']) && n.parse::<i64>().is_ok();
+    if digits > 15 && !exact_int && !n.contains(['e', 'E']) {
+        let hex: String = n.bytes().map(|b| format!("{b:02X}")).collect();
+        return format!("X'{hex}'");
+    }
+    n.to_string()
+}
+
 fn type_at(tokens: &[Token], pos: usize) -> Result<SqlType, TransError> {
     let mut p = pos;
     let ty = parse_type(tokens, &mut p, true).map_err(|e| match e.strip_prefix("type:") {
@@ -872,6 +884,38 @@ pub struct ColumnDef {
     pub nullable: bool,
     pub identity: Option<(i64, i64)>,
     pub primary_key: bool,
+    /// The default as SQL Server shows it (`((0))`, `(N'x')`, `(getdate())`).
+    pub default: Option<String>,
+}
+
+/// A default expression in SQL Server's stored form.
+fn default_text(expr: &[Token]) -> String {
+    let mut e = expr;
+    while e.first().is_some_and(|t| t.is_op("(")) && matching_paren(e, 0) == Some(e.len() - 1) {
+        e = &e[1..e.len() - 1];
+    }
+    let lowered: Vec<Token> = e
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match &t.tok {
+            Tok::Word(w) if e.get(i + 1).is_some_and(|n| n.is_op("(")) => Token {
+                tok: Tok::Word(w.to_lowercase()),
+                line: t.line,
+            },
+            _ => t.clone(),
+        })
+        .collect();
+    let text = super::lexer::render(&lowered)
+        .replace("( ", "(")
+        .replace(" )", ")");
+    let numeric = e
+        .iter()
+        .all(|t| matches!(t.tok, Tok::Num(_)) || t.is_op("-"));
+    if numeric {
+        format!("(({text}))")
+    } else {
+        format!("({text})")
+    }
 }
 
 /// The SQLite CREATE TABLE for a T-SQL one, and its columns.
@@ -1087,6 +1131,7 @@ fn column_def(
         nullable: true,
         identity: None,
         primary_key: false,
+        default: None,
     };
     let mut sql = format!("{} {}", quote_ident(&name), decl(&ty));
     if matches!(
@@ -1175,8 +1220,10 @@ fn column_def(
                         j = matching_paren(part, j).ok_or_else(|| err_at(part, part.len()))? + 1;
                     }
                 }
-                let e = tr.translate(&part[start..j.min(part.len())])?;
+                let expr = &part[start..j.min(part.len())];
+                let e = tr.translate(expr)?;
                 sql.push_str(&format!(" DEFAULT ({e})"));
+                def.default = Some(default_text(expr));
                 i = j;
                 continue;
             }

@@ -768,6 +768,10 @@ fn as_datetime(v: &ValueRef) -> Result<DateTimeParts, ConvError> {
             let (_, s) = describe(v);
             parse_datetime(&s).ok_or_else(ConvError::datetime)
         }
+        // 'YYYYMMDD' text in a date column has become a number through NUMERIC affinity.
+        ValueRef::Integer(i) if (10000101..=99991231).contains(i) => {
+            parse_datetime(&i.to_string()).ok_or_else(ConvError::datetime)
+        }
         // A number converts to datetime as days since 1900-01-01.
         ValueRef::Integer(_) | ValueRef::Real(_) => {
             let f = match v {
