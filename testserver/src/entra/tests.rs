@@ -612,15 +612,35 @@ async fn token_lifetime_can_be_changed_at_runtime() {
 async fn v1_endpoint_and_user_realm_as_msodbcsql_uses_them() {
     let (h, c) = mock().await;
     let app = &h.config.clients[0];
-    let (st, body) = post_form(&c, &format!("{}/oauth2/token", h.sts_url()), &[
-        ("grant_type", "client_credentials"), ("client_id", &app.client_id),
-        ("client_secret", app.secret.as_deref().unwrap()), ("resource", "https://database.windows.net/")]).await;
+    let (st, body) = post_form(
+        &c,
+        &format!("{}/oauth2/token", h.sts_url()),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &app.client_id),
+            ("client_secret", app.secret.as_deref().unwrap()),
+            ("resource", "https://database.windows.net/"),
+        ],
+    )
+    .await;
     assert_eq!(st, 200, "{body}");
     assert!(body["expires_in"].is_string() && body["expires_on"].is_string());
     assert_eq!(body["resource"], "https://database.windows.net/");
-    assert_eq!(claims(&h, body["access_token"].as_str().unwrap())["aud"], "https://database.windows.net/");
-    let realm: Value = c.get(format!("{}/common/UserRealm/alice%40contoso.example?api-version=1.0", h.https_url))
-        .send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        claims(&h, body["access_token"].as_str().unwrap())["aud"],
+        "https://database.windows.net/"
+    );
+    let realm: Value = c
+        .get(format!(
+            "{}/common/UserRealm/alice%40contoso.example?api-version=1.0",
+            h.https_url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(realm["account_type"], "Managed");
     assert_eq!(h.counters()["token:client_credentials"], 1);
 }
