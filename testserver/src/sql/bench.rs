@@ -189,7 +189,8 @@ fn wide(n: u64, out: &mut Out) -> Result<u64, Stop> {
             true,
         ),
         col("c24_nvarchar", T::NVarChar(Some(20)), true),
-        col("c25_dto", T::DateTimeOffset { scale: 7 }, true),
+        // Every type here is one pyodbc reads without an output converter (no datetimeoffset).
+        col("c25_datetime2", T::DateTime2 { scale: 3 }, true),
         col("c26_bit", T::Bit, true),
         col("c27_smallint", T::SmallInt, true),
         col("c28_varchar", T::VarChar(Some(10)), true),

@@ -131,6 +131,19 @@ pub fn register(conn: &Connection) -> Result<()> {
             .and_then(|s| s.bytes().next())
             .map(|b| b as i64))
     })?;
+    conn.create_scalar_function("ss_divisor", 1, det, |ctx| {
+        let v = ctx.get::<Value>(0)?;
+        let zero = match &v {
+            Value::Integer(0) => true,
+            Value::Real(f) => *f == 0.0,
+            Value::Text(t) => t.trim().parse::<f64>() == Ok(0.0),
+            _ => false,
+        };
+        if zero {
+            return Err(user_err(8134, "Divide by zero error encountered."));
+        }
+        Ok(v)
+    })?;
     conn.create_scalar_function("ss_ceiling", 1, det, |ctx| num_fn(ctx, f64::ceil))?;
     conn.create_scalar_function("floor", 1, det, |ctx| num_fn(ctx, f64::floor))?;
     conn.create_scalar_function("square", 1, det, |ctx| {

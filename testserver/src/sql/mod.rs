@@ -27,6 +27,7 @@ mod procs;
 #[cfg(test)]
 mod roundtrip_tests;
 mod session;
+mod sysviews;
 mod translate;
 mod types;
 

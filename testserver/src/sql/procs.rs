@@ -15,6 +15,8 @@ use std::collections::HashMap;
 pub struct Prepared {
     pub params: String,
     pub sql: String,
+    /// sp_prepexecrpc: the procedure the handle calls (then `sql` is unused).
+    pub proc: Option<String>,
 }
 
 /// A declared parameter: `@name type [= default] [OUTPUT]`.
@@ -72,9 +74,36 @@ impl Session {
         params: Vec<Param>,
         sink: &mut dyn EventSink,
     ) {
+        super::session::guard(sink, |sink| self.execute_rpc_inner(target, params, sink));
+    }
+
+    fn execute_rpc_inner(
+        &mut self,
+        target: &RpcTarget,
+        params: Vec<Param>,
+        sink: &mut dyn EventSink,
+    ) {
         let mut out = Out::new(sink);
         self.vars.clear();
         let name = rpc_name(target);
+        if let Some(i) = params.iter().position(|p| match p.value {
+            SqlValue::Float(f) => !f.is_finite(),
+            SqlValue::Real(f) => !f.is_finite(),
+            _ => false,
+        }) {
+            let e = SqlError::new(
+                8023,
+                16,
+                format!(
+                    "The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream is incorrect. Parameter {} (\"{}\"): The supplied value is not a valid instance of data type float. Check the source data for invalid values. An example of an invalid value is data of numeric type with scale greater than precision.",
+                    i + 1,
+                    params[i].name
+                ),
+            );
+            let _ = self.report(&mut out, e);
+            out.finish(DoneKind::DoneProc);
+            return;
+        }
         let args: Vec<Arg> = params
             .iter()
             .map(|p| Arg {
@@ -111,10 +140,15 @@ impl Session {
             }
             Err(_) => {}
         }
+        self.drop_table_variables();
         out.finish(DoneKind::DoneProc);
     }
 
     pub fn transaction(&mut self, request: TmRequest, sink: &mut dyn EventSink) {
+        super::session::guard(sink, |sink| self.transaction_inner(request, sink));
+    }
+
+    fn transaction_inner(&mut self, request: TmRequest, sink: &mut dyn EventSink) {
         let mut out = Out::new(sink);
         self.done_kind = DoneKind::Done;
         let r = match request {
@@ -156,7 +190,10 @@ impl Session {
         out: &mut Out,
     ) -> Result<CallResult, Stop> {
         let saved_kind = std::mem::replace(&mut self.done_kind, DoneKind::DoneInProc);
+        // A procedure (or dynamic SQL) is its own scope for SCOPE_IDENTITY().
+        let saved_scope = self.scope_identity.take();
         let r = self.call_inner(name, args, out);
+        self.scope_identity = saved_scope;
         self.done_kind = saved_kind;
         r
     }
@@ -204,7 +241,10 @@ impl Session {
                         format!("Could not find prepared statement with handle {handle}."),
                     ))
                 })?;
-                let mut r = self.run_parameterized(&p.sql, &p.params, &args[1..], out)?;
+                let mut r = match &p.proc {
+                    Some(proc) => self.call_inner(proc, &args[1..], out)?,
+                    None => self.run_parameterized(&p.sql, &p.params, &args[1..], out)?,
+                };
                 shift_outputs(&mut r, 1);
                 Ok(r)
             }
@@ -217,9 +257,25 @@ impl Session {
                     outputs: Vec::new(),
                 })
             }
-            "sp_prepexecrpc" => Err(Stop::Error(
-                TransError::unsupported("sp_prepexecrpc").into(),
-            )),
+            "sp_prepexecrpc" => {
+                let proc = arg_text(args, 1)
+                    .ok_or_else(|| missing_param("sp_prepexecrpc", "@procname"))?;
+                let h = self.next_handle;
+                self.next_handle += 1;
+                self.prepared.insert(
+                    h,
+                    Prepared {
+                        params: String::new(),
+                        sql: String::new(),
+                        proc: Some(proc.clone()),
+                    },
+                );
+                let rest = if args.len() > 2 { &args[2..] } else { &[] };
+                let mut r = self.call_inner(&proc, rest, out)?;
+                shift_outputs(&mut r, 2);
+                r.outputs.insert(0, (0, Value::Integer(h as i64)));
+                Ok(r)
+            }
             _ if bare.starts_with("sp_cursor") => Err(Stop::Error(
                 TransError::unsupported("server cursors").into(),
             )),
@@ -238,7 +294,14 @@ impl Session {
     fn prepare_handle(&mut self, params: String, sql: String) -> i32 {
         let h = self.next_handle;
         self.next_handle += 1;
-        self.prepared.insert(h, Prepared { params, sql });
+        self.prepared.insert(
+            h,
+            Prepared {
+                params,
+                sql,
+                proc: None,
+            },
+        );
         h
     }
 
