@@ -64,7 +64,6 @@ fn select_with_and_without_parameters() {
     let mut value: i32 = 0;
     row.get_data(1, &mut value).unwrap();
     assert_eq!(value, 42);
-    drop(row);
     assert!(cursor.next_row().unwrap().is_none());
 }
 
@@ -73,7 +72,7 @@ fn a_failed_login_reports_28000() {
     let Some(server) = start() else { return };
     let env = Environment::new().unwrap();
     let wrong = server.connection_string.replace("Test-Passw0rd!", "nope");
-    let err = env.connect_with_connection_string(&wrong, ConnectionOptions::default()).err().expect("login must fail");
+    let err = env.connect_with_connection_string(&wrong, ConnectionOptions::default()).expect_err("login must fail");
     let text = err.to_string();
     assert!(text.contains("28000"), "{text}");
     assert!(!text.contains("nope"), "the password must not appear: {text}");

@@ -10,13 +10,6 @@ pub fn invalid_datetime_format() -> ConvertError {
     }
 }
 
-pub fn datetime_overflow() -> ConvertError {
-    ConvertError {
-        sqlstate: "22008",
-        message: "Datetime field overflow".into(),
-    }
-}
-
 pub const MIDNIGHT: Time = Time {
     hour: 0,
     minute: 0,

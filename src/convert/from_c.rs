@@ -28,14 +28,14 @@
 //! truncation"); a timestamp whose fraction has more digits than DecimalDigits is 22008
 //! ("Fractional second precision exceeds the scale specified in the parameter binding");
 //! exact numbers losing fractional digits are 22001, whole digits 22003. msodbcsql's 01S07
-//! for a double truncated into an integer has no channel here: the value is truncated quietly.
+//! for a double truncated into an integer comes from [`read_param_with_warning`].
 
 use super::codes::*;
-use super::datetime::{self, MIDNIGHT, datetime_overflow};
+use super::datetime::{self, MIDNIGHT};
 use super::format::{self, SmallText};
 use super::numeric::{self, Num, invalid_char_value, out_of_range, restricted_type};
 use super::value::{Date, DateTimeOffset, Decimal, Time, Timestamp};
-use super::{CharEncoding, ConvertError, ServerType, Value, charset};
+use super::{CharEncoding, ConvertError, ServerType, Value, Warning, charset};
 
 /// One bound parameter, its pointers already resolved into a slice by the handle layer.
 pub struct Param<'a> {
@@ -55,13 +55,22 @@ pub struct Param<'a> {
 /// `sp_executesql`/`sp_prepexec` (e.g. SQL_WVARCHAR of 10 chars -> nvarchar(10), of 5000
 /// chars -> nvarchar(max), the way msodbcsql declares it).
 pub fn read_param(param: &Param<'_>) -> Result<(Value, ServerType), ConvertError> {
+    read_param_with_warning(param).map(|(value, ty, _)| (value, ty))
+}
+
+/// [`read_param`] with the warning msodbcsql posts on SQLExecute: 01S07 when a double lost
+/// its fraction on the way into an integer or bit parameter.
+pub fn read_param_with_warning(
+    param: &Param<'_>,
+) -> Result<(Value, ServerType, Option<Warning>), ConvertError> {
     let declared = declared_type(param.sql_type, param.column_size, param.decimal_digits)?;
     let Some(data) = param.data else {
-        return Ok((Value::Null, declared));
+        return Ok((Value::Null, declared, None));
     };
     let input = read_c(param.c_type, data, param.encoding)?;
-    let value = convert(input, &declared, param)?;
-    Ok((value, declared))
+    let mut warning = None;
+    let value = convert(input, &declared, param, &mut warning)?;
+    Ok((value, declared, warning))
 }
 
 /// The SQL Server type a parameter is declared as (see the module table).
@@ -306,6 +315,7 @@ fn convert(
     input: CInput<'_>,
     declared: &ServerType,
     param: &Param<'_>,
+    warning: &mut Option<Warning>,
 ) -> Result<Value, ConvertError> {
     use ServerType as T;
     match declared {
@@ -358,18 +368,23 @@ fn convert(
             if truncated.is_some() && !matches!(n, Num::Float(_)) {
                 return Err(right_truncation());
             }
+            *warning = warning.or(truncated);
             Ok(Value::Bit(bit == 1))
         }
-        T::TinyInt => Ok(Value::TinyInt(whole_number(input, 0, 255)? as u8)),
-        T::SmallInt => Ok(Value::SmallInt(
-            whole_number(input, i16::MIN.into(), i16::MAX.into())? as i16,
-        )),
+        T::TinyInt => Ok(Value::TinyInt(whole_number(input, 0, 255, warning)? as u8)),
+        T::SmallInt => {
+            Ok(Value::SmallInt(
+                whole_number(input, i16::MIN.into(), i16::MAX.into(), warning)? as i16,
+            ))
+        }
         T::Int => Ok(Value::Int(
-            whole_number(input, i32::MIN.into(), i32::MAX.into())? as i32,
+            whole_number(input, i32::MIN.into(), i32::MAX.into(), warning)? as i32,
         )),
-        T::BigInt => Ok(Value::BigInt(
-            whole_number(input, i64::MIN.into(), i64::MAX.into())? as i64,
-        )),
+        T::BigInt => {
+            Ok(Value::BigInt(
+                whole_number(input, i64::MIN.into(), i64::MAX.into(), warning)? as i64,
+            ))
+        }
         T::Real => Ok(Value::Real(numeric::to_f32(number_of(input)?)?)),
         T::Float => {
             let v = numeric::to_f64(number_of(input)?);
@@ -402,9 +417,9 @@ fn convert(
             check_fraction(time.nanosecond, *scale)?;
             Ok(Value::Time(time))
         }
-        T::DateTime | T::SmallDateTime | T::DateTime2 { .. } => {
+        T::DateTime2 { scale } => {
             let ts = timestamp_of(input)?;
-            check_timestamp(&ts, declared)?;
+            check_fraction(ts.time.nanosecond, *scale)?;
             Ok(Value::Timestamp(ts))
         }
         T::DateTimeOffset { scale } => {
@@ -562,14 +577,22 @@ fn number_of(input: CInput<'_>) -> Result<Num, ConvertError> {
 
 /// An integer parameter: out of range is 22003; dropping a fraction of an exact number
 /// (text, SQL_C_NUMERIC) is 22001 as ODBC says, while doubles truncate quietly.
-fn whole_number(input: CInput<'_>, min: i128, max: i128) -> Result<i128, ConvertError> {
+fn whole_number(
+    input: CInput<'_>,
+    min: i128,
+    max: i128,
+    warning: &mut Option<Warning>,
+) -> Result<i128, ConvertError> {
     let n = number_of(input)?;
     let (v, truncated) = numeric::to_integer(n)?;
     if v < min || v > max {
         return Err(out_of_range());
     }
-    if truncated && !matches!(n, Num::Float(_)) {
-        return Err(right_truncation());
+    if truncated {
+        if !matches!(n, Num::Float(_)) {
+            return Err(right_truncation());
+        }
+        *warning = Some(Warning::FractionalTruncation);
     }
     Ok(v)
 }
@@ -663,33 +686,6 @@ fn check_fraction(nanosecond: u32, scale: u8) -> Result<(), ConvertError> {
     let unit = 10u32.pow(9 - u32::from(scale.min(9)));
     if !nanosecond.is_multiple_of(unit) {
         return Err(fraction_exceeds_scale());
-    }
-    Ok(())
-}
-
-/// The fraction must fit the declared scale (datetime: milliseconds; smalldatetime: none),
-/// and datetime/smalldatetime have narrower date ranges.
-fn check_timestamp(ts: &Timestamp, declared: &ServerType) -> Result<(), ConvertError> {
-    match declared {
-        ServerType::DateTime => {
-            check_fraction(ts.time.nanosecond, 3)?;
-            if ts.date.year < 1753 {
-                return Err(datetime_overflow());
-            }
-        }
-        ServerType::SmallDateTime => {
-            check_fraction(ts.time.nanosecond, 0)?;
-            let last = Date {
-                year: 2079,
-                month: 6,
-                day: 6,
-            };
-            if ts.date.year < 1900 || ts.date > last {
-                return Err(datetime_overflow());
-            }
-        }
-        ServerType::DateTime2 { scale } => check_fraction(ts.time.nanosecond, *scale)?,
-        _ => {}
     }
     Ok(())
 }

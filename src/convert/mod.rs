@@ -24,7 +24,7 @@
 //! - Parameters: the long types are declared `(n)varchar(max)`/`varbinary(max)` (msodbcsql
 //!   says `text`/`ntext`/`image` unless `LongAsMax=yes`); ColumnSize above 8000/4000 is
 //!   `(max)` (msodbcsql: HY104); SQL_C_NUMERIC uses the structure's own scale (msodbcsql uses
-//!   the APD's, 0 unless set); a double truncated into an integer gives no 01S07.
+//!   the APD's, 0 unless set).
 
 mod charset;
 pub mod codes;

@@ -2107,6 +2107,46 @@ mod params {
     }
 
     #[test]
+    fn doubles_losing_their_fraction_warn() {
+        use super::super::from_c::read_param_with_warning;
+        let read = |c_type: i16, sql_type: i16, data: &[u8]| {
+            let p = Param {
+                c_type,
+                sql_type,
+                column_size: 10,
+                decimal_digits: 0,
+                data: Some(data),
+                encoding: CharEncoding::Utf8,
+            };
+            read_param_with_warning(&p)
+                .map(|(v, _, w)| (v, w))
+                .map_err(|e| e.sqlstate)
+        };
+        let frac = Some(Warning::FractionalTruncation);
+        assert_eq!(
+            read(SQL_C_DOUBLE, SQL_INTEGER, &1.5f64.to_ne_bytes()),
+            Ok((Value::Int(1), frac))
+        );
+        assert_eq!(
+            read(SQL_C_DOUBLE, SQL_INTEGER, &2.0f64.to_ne_bytes()),
+            Ok((Value::Int(2), None))
+        );
+        assert_eq!(
+            read(SQL_C_FLOAT, SQL_BIGINT, &(-2.5f32).to_ne_bytes()),
+            Ok((Value::BigInt(-2), frac))
+        );
+        assert_eq!(
+            read(SQL_C_DOUBLE, SQL_BIT, &0.5f64.to_ne_bytes()),
+            Ok((Value::Bit(false), frac))
+        );
+        assert_eq!(read(SQL_C_CHAR, SQL_INTEGER, b"1.5"), Err("22001"));
+        assert_eq!(
+            read(SQL_C_DOUBLE, SQL_NUMERIC, &0.125f64.to_ne_bytes()).map(|(_, w)| w),
+            Ok(None)
+        );
+    }
+
+    #[test]
     fn unknown_types_are_rejected() {
         assert_eq!(param(SQL_C_SLONG, 12345, 0, 0, &[0; 4]), Err("HY004"));
         assert_eq!(param(999, SQL_INTEGER, 0, 0, &[0; 4]), Err("HY003"));

@@ -33,6 +33,15 @@ pub struct ColumnInfo {
     pub catalog: String,
 }
 
+/// Types with a fixed-length NOT NULL form on the wire: a server that sends the nullable form
+/// says the column may be NULL whatever the flags say (msodbcsql reports SQL_NULLABLE then).
+fn nullable_wire_type(ty: TdsDataType) -> bool {
+    matches!(
+        ty,
+        TdsDataType::IntN | TdsDataType::FltN | TdsDataType::BitN | TdsDataType::MoneyN | TdsDataType::DateTimeN
+    )
+}
+
 /// user_type of timestamp/rowversion columns.
 const USER_TYPE_TIMESTAMP: u32 = 80;
 
@@ -48,7 +57,7 @@ pub(crate) fn column_info(meta: &ColumnMetadata) -> ColumnInfo {
     ColumnInfo {
         name: meta.column_name.clone(),
         ty: server_type(meta),
-        nullable: meta.is_nullable(),
+        nullable: meta.is_nullable() || nullable_wire_type(meta.data_type),
         identity: meta.is_identity(),
         case_sensitive: meta.is_case_sensitive(),
         computed: meta.is_computed(),

@@ -47,7 +47,7 @@ fn runtime() -> &'static Runtime {
         return rt;
     }
     let mut slot = RUNTIME.write().unwrap_or_else(|e| e.into_inner());
-    *slot.get_or_insert_with(build)
+    slot.get_or_insert_with(build)
 }
 
 /// Runs `future` to completion on the driver's runtime from synchronous code.

@@ -328,6 +328,18 @@ impl Session {
         columns: usize,
         max_rows: usize,
     ) -> Result<usize> {
+        self.fetch_rows_within(values, columns, max_rows, usize::MAX)
+    }
+
+    /// [`Self::fetch_rows`], stopping early once the rows added hold more than `byte_budget`
+    /// bytes of text and binary data (results with long values keep few rows in memory).
+    pub fn fetch_rows_within(
+        &mut self,
+        values: &mut Vec<Value>,
+        columns: usize,
+        max_rows: usize,
+        byte_budget: usize,
+    ) -> Result<usize> {
         if let Some(err) = self.pending_error.take() {
             return Err(err);
         }
@@ -337,7 +349,15 @@ impl Session {
         let client = &mut self.client;
         let outcome: std::result::Result<(), TdsError> = (|| {
             let mut writer = ValueRows::new(values);
-            while rows < max_rows {
+            let mut bytes = 0usize;
+            while rows < max_rows && bytes <= byte_budget {
+                if byte_budget != usize::MAX && rows > 0 {
+                    let row = &writer.values[start + (rows - 1) * columns..];
+                    bytes += row.iter().map(value_bytes).sum::<usize>();
+                    if bytes > byte_budget {
+                        break;
+                    }
+                }
                 match client.try_next_buffered_row_into(&mut writer)? {
                     BufferedRowPoll::Complete => rows += 1,
                     BufferedRowPoll::Partial => {
@@ -529,5 +549,15 @@ impl Session {
         });
         let result = self.observe(result)?;
         Ok(self.step(result))
+    }
+}
+
+/// Heap bytes a value holds (text and binary), for the fetch byte budget.
+fn value_bytes(v: &Value) -> usize {
+    match v {
+        Value::Text(t) => t.len(),
+        Value::Binary(b) => b.len(),
+        Value::Variant(inner, _) => value_bytes(inner),
+        _ => 0,
     }
 }

@@ -48,6 +48,7 @@ unsafe fn write_state(out: *mut c_void, state: &str, unit: Unit) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn diag_rec(
     handle_type: i16,
     handle: Handle,
@@ -170,6 +171,7 @@ const SQL_DIAG_SS_SRVNAME: i16 = -1152;
 const SQL_DIAG_SS_PROCNAME: i16 = -1153;
 const SQL_DIAG_SS_LINE: i16 = -1154;
 
+#[allow(clippy::too_many_arguments)]
 fn diag_field(
     handle_type: i16,
     handle: Handle,
@@ -304,6 +306,7 @@ pub extern "C" fn SQLGetDiagFieldW(
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn error_impl(
     henv: Handle,
     hdbc: Handle,

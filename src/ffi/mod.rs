@@ -41,7 +41,7 @@ pub type Handle = *mut c_void;
 /// `handle` is null or was returned by SQLAllocHandle (the Driver Manager guarantees this; the
 /// tag catches use after free and mixed-up handle types).
 unsafe fn tagged<'a, T>(handle: Handle, tag: u32) -> Option<&'a T> {
-    if handle.is_null() || (handle as usize) % std::mem::align_of::<u64>() != 0 {
+    if handle.is_null() || !(handle as usize).is_multiple_of(std::mem::align_of::<u64>()) {
         return None;
     }
     // SAFETY: every handle object is #[repr(C)] with the u32 tag first.

@@ -222,7 +222,8 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
     let status_ptr = stmt_attr(s, SQL_ATTR_ROW_STATUS_PTR);
     let mut statuses = vec![SQL_ROW_NOROW; array];
     let bindings = s.col_bindings();
-    if status == Status::Success && bindings.iter().any(Option::is_some) {
+    let bound = bindings.iter().flatten().any(|b| b.value_addr != 0 || b.ind_addr != 0);
+    if status == Status::Success && bound {
         let bind_type = stmt_attr(s, SQL_ATTR_ROW_BIND_TYPE);
         let offset_ptr = stmt_attr(s, SQL_ATTR_ROW_BIND_OFFSET_PTR);
         let offset = if offset_ptr == 0 {
@@ -235,7 +236,10 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
         for (row, row_status) in statuses.iter_mut().enumerate().take(n) {
             *row_status = SQL_ROW_SUCCESS;
             for (i, b) in bindings.iter().enumerate() {
-                let Some(b) = b else { continue };
+                // A record whose type was set through the ARD without a buffer is not bound.
+                let Some(b) = b.filter(|b| b.value_addr != 0 || b.ind_addr != 0) else {
+                    continue;
+                };
                 let col = i as u16 + 1;
                 let c_type = if b.c_type == 99 {
                     match columns.as_ref().and_then(|c| c.get(i)) {

@@ -228,11 +228,10 @@ impl Dbc {
             SQL_ATTR_CONNECTION_DEAD | SQL_ATTR_AUTO_IPD => {
                 return Err(Error::new("HY092", "Invalid attribute/option identifier"));
             }
-            SQL_ATTR_ASYNC_ENABLE => {
-                if int.unwrap_or(0) != 0 {
-                    diag.warn("01S02", "Option value changed");
-                }
+            SQL_ATTR_ASYNC_ENABLE if int.unwrap_or(0) != 0 => {
+                diag.warn("01S02", "Option value changed");
             }
+            SQL_ATTR_ASYNC_ENABLE => {}
             SQL_ATTR_TRACE
             | SQL_ATTR_TRACEFILE
             | SQL_ATTR_TRANSLATE_LIB

@@ -87,7 +87,8 @@ pub fn get_field(stmt: &Stmt, kind: i32, rec: i16, field: i16) -> Result<AttrVal
                 SQL_DESC_DATA_PTR => b.value_addr as i64,
                 SQL_DESC_INDICATOR_PTR | SQL_DESC_OCTET_LENGTH_PTR => b.ind_addr as i64,
                 SQL_DESC_OCTET_LENGTH | SQL_DESC_LENGTH => b.buffer_len as i64,
-                SQL_DESC_PRECISION | SQL_DESC_SCALE => 0,
+                SQL_DESC_PRECISION => i64::from(stmt.ard_numeric(rec as u16).0),
+                SQL_DESC_SCALE => i64::from(stmt.ard_numeric(rec as u16).1),
                 other => return Err(unknown(other)),
             }))
         }
@@ -137,6 +138,9 @@ pub fn set_field(
         return Err(Error::invalid_descriptor_index());
     }
     match kind {
+        KIND_ARD if field == SQL_DESC_PRECISION || field == SQL_DESC_SCALE => {
+            stmt.set_ard_numeric(rec as u16, field == SQL_DESC_SCALE, value)
+        }
         KIND_ARD => {
             let mut b = stmt
                 .col_bindings()
@@ -154,7 +158,7 @@ pub fn set_field(
                 SQL_DESC_DATA_PTR => b.value_addr = value as usize,
                 SQL_DESC_INDICATOR_PTR | SQL_DESC_OCTET_LENGTH_PTR => b.ind_addr = value as usize,
                 SQL_DESC_OCTET_LENGTH => b.buffer_len = value as isize,
-                SQL_DESC_PRECISION | SQL_DESC_SCALE | SQL_DESC_LENGTH => {}
+                SQL_DESC_LENGTH => {}
                 other => return Err(unknown(other)),
             }
             stmt.bind_col(rec as u16, Some(b))

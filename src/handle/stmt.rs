@@ -14,6 +14,9 @@ pub const SQL_PARAM_SUCCESS_WITH_INFO: u16 = 6;
 pub const SQL_PARAM_ERROR: u16 = 5;
 pub const SQL_PARAM_UNUSED: u16 = 7;
 
+/// The ARD's default SQL_DESC_PRECISION for SQL_C_NUMERIC (msodbcsql: 38, scale 0).
+const DEFAULT_NUMERIC_PRECISION: u8 = 38;
+
 /// Rows decoded per trip to the connection.
 const FETCH_BATCH_ROWS: usize = 256;
 
@@ -73,6 +76,8 @@ struct RowsState {
     getdata_done: bool,
     /// Rows in the current rowset (SQL_ATTR_ROW_ARRAY_SIZE, fewer at the end).
     rowset_len: usize,
+    /// Bytes of long values a fetch batch may hold (unbounded without long columns).
+    byte_budget: usize,
     /// An error met after rows that are still to be delivered.
     pending_error: Option<Error>,
 }
@@ -99,6 +104,8 @@ pub struct StmtState {
     prepared: Option<String>,
     params: Vec<Option<ParamBinding>>,
     columns_bound: Vec<Option<ColBinding>>,
+    /// ARD SQL_DESC_PRECISION/SQL_DESC_SCALE per column, for SQL_C_NUMERIC targets.
+    ard_numeric: Vec<(u8, i8)>,
     pending: Option<PendingExec>,
     /// SQLDescribeParam answers for the prepared statement, asked once.
     described: Option<Vec<(i16, u64, i16)>>,
@@ -130,6 +137,7 @@ impl Stmt {
                 prepared: None,
                 params: Vec::new(),
                 columns_bound: Vec::new(),
+                ard_numeric: Vec::new(),
                 pending: None,
                 described: None,
                 cursor: None,
@@ -276,6 +284,7 @@ impl Stmt {
     fn position(&self, dbc: &mut DbcState, cursor: &mut Cursor, step: Step) {
         match step {
             Step::Rows(columns) => {
+                let byte_budget = long_value_budget(&columns);
                 cursor.current = Current::Rows(RowsState {
                     columns,
                     values: Vec::new(),
@@ -287,6 +296,7 @@ impl Stmt {
                     getdata_offset: 0,
                     getdata_done: false,
                     rowset_len: 0,
+                    byte_budget,
                     pending_error: None,
                 });
                 dbc.owner = Some(self.id);
@@ -685,7 +695,7 @@ impl Stmt {
                     .as_mut()
                     .ok_or_else(Error::connection_not_open)?;
                 let want = FETCH_BATCH_ROWS.max(array - rows.rows_in_batch);
-                let fetched = session.fetch_rows(&mut rows.values, ncols, want);
+                let fetched = session.fetch_rows_within(&mut rows.values, ncols, want, rows.byte_budget);
                 let messages = session.take_messages();
                 diag.extend(messages.iter().map(DiagRecord::server));
                 match fetched {
@@ -749,6 +759,28 @@ impl Stmt {
         Ok(())
     }
 
+    /// ARD precision (`scale == false`) or scale of column `col` for SQL_C_NUMERIC.
+    pub fn set_ard_numeric(&self, col: u16, scale: bool, value: i64) -> Result<()> {
+        if col == 0 {
+            return Err(Error::invalid_descriptor_index());
+        }
+        let mut st = self.state();
+        let i = usize::from(col) - 1;
+        if st.ard_numeric.len() <= i {
+            st.ard_numeric.resize(i + 1, (DEFAULT_NUMERIC_PRECISION, 0));
+        }
+        if scale {
+            st.ard_numeric[i].1 = value.clamp(-128, 127) as i8;
+        } else {
+            st.ard_numeric[i].0 = value.clamp(1, 38) as u8;
+        }
+        Ok(())
+    }
+
+    pub fn ard_numeric(&self, col: u16) -> (u8, i8) {
+        self.state().numeric_of(col)
+    }
+
     pub fn unbind_cols(&self) {
         self.state().columns_bound.clear();
     }
@@ -786,7 +818,7 @@ impl Stmt {
             return Ok((SQL_NULL_DATA, false));
         }
         let ty = &rows.columns[usize::from(col) - 1].ty;
-        let written = convert_cell(value, ty, c_type, buffer, 0)?;
+        let written = convert_cell(value, ty, c_type, buffer, 0, st.numeric_of(col))?;
         let truncated = match written.warning {
             Some(Warning::StringTruncated) => {
                 diag.warn("01004", "String data, right truncated");
@@ -812,6 +844,7 @@ impl Stmt {
         has_indicator: bool,
     ) -> Result<(Status, isize)> {
         let mut st = self.state();
+        let st_numeric = st.numeric_of(col);
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -842,7 +875,8 @@ impl Stmt {
             rows.getdata_done = true;
             return Ok((Status::Success, SQL_NULL_DATA));
         }
-        let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset)?;
+        let numeric = st_numeric;
+        let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset, numeric)?;
         rows.getdata_offset += written.consumed;
         match written.warning {
             Some(Warning::StringTruncated) => {
@@ -932,8 +966,10 @@ impl Stmt {
             let mut dbc = self.dbc.lock();
             if dbc.owner == Some(self.id) {
                 dbc.owner = None;
+                // Closing never fails the caller: a link that died while draining shows on the
+                // next statement (08S01), and the cursor is gone either way.
                 if let Some(session) = dbc.session.as_mut() {
-                    session.close()?;
+                    let _ = session.close();
                     let _ = session.take_messages();
                 }
             }
@@ -1011,6 +1047,13 @@ impl StmtState {
         self.attrs.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v)
     }
 
+    fn numeric_of(&self, col: u16) -> (u8, i8) {
+        usize::from(col)
+            .checked_sub(1)
+            .and_then(|i| self.ard_numeric.get(i).copied())
+            .unwrap_or((DEFAULT_NUMERIC_PRECISION, 0))
+    }
+
     /// SQL_ATTR_ROW_ARRAY_SIZE: rows per SQLFetch.
     fn row_array_size(&self) -> usize {
         self.attr(SQL_ATTR_ROW_ARRAY_SIZE)
@@ -1028,6 +1071,28 @@ pub struct ColBinding {
     pub ind_addr: usize,
 }
 
+/// A batch of rows with (max) or legacy long columns stops growing past this many bytes, so
+/// memory stays near one row of such values.
+const LONG_VALUE_BATCH_BYTES: usize = 4 << 20;
+
+fn long_value_budget(columns: &[ColumnInfo]) -> usize {
+    let long = columns.iter().any(|c| {
+        matches!(
+            c.ty,
+            ServerType::VarChar(None)
+                | ServerType::NVarChar(None)
+                | ServerType::VarBinary(None)
+                | ServerType::Text
+                | ServerType::NText
+                | ServerType::Image
+                | ServerType::Xml
+                | ServerType::Udt(_)
+                | ServerType::Variant
+        )
+    });
+    if long { LONG_VALUE_BATCH_BYTES } else { usize::MAX }
+}
+
 /// One cell into an application buffer through `convert`.
 fn convert_cell(
     value: &Value,
@@ -1035,6 +1100,7 @@ fn convert_cell(
     c_type: i16,
     buffer: &mut [u8],
     offset: usize,
+    numeric: (u8, i8),
 ) -> Result<convert::to_c::Written> {
     let c_type = if c_type == SQL_C_DEFAULT || c_type == SQL_ARD_TYPE {
         convert::to_c::default_c_type(ty)
@@ -1046,8 +1112,8 @@ fn convert_cell(
         buffer,
         offset,
         encoding: char_encoding(),
-        numeric_precision: 38,
-        numeric_scale: 0,
+        numeric_precision: numeric.0,
+        numeric_scale: numeric.1,
     };
     convert::to_c::write_value(value, ty, target).map_err(|e| Error::new(e.sqlstate, e.message))
 }

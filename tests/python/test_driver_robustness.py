@@ -54,3 +54,19 @@ def test_connect_in_a_forked_child(connect, server):
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     assert parent.cursor().execute("SELECT 3").fetchone()[0] == 3
+
+
+def test_query_timeout_is_hyt00_and_the_connection_stays_usable(connect):
+    from driver_helpers import requires_sql_engine
+
+    cnx = connect(autocommit=True)
+    requires_sql_engine(cnx)
+    cnx.timeout = 1
+    cur = cnx.cursor()
+    with pytest.raises(pyodbc.Error) as err:
+        cur.execute("WAITFOR DELAY '00:00:03'; SELECT 1")
+        cur.fetchall()
+    assert err.value.args[0] == "HYT00"
+    assert "Query timeout expired" in err.value.args[1]
+    cnx.timeout = 0
+    assert cur.execute("SELECT 2").fetchone()[0] == 2
