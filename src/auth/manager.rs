@@ -268,7 +268,10 @@ impl TokenManager {
                     "no token within the login timeout",
                 ));
             }
-            let result = match tokio::time::timeout(budget, source.fetch(budget)).await {
+            // The source gets a little less than the deadline so that its own timeouts (a hung
+            // `az`, a silent IMDS) fire first and say which source it was.
+            let inner = budget.saturating_sub((budget / 10).min(Duration::from_millis(300)));
+            let result = match tokio::time::timeout(budget, source.fetch(inner)).await {
                 Ok(r) => r,
                 Err(_) => Err(SourceError::hard(
                     "token source",

@@ -7,9 +7,25 @@ use serde_json::json;
 
 const SCOPE: &str = "https://database.windows.net//.default";
 
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<Scratch>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Removes the mock's generated files when a test ends.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 async fn mock() -> (EntraHandle, reqwest::Client) {
+    let dir = std::env::temp_dir().join(format!("entra-test-{}", crypto::random_token(6)));
+    // Leaked on purpose into the test's lifetime: dropped when the test thread's locals go.
+    SCRATCH.with(|s| s.borrow_mut().push(Scratch(dir.clone())));
     let cfg = EntraConfig {
-        dir: Some(std::env::temp_dir().join(format!("entra-test-{}", crypto::random_token(6)))),
+        dir: Some(dir),
         device_code_interval_secs: 0,
         ..EntraConfig::default()
     };
