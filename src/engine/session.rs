@@ -54,6 +54,8 @@ pub struct LoginParams {
     pub login_timeout_secs: u32,
     /// A pre-acquired access token (SQL_COPT_SS_ACCESS_TOKEN), decoded to text.
     pub access_token: Option<String>,
+    /// An Entra ID mode's token factory (`engine::fedauth`).
+    pub entra: Option<super::fedauth::EntraLogin>,
 }
 
 impl LoginParams {
@@ -112,6 +114,10 @@ impl LoginParams {
             ctx.access_token = Some(token.clone());
         } else {
             ctx.tds_authentication_method = TdsAuthenticationMethod::Password;
+        }
+        if let Some(entra) = &self.entra {
+            // prepare() already refused the modes install() cannot serve.
+            let _ = entra.install(&mut ctx);
         }
         ctx
     }

@@ -63,6 +63,9 @@ pub struct DbcState {
     pub session: Option<Session>,
     pub autocommit: bool,
     pub login_timeout: u32,
+    /// The application set SQL_ATTR_LOGIN_TIMEOUT: interactive Entra modes then keep it
+    /// instead of their long default.
+    pub login_timeout_explicit: bool,
     pub connection_timeout: u32,
     pub access_token: Option<Vec<u8>>,
     pub packet_size: u32,
@@ -134,6 +137,7 @@ impl Dbc {
                 session: None,
                 autocommit: true,
                 login_timeout: 15,
+                login_timeout_explicit: false,
                 connection_timeout: 0,
                 access_token: None,
                 packet_size: 0,
@@ -175,7 +179,8 @@ impl Dbc {
                 st.autocommit = on;
             }
             SQL_ATTR_LOGIN_TIMEOUT => {
-                st.login_timeout = int.unwrap_or(15).clamp(0, u32::MAX as i64) as u32
+                st.login_timeout = int.unwrap_or(15).clamp(0, u32::MAX as i64) as u32;
+                st.login_timeout_explicit = true;
             }
             SQL_ATTR_CONNECTION_TIMEOUT => {
                 st.connection_timeout = int.unwrap_or(0).clamp(0, u32::MAX as i64) as u32
@@ -328,20 +333,40 @@ impl Dbc {
         }
         // Entra ID modes: validated by `connect::settings`; the token factory that serves them
         // is installed in `engine::fedauth` (not yet): until then they are refused here.
+        let mut params = login_params(settings, st.login_timeout);
         if let Some(mode) = settings
             .authentication
             .filter(|m| *m != AuthMode::SqlPassword)
         {
-            return Err(Error::new(
-                "HYC00",
-                format!(
-                    "Authentication option '{}' is not supported yet",
-                    mode.name()
-                ),
-            ));
+            params.login_timeout_secs = crate::engine::fedauth::login_timeout_secs(
+                mode,
+                settings
+                    .login_timeout_secs
+                    .or(st.login_timeout_explicit.then_some(st.login_timeout)),
+            );
         }
-        let params = login_params(settings, st.login_timeout);
-        let (session, messages) = Session::connect(&params)?;
+        params.entra = crate::engine::fedauth::EntraLogin::prepare(
+            crate::auth::EntraParams::from_settings(settings),
+            params.login_timeout_secs,
+        )?;
+        let (session, messages) = match Session::connect(&params) {
+            Ok(s) => s,
+            Err(e) => {
+                let entra = params.entra.as_ref();
+                if let Some(auth) = entra.and_then(|l| l.take_error()) {
+                    return Err(auth.into());
+                }
+                let mut e = e;
+                let hints = entra.map(|l| l.rejected_hints()).unwrap_or_default();
+                if let Some(r) = e.records.iter_mut().find(|r| r.native == 18456) {
+                    for hint in hints {
+                        r.message.push('\n');
+                        r.message.push_str(&hint);
+                    }
+                }
+                return Err(e);
+            }
+        };
         st.facts = session.facts();
         st.uid = params.uid.clone();
         st.dsn = settings.dsn.clone().unwrap_or_default();
@@ -463,5 +488,6 @@ fn login_params(s: &Settings, default_login_timeout: u32) -> LoginParams {
         packet_size: s.packet_size.map(|p| p.clamp(512, 32767) as u16),
         login_timeout_secs: s.login_timeout_secs.unwrap_or(default_login_timeout),
         access_token: s.access_token.as_ref().map(|t| t.expose().to_string()),
+        entra: None,
     }
 }

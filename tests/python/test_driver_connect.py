@@ -55,15 +55,6 @@ def test_wrong_password_is_28000_from_the_server(server):
     assert server.info["sql_password"] not in err.value.args[1]
 
 
-def test_entra_modes_are_refused_until_supported(server):
-    cs = (f"Driver={{{OUR_DRIVER}}};Server=127.0.0.1,{server.info['tds_port']};Database=test;"
-          "Authentication=ActiveDirectoryMsi;Encrypt=yes;TrustServerCertificate=yes")
-    with pytest.raises(pyodbc.Error) as err:
-        pyodbc.connect(cs, timeout=5)
-    assert err.value.args[0] == "HYC00"
-    assert "Authentication option 'ActiveDirectoryMsi' is not supported yet" in err.value.args[1]
-
-
 def test_password_modes_need_uid_and_pwd(server):
     cs = (f"Driver={{{OUR_DRIVER}}};Server=127.0.0.1,{server.info['tds_port']};"
           "Authentication=SqlPassword;UID=someone;Encrypt=yes;TrustServerCertificate=yes")
