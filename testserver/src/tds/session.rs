@@ -57,6 +57,8 @@ enum Job {
         request: crate::sql::TmRequest,
         reset: bool,
     },
+    /// A request the client abandoned mid-send: answer DONE, run nothing.
+    Ignored,
     /// A request we could not decode: answer with an error, keep the session.
     BadRequest(String),
     Attention,
@@ -172,6 +174,10 @@ fn decode(message: &Message, spid: u16) -> Job {
     let reset = message.resets_connection();
     let result = match message.kind {
         packet::ATTENTION => return Job::Attention,
+        _ if message.ignored => {
+            tracing::debug!(spid, kind = message.kind, "request abandoned by the client (IGNORE)");
+            return Job::Ignored;
+        }
         packet::SQL_BATCH => requests::sql_batch(&message.payload).map(|(_, sql)| {
             tracing::debug!(spid, reset, "batch: {}", truncate(&sql, 500));
             Job::Batch { sql, reset }
@@ -356,6 +362,7 @@ impl Engine {
                 }
             }
             Job::Transaction { request, .. } => self.session.transaction(request, &mut sink),
+            Job::Ignored => {}
             Job::BadRequest(text) => {
                 sink.error(8009, 1, 16, &text);
                 let _ = sink.encode(Event::Done {
