@@ -9,13 +9,13 @@ use super::translate::{
     self, SelectItem, TransError, Translator, matching_paren, quote_ident, quote_str, select_items,
 };
 use super::types::{self, decl, from_storage, parse_type};
-use super::{Column, DoneKind, EnvChange, Event, EventSink, SqlType, SqlValue};
+use super::{Column, ConnectionFacts, DoneKind, EnvChange, Event, EventSink, SqlType, SqlValue};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Every configured database, shared by all sessions.
@@ -426,6 +426,7 @@ pub struct Session {
     pub(crate) prepared: HashMap<i32, super::procs::Prepared>,
     pub(crate) next_handle: i32,
     pub(crate) proc_name: String,
+    pub(crate) connection: Arc<Mutex<ConnectionFacts>>,
 }
 
 pub(crate) fn open_connection(
@@ -478,8 +479,14 @@ pub(crate) fn guard(sink: &mut dyn EventSink, f: impl FnOnce(&mut dyn EventSink)
     }
 }
 
-fn identity(dbs: &Databases, db: &str, info: &SessionInfo) -> super::sysviews::Identity {
+fn identity(
+    dbs: &Databases,
+    db: &str,
+    info: &SessionInfo,
+    connection: &Arc<Mutex<ConnectionFacts>>,
+) -> super::sysviews::Identity {
     super::sysviews::Identity {
+        connection: connection.clone(),
         db: db.to_string(),
         db_id: dbs
             .list
@@ -502,9 +509,10 @@ impl Session {
         let (name, path) = dbs.find(database).cloned().ok_or_else(|| {
             anyhow::anyhow!("Cannot open database \"{database}\" requested by the login.")
         })?;
+        let connection = Arc::new(Mutex::new(ConnectionFacts::default()));
         let conn = open_connection(
             &path,
-            &identity(&dbs, &name, &info),
+            &identity(&dbs, &name, &info, &connection),
             DEFAULT_LOCK_TIMEOUT_MS as i64,
         )?;
         let spid = info.spid as u64;
@@ -533,11 +541,20 @@ impl Session {
             prepared: HashMap::new(),
             next_handle: 1,
             proc_name: String::new(),
+            connection,
         })
     }
 
     pub fn database(&self) -> &str {
         &self.db
+    }
+
+    /// Tells the engine what the TDS layer knows about the connection (TLS, addresses), for
+    /// `sys.dm_exec_connections`. Optional; without it the view shows an unencrypted SQL login.
+    pub fn set_connection_facts(&mut self, facts: ConnectionFacts) {
+        if let Ok(mut f) = self.connection.lock() {
+            *f = facts;
+        }
     }
 
     pub fn transaction_descriptor(&self) -> u64 {
@@ -2238,7 +2255,7 @@ impl Session {
             } else {
                 self.lock_timeout_ms
             };
-            let id = identity(&self.dbs, &display, &self.info);
+            let id = identity(&self.dbs, &display, &self.info, &self.connection);
             self.conn = open_connection(&path, &id, bound).map_err(|e| self.sql_err(&e))?;
         }
         let old = std::mem::replace(&mut self.db, display.clone());
@@ -3550,6 +3567,31 @@ pub(crate) mod tests {
         assert!(matches!(r[0], SqlValue::DateTime { .. }), "{r:?}");
         assert!(matches!(r[1], SqlValue::Guid(_)), "{r:?}");
         assert_eq!(r[2], SqlValue::Int(0));
+    }
+
+    #[test]
+    fn connection_facts_show_in_dm_exec_connections() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "SELECT encrypt_option, auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID",
+        );
+        assert_eq!(
+            rows(&ev),
+            vec![vec![
+                SqlValue::String("FALSE".into()),
+                SqlValue::String("SQL".into())
+            ]]
+        );
+        s.set_connection_facts(ConnectionFacts {
+            encrypted: true,
+            ..Default::default()
+        });
+        let ev = run(
+            &mut s,
+            "SELECT encrypt_option FROM sys.dm_exec_connections WHERE session_id = @@SPID",
+        );
+        assert_eq!(rows(&ev), vec![vec![SqlValue::String("TRUE".into())]]);
     }
 
     #[test]
