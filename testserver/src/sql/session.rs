@@ -2022,7 +2022,15 @@ impl Session {
             | "ANSI_DEFAULTS"
             | "QUERY_GOVERNOR_COST_LIMIT"
             | "PARSEONLY"
-            | "FORCEPLAN" => {
+            | "FORCEPLAN"
+            | "ANSI_NULL_DFLT_OFF"
+            | "ARITHIGNORE"
+            | "FIPS_FLAGGER"
+            | "NO_BROWSETABLE"
+            | "REMOTE_PROC_TRANSACTIONS"
+            | "OFFSETS"
+            | "SHOWPLAN_TEXT"
+            | "RESULT_SET_CACHING" => {
                 if option == "LANGUAGE" {
                     let lang = tokens.get(2).map(|t| t.to_string()).unwrap_or_default();
                     out.send(Event::EnvChange(EnvChange::Language {
@@ -2031,7 +2039,10 @@ impl Session {
                     }))?;
                 }
             }
-            _ => return Err(syntax_near(tokens, 1)),
+            _ => {
+                let text = format!("'{}' is not a recognized SET option.", second);
+                return Err(Stop::Error(SqlError::new(195, 15, text).aborting()));
+            }
         }
         Ok(())
     }
