@@ -405,6 +405,8 @@ pub struct Session {
     /// write: until then every statement sees the latest committed data (READ COMMITTED), and
     /// a transaction that only reads never holds a lock.
     pub(crate) sqlite_txn: bool,
+    /// SET IMPLICIT_TRANSACTIONS ON: table statements begin a transaction when none is open.
+    pub(crate) implicit_transactions: bool,
     /// Table variables of the running batch (TEMP tables named `@t`).
     pub(crate) table_vars: Vec<String>,
     /// The DML verb and target table of the running statement, for error texts.
@@ -525,6 +527,7 @@ impl Session {
             nocount: false,
             trancount: 0,
             sqlite_txn: false,
+            implicit_transactions: false,
             table_vars: Vec::new(),
             verb: String::new(),
             verb_table: String::new(),
@@ -974,6 +977,10 @@ impl Session {
 
     fn exec_simple(&mut self, tokens: &[Token], out: &mut Out) -> Exec {
         let kw = tokens[0].keyword().unwrap_or_default();
+        if self.implicit_transactions && self.trancount == 0 && begins_implicit_transaction(tokens)
+        {
+            self.begin_tran(out)?;
+        }
         if self.trancount > 0 && !self.sqlite_txn && writes(tokens) {
             self.open_sqlite_txn()?;
         }
@@ -1995,6 +2002,7 @@ impl Session {
                     .map_err(|e| self.sql_err(&e))?;
             }
             "TRANSACTION" => {}
+            "IMPLICIT_TRANSACTIONS" => self.implicit_transactions = on,
             "IDENTITY_INSERT"
             | "XACT_ABORT"
             | "ANSI_NULLS"
@@ -2008,7 +2016,6 @@ impl Session {
             | "TEXTSIZE"
             | "DATEFORMAT"
             | "DATEFIRST"
-            | "IMPLICIT_TRANSACTIONS"
             | "CURSOR_CLOSE_ON_COMMIT"
             | "STATISTICS"
             | "SHOWPLAN_ALL"
@@ -2324,6 +2331,21 @@ fn leak_op(o: &str) -> &'static str {
         "(" => "(",
         ")" => ")",
         _ => "+",
+    }
+}
+
+/// The statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON (a SELECT only
+/// when it reads a table; BEGIN TRAN then nests, giving @@TRANCOUNT 2).
+fn begins_implicit_transaction(tokens: &[Token]) -> bool {
+    let kw = tokens[0].keyword().unwrap_or_default();
+    match kw.as_str() {
+        "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "CREATE" | "ALTER" | "DROP" | "TRUNCATE"
+        | "GRANT" | "REVOKE" | "OPEN" | "FETCH" => true,
+        "SELECT" | "WITH" => tokens.iter().any(|t| t.is("FROM")),
+        "BEGIN" => tokens
+            .get(1)
+            .is_some_and(|t| t.is("TRAN") || t.is("TRANSACTION")),
+        _ => false,
     }
 }
 
@@ -3603,6 +3625,43 @@ pub(crate) mod tests {
             "SELECT encrypt_option FROM sys.dm_exec_connections WHERE session_id = @@SPID",
         );
         assert_eq!(rows(&ev), vec![vec![SqlValue::String("TRUE".into())]]);
+    }
+
+    #[test]
+    fn implicit_transactions() {
+        let (mut s, _d) = session();
+        run(&mut s, "CREATE TABLE t (a INT)");
+        let ev = run(
+            &mut s,
+            "SET IMPLICIT_TRANSACTIONS ON; SELECT 1; SELECT @@TRANCOUNT",
+        );
+        assert_eq!(
+            rows(&ev)[1],
+            vec![SqlValue::Int(0)],
+            "SELECT without a table starts nothing"
+        );
+        let ev = run(&mut s, "INSERT t VALUES (1); SELECT @@TRANCOUNT");
+        assert!(
+            matches!(ev[0], Event::EnvChange(EnvChange::BeginTransaction(_))),
+            "{ev:?}"
+        );
+        assert_eq!(rows(&ev), vec![vec![SqlValue::Int(1)]]);
+        run(&mut s, "IF @@TRANCOUNT > 0 ROLLBACK TRAN");
+        let ev = run(&mut s, "SELECT COUNT(*) FROM t; SELECT @@TRANCOUNT");
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::Int(0)], vec![SqlValue::Int(1)]],
+            "the SELECT began one"
+        );
+        run(
+            &mut s,
+            "INSERT t VALUES (2); IF @@TRANCOUNT > 0 COMMIT TRAN; SET IMPLICIT_TRANSACTIONS OFF",
+        );
+        let ev = run(&mut s, "SELECT COUNT(*) FROM t; SELECT @@TRANCOUNT");
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::Int(1)], vec![SqlValue::Int(0)]]
+        );
     }
 
     #[test]
