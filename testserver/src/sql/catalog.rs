@@ -35,6 +35,7 @@ pub(crate) fn call(
         "sp_describe_first_result_set" => sp_describe_first_result_set(s, &a),
         "sp_server_info" => sp_server_info(),
         "xp_msver" => xp_msver(&a),
+        "sp_rename" => return Some(sp_rename(s, &a).map(|_| 0)),
         // Every user may do everything here: no privilege rows to report.
         "sp_table_privileges" => Ok(rs(&[
             ("TABLE_QUALIFIER", SYSNAME),
@@ -1359,6 +1360,60 @@ fn sp_server_info() -> Result<ResultSet, Stop> {
     Ok(r)
 }
 
+/// `sp_rename 'old', 'new'` for tables, `sp_rename 't.old', 'new', 'COLUMN'` for columns.
+fn sp_rename(s: &mut Session, a: &Args) -> Result<(), Stop> {
+    let missing = || {
+        Stop::Error(SqlError::new(
+            201,
+            16,
+            "Procedure or function 'sp_rename' expects parameter '@objname', which was not supplied.",
+        ))
+    };
+    let old = a.get(0, "@objname").ok_or_else(missing)?;
+    let new = a.get(1, "@newname").ok_or_else(missing)?;
+    let kind = a
+        .get(2, "@objtype")
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let q = super::translate::quote_ident;
+    let part = super::functions::object_name_part;
+    if kind == "COLUMN" {
+        let (table, column) = old.rsplit_once('.').ok_or_else(|| {
+            Stop::Error(SqlError::new(
+                15248,
+                11,
+                "Either the parameter @objname is ambiguous or the claimed @objtype (COLUMN) is wrong.",
+            ))
+        })?;
+        let (table, column) = (part(table), part(column));
+        s.exec_sqlite(&format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            q(&table),
+            q(&column),
+            q(&new)
+        ))?;
+        // The engine's own catalog follows the rename.
+        let _ = s.conn.execute(
+            "UPDATE main.__ss_identity SET col = ?3 WHERE tbl = ?1 AND col = ?2",
+            [&table, &column, &new],
+        );
+        let _ = s.conn.execute(
+            "UPDATE main.__ss_constraints SET name = ?3 WHERE tbl = ?1 AND name = ?2 AND kind = 'DEFAULT'",
+            [&table, &column, &new],
+        );
+    } else {
+        let old = part(&old);
+        s.exec_sqlite(&format!("ALTER TABLE {} RENAME TO {}", q(&old), q(&new)))?;
+        for t in ["__ss_identity", "__ss_constraints"] {
+            let _ = s.conn.execute(
+                &format!("UPDATE main.{t} SET tbl = ?2 WHERE tbl = ?1"),
+                [&old, &new],
+            );
+        }
+    }
+    Ok(())
+}
+
 fn xp_msver(a: &Args) -> Result<ResultSet, Stop> {
     use SqlType::*;
     let mut r = rs(&[
@@ -1922,6 +1977,23 @@ mod tests {
             types.windows(2).all(|w| w[0] <= w[1]),
             "sorted by DATA_TYPE"
         );
+    }
+
+    #[test]
+    fn rename_tables_and_columns() {
+        let (mut s, _d) = setup();
+        let ev = run(
+            &mut s,
+            "EXEC sp_rename 'parent.name', 'title', 'COLUMN'; EXEC sp_rename 'child', 'kid'; SELECT title FROM parent; SELECT cid FROM kid",
+        );
+        assert!(
+            !ev.iter().any(|e| matches!(e, Event::Message { .. })),
+            "{ev:?}"
+        );
+        let ev = rpc_call(&mut s, "sp_columns", vec![nv("parent")]);
+        let (_, rows) = result(&ev);
+        assert_eq!(rows[1][3], s_("title"));
+        assert_eq!(rows[1][12], s_("(N'x')"), "the default follows the column");
     }
 
     #[test]

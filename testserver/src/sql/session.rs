@@ -9,13 +9,13 @@ use super::translate::{
     self, SelectItem, TransError, Translator, matching_paren, quote_ident, quote_str, select_items,
 };
 use super::types::{self, decl, from_storage, parse_type};
-use super::{Column, DoneKind, EnvChange, Event, EventSink, SqlType, SqlValue};
+use super::{Column, ConnectionFacts, DoneKind, EnvChange, Event, EventSink, SqlType, SqlValue};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Every configured database, shared by all sessions.
@@ -236,7 +236,17 @@ pub(crate) fn map_sqlite_error(e: &rusqlite::Error, db: &str) -> SqlError {
         .strip_prefix("near \"")
         .and_then(|r| r.split_once("\": syntax error"))
     {
-        return SqlError::new(102, 15, format!("Incorrect syntax near '{}'.", near.0)).aborting();
+        let near = near.0;
+        if translate::is_reserved(near) {
+            let kw = near.to_ascii_uppercase();
+            return SqlError::new(
+                156,
+                15,
+                format!("Incorrect syntax near the keyword '{kw}'."),
+            )
+            .aborting();
+        }
+        return SqlError::new(102, 15, format!("Incorrect syntax near '{near}'.")).aborting();
     }
     if msg.contains("syntax error") || msg.contains("incomplete input") {
         return SqlError::new(102, 15, "Incorrect syntax near the end of the statement.")
@@ -395,6 +405,8 @@ pub struct Session {
     /// write: until then every statement sees the latest committed data (READ COMMITTED), and
     /// a transaction that only reads never holds a lock.
     pub(crate) sqlite_txn: bool,
+    /// SET IMPLICIT_TRANSACTIONS ON: table statements begin a transaction when none is open.
+    pub(crate) implicit_transactions: bool,
     /// Table variables of the running batch (TEMP tables named `@t`).
     pub(crate) table_vars: Vec<String>,
     /// The DML verb and target table of the running statement, for error texts.
@@ -416,6 +428,7 @@ pub struct Session {
     pub(crate) prepared: HashMap<i32, super::procs::Prepared>,
     pub(crate) next_handle: i32,
     pub(crate) proc_name: String,
+    pub(crate) connection: Arc<Mutex<ConnectionFacts>>,
 }
 
 pub(crate) fn open_connection(
@@ -468,8 +481,14 @@ pub(crate) fn guard(sink: &mut dyn EventSink, f: impl FnOnce(&mut dyn EventSink)
     }
 }
 
-fn identity(dbs: &Databases, db: &str, info: &SessionInfo) -> super::sysviews::Identity {
+fn identity(
+    dbs: &Databases,
+    db: &str,
+    info: &SessionInfo,
+    connection: &Arc<Mutex<ConnectionFacts>>,
+) -> super::sysviews::Identity {
     super::sysviews::Identity {
+        connection: connection.clone(),
         db: db.to_string(),
         db_id: dbs
             .list
@@ -492,9 +511,10 @@ impl Session {
         let (name, path) = dbs.find(database).cloned().ok_or_else(|| {
             anyhow::anyhow!("Cannot open database \"{database}\" requested by the login.")
         })?;
+        let connection = Arc::new(Mutex::new(ConnectionFacts::default()));
         let conn = open_connection(
             &path,
-            &identity(&dbs, &name, &info),
+            &identity(&dbs, &name, &info, &connection),
             DEFAULT_LOCK_TIMEOUT_MS as i64,
         )?;
         let spid = info.spid as u64;
@@ -507,6 +527,7 @@ impl Session {
             nocount: false,
             trancount: 0,
             sqlite_txn: false,
+            implicit_transactions: false,
             table_vars: Vec::new(),
             verb: String::new(),
             verb_table: String::new(),
@@ -523,11 +544,20 @@ impl Session {
             prepared: HashMap::new(),
             next_handle: 1,
             proc_name: String::new(),
+            connection,
         })
     }
 
     pub fn database(&self) -> &str {
         &self.db
+    }
+
+    /// Tells the engine what the TDS layer knows about the connection (TLS, addresses), for
+    /// `sys.dm_exec_connections`. Optional; without it the view shows an unencrypted SQL login.
+    pub fn set_connection_facts(&mut self, facts: ConnectionFacts) {
+        if let Ok(mut f) = self.connection.lock() {
+            *f = facts;
+        }
     }
 
     pub fn transaction_descriptor(&self) -> u64 {
@@ -614,12 +644,16 @@ impl Session {
                         verb.as_str(),
                         "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH"
                     ) || uses_table_variable
+                        || (verb == "INSERT"
+                            && tokens.iter().any(|t| t.is("EXEC") || t.is("EXECUTE")))
                         || tokens.iter().any(|t| t.is("bench"))
                         || is_assignment(tokens, main_select(tokens))
                         || (verb == "SELECT" && tokens.iter().any(|t| t.is("INTO")))
                     {
                         continue;
                     }
+                    let rewritten = translate::rewrite_dml_joins(tokens);
+                    let tokens = rewritten.as_deref().unwrap_or(tokens);
                     let sql = match self.translator().translate(tokens) {
                         Ok(sql) => sql,
                         Err(e) if e.class == 15 => {
@@ -631,7 +665,7 @@ impl Session {
                     };
                     if let Err(e) = self.conn.prepare_cached(&sql) {
                         let mut e = map_sqlite_error(&e, &self.db);
-                        if e.number == 102 {
+                        if matches!(e.number, 102 | 156) {
                             e.line = tokens[0].line;
                             return Err(e);
                         }
@@ -943,6 +977,10 @@ impl Session {
 
     fn exec_simple(&mut self, tokens: &[Token], out: &mut Out) -> Exec {
         let kw = tokens[0].keyword().unwrap_or_default();
+        if self.implicit_transactions && self.trancount == 0 && begins_implicit_transaction(tokens)
+        {
+            self.begin_tran(out)?;
+        }
         if self.trancount > 0 && !self.sqlite_txn && writes(tokens) {
             self.open_sqlite_txn()?;
         }
@@ -1297,16 +1335,184 @@ impl Session {
         if tokens[0].is("MERGE") {
             return Err(Stop::Error(TransError::unsupported("MERGE").into()));
         }
-        // INSERT ... EXEC proc: run the procedure, insert its first result set.
         if tokens[0].is("INSERT")
             && let Some(p) = tokens.iter().position(|t| t.is("EXEC") || t.is("EXECUTE"))
         {
-            let _ = p;
-            return Err(Stop::Error(
-                TransError::unsupported("INSERT ... EXEC").into(),
-            ));
+            return self.insert_exec(tokens, p, out);
+        }
+        if let Some(rewritten) = translate::rewrite_dml_joins(tokens) {
+            return self.run_query(&rewritten, None, true, out);
+        }
+        if let Some(tagged) = self.tag_variant_values(tokens) {
+            return self.run_query(&tagged, None, true, out);
         }
         self.run_query(tokens, None, true, out)
+    }
+
+    /// `INSERT [INTO] t [(cols)] EXEC proc ...`: the procedure's rows go into the table; its
+    /// messages go to the client.
+    fn insert_exec(&mut self, tokens: &[Token], exec: usize, out: &mut Out) -> Exec {
+        let mut k = 1;
+        if tokens.get(k).is_some_and(|t| t.is("INTO")) {
+            k += 1;
+        }
+        let (table, len) = translate::table_ref(tokens, k).ok_or_else(|| syntax_near(tokens, k))?;
+        let cols: Vec<String> = match tokens.get(k + len) {
+            Some(t) if t.is_op("(") && k + len + 1 < exec => {
+                translate::split_commas(&tokens[k + len + 1..exec - 1])
+                    .iter()
+                    .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+                    .collect()
+            }
+            _ => self
+                .table_columns(&table)
+                .into_iter()
+                .filter(|c| !c.identity)
+                .map(|c| c.name)
+                .collect(),
+        };
+        let mut capture = Capture::default();
+        {
+            let mut inner = Out::new(&mut capture);
+            let r = super::procs::exec_statement(self, &tokens[exec..], &mut inner);
+            if inner.cancelled {
+                return Err(Stop::Cancel);
+            }
+            r?;
+        }
+        for m in capture.messages {
+            out.send(m)?;
+        }
+        let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            quote_ident(&table),
+            cols.iter()
+                .map(|c| quote_ident(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            placeholders.join(", ")
+        );
+        let mut count = 0u64;
+        {
+            let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql_err(&e))?;
+            for row in &capture.rows {
+                if row.len() != cols.len() {
+                    return Err(Stop::Error(SqlError::new(
+                        213,
+                        16,
+                        "Column name or number of supplied values does not match table definition.",
+                    )));
+                }
+                let values: Vec<Value> = row.iter().map(types::to_storage).collect();
+                stmt.execute(rusqlite::params_from_iter(values.iter()))
+                    .map_err(|e| self.sql_err(&e))?;
+                count += 1;
+            }
+        }
+        self.after_dml(tokens, count);
+        let row_count = (!self.nocount).then_some(count);
+        out.send(Event::Done {
+            kind: self.done_kind,
+            row_count,
+            error: false,
+            more: true,
+        })
+    }
+
+    /// `INSERT ... VALUES` into sql_variant columns: each value keeps its SQL Server type
+    /// (`ss_variant(expr, 'type')`), as sql_variant does.
+    fn tag_variant_values(&self, tokens: &[Token]) -> Option<Vec<Token>> {
+        if !tokens.first()?.is("INSERT") {
+            return None;
+        }
+        let mut k = 1;
+        if tokens.get(k)?.is("INTO") {
+            k += 1;
+        }
+        let (table, len) = translate::table_ref(tokens, k)?;
+        let columns = self.table_columns(&table);
+        if !columns.iter().any(|c| c.ty == SqlType::Variant) {
+            return None;
+        }
+        let mut at = k + len;
+        let targets: Vec<String> = if tokens.get(at)?.is_op("(") {
+            let close = matching_paren(tokens, at)?;
+            let names = translate::split_commas(&tokens[at + 1..close])
+                .iter()
+                .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+                .collect();
+            at = close + 1;
+            names
+        } else {
+            columns
+                .iter()
+                .filter(|c| !c.identity)
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        if !tokens.get(at)?.is("VALUES") {
+            return None;
+        }
+        let env = self.type_env(&[]);
+        let mut out: Vec<Token> = tokens[..=at].to_vec();
+        let mut i = at + 1;
+        while i < tokens.len() {
+            if !tokens[i].is_op("(") {
+                out.push(tokens[i].clone());
+                i += 1;
+                continue;
+            }
+            let close = matching_paren(tokens, i)?;
+            out.push(tokens[i].clone());
+            for (n, expr) in translate::split_commas(&tokens[i + 1..close])
+                .into_iter()
+                .enumerate()
+            {
+                if n > 0 {
+                    out.push(Token {
+                        tok: Tok::Op(","),
+                        line: 0,
+                    });
+                }
+                let is_variant = targets
+                    .get(n)
+                    .and_then(|t| columns.iter().find(|c| c.name.eq_ignore_ascii_case(t)))
+                    .is_some_and(|c| c.ty == SqlType::Variant);
+                match infer::expr_type(&expr, &env).filter(|_| is_variant) {
+                    Some((base, _)) if base != SqlType::Variant => {
+                        out.push(Token {
+                            tok: Tok::Word("ss_variant".into()),
+                            line: 0,
+                        });
+                        out.push(Token {
+                            tok: Tok::Op("("),
+                            line: 0,
+                        });
+                        out.extend(expr);
+                        out.push(Token {
+                            tok: Tok::Op(","),
+                            line: 0,
+                        });
+                        out.push(Token {
+                            tok: Tok::Str {
+                                value: decl(&base),
+                                national: false,
+                            },
+                            line: 0,
+                        });
+                        out.push(Token {
+                            tok: Tok::Op(")"),
+                            line: 0,
+                        });
+                    }
+                    _ => out.extend(expr),
+                }
+            }
+            out.push(tokens[close].clone());
+            i = close + 1;
+        }
+        Some(out)
     }
 
     fn exec_select_assign(
@@ -1545,7 +1751,10 @@ impl Session {
         if if_exists {
             i = 4;
         }
-        let names: Vec<Vec<Token>> = translate::split_commas(&tokens[i..]);
+        let names: Vec<Vec<Token>> = translate::split_commas(tokens.get(i..).unwrap_or_default());
+        if names.is_empty() || names.iter().any(|n| n.is_empty()) {
+            return Err(syntax_near(tokens, tokens.len()));
+        }
         for n in names {
             let skip = translate::schema_prefix(&n, 0).unwrap_or(0);
             let name = n
@@ -1793,6 +2002,7 @@ impl Session {
                     .map_err(|e| self.sql_err(&e))?;
             }
             "TRANSACTION" => {}
+            "IMPLICIT_TRANSACTIONS" => self.implicit_transactions = on,
             "IDENTITY_INSERT"
             | "XACT_ABORT"
             | "ANSI_NULLS"
@@ -1806,7 +2016,6 @@ impl Session {
             | "TEXTSIZE"
             | "DATEFORMAT"
             | "DATEFIRST"
-            | "IMPLICIT_TRANSACTIONS"
             | "CURSOR_CLOSE_ON_COMMIT"
             | "STATISTICS"
             | "SHOWPLAN_ALL"
@@ -1820,7 +2029,15 @@ impl Session {
             | "ANSI_DEFAULTS"
             | "QUERY_GOVERNOR_COST_LIMIT"
             | "PARSEONLY"
-            | "FORCEPLAN" => {
+            | "FORCEPLAN"
+            | "ANSI_NULL_DFLT_OFF"
+            | "ARITHIGNORE"
+            | "FIPS_FLAGGER"
+            | "NO_BROWSETABLE"
+            | "REMOTE_PROC_TRANSACTIONS"
+            | "OFFSETS"
+            | "SHOWPLAN_TEXT"
+            | "RESULT_SET_CACHING" => {
                 if option == "LANGUAGE" {
                     let lang = tokens.get(2).map(|t| t.to_string()).unwrap_or_default();
                     out.send(Event::EnvChange(EnvChange::Language {
@@ -1829,7 +2046,10 @@ impl Session {
                     }))?;
                 }
             }
-            _ => return Err(syntax_near(tokens, 1)),
+            _ => {
+                let text = format!("'{}' is not a recognized SET option.", second);
+                return Err(Stop::Error(SqlError::new(195, 15, text).aborting()));
+            }
         }
         Ok(())
     }
@@ -2053,7 +2273,7 @@ impl Session {
             } else {
                 self.lock_timeout_ms
             };
-            let id = identity(&self.dbs, &display, &self.info);
+            let id = identity(&self.dbs, &display, &self.info, &self.connection);
             self.conn = open_connection(&path, &id, bound).map_err(|e| self.sql_err(&e))?;
         }
         let old = std::mem::replace(&mut self.db, display.clone());
@@ -2111,6 +2331,21 @@ fn leak_op(o: &str) -> &'static str {
         "(" => "(",
         ")" => ")",
         _ => "+",
+    }
+}
+
+/// The statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON (a SELECT only
+/// when it reads a table; BEGIN TRAN then nests, giving @@TRANCOUNT 2).
+fn begins_implicit_transaction(tokens: &[Token]) -> bool {
+    let kw = tokens[0].keyword().unwrap_or_default();
+    match kw.as_str() {
+        "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "CREATE" | "ALTER" | "DROP" | "TRUNCATE"
+        | "GRANT" | "REVOKE" | "OPEN" | "FETCH" => true,
+        "SELECT" | "WITH" => tokens.iter().any(|t| t.is("FROM")),
+        "BEGIN" => tokens
+            .get(1)
+            .is_some_and(|t| t.is("TRAN") || t.is("TRANSACTION")),
+        _ => false,
     }
 }
 
@@ -2592,6 +2827,24 @@ impl Session {
                 }
             })
             .collect()
+    }
+}
+
+/// Keeps the rows and messages of statements run for INSERT ... EXEC.
+#[derive(Default)]
+struct Capture {
+    rows: Vec<Vec<SqlValue>>,
+    messages: Vec<Event>,
+}
+
+impl EventSink for Capture {
+    fn send(&mut self, event: Event) -> ControlFlow<()> {
+        match event {
+            Event::Row(r) => self.rows.push(r),
+            m @ Event::Message { .. } => self.messages.push(m),
+            _ => {}
+        }
+        ControlFlow::Continue(())
     }
 }
 
@@ -3114,6 +3367,303 @@ pub(crate) mod tests {
         );
     }
 
+    /// Whatever arrives, the reply ends with exactly one final DONE (and no panic).
+    #[test]
+    fn hostile_batches_always_end_properly() {
+        let (mut s, _d) = session();
+        let inputs = [
+            "",
+            " ",
+            ";",
+            ";;;",
+            "(",
+            ")",
+            "((",
+            "'",
+            "N'",
+            "[",
+            "\"",
+            "/*",
+            "--",
+            "@",
+            "@@",
+            "@@nope",
+            "0x",
+            ".",
+            "..",
+            "*",
+            "SELECT",
+            "SELECT ,",
+            "SELECT (1",
+            "SELECT 1)",
+            "SELECT * FROM",
+            "INSERT",
+            "INSERT INTO",
+            "UPDATE SET",
+            "DELETE",
+            "CREATE TABLE",
+            "CREATE TABLE t (",
+            "CREATE TABLE t (a)",
+            "CREATE TABLE t (a INT",
+            "DROP",
+            "DROP TABLE",
+            "DECLARE",
+            "DECLARE @x",
+            "DECLARE @x INT =",
+            "SET",
+            "SET @x = 1",
+            "SET NOCOUNT",
+            "IF",
+            "IF 1=1",
+            "ELSE",
+            "END",
+            "BEGIN",
+            "BEGIN TRY",
+            "BEGIN TRY SELECT 1 END TRY",
+            "WHILE",
+            "EXEC",
+            "EXEC (",
+            "EXECUTE sp_executesql",
+            "EXEC sp_executesql N'SELECT @a', N'@a int'",
+            "RAISERROR",
+            "RAISERROR(",
+            "RAISERROR('x')",
+            "THROW",
+            "THROW 1",
+            "PRINT",
+            "USE",
+            "USE nope",
+            "WAITFOR",
+            "WAITFOR DELAY",
+            "WAITFOR DELAY 'x'",
+            "COMMIT",
+            "ROLLBACK",
+            "SAVE TRAN",
+            "SELECT CAST(1 AS)",
+            "SELECT CAST(1 AS nope)",
+            "SELECT CONVERT(",
+            "SELECT DATEADD(",
+            "SELECT DATEADD(xx, 1, 1)",
+            "SELECT TOP",
+            "SELECT TOP (",
+            "SELECT 1 OFFSET",
+            "SELECT * FROM bench.narrow(",
+            "SELECT * FROM bench.narrow(-1)",
+            "SELECT * FROM bench.nope(1)",
+            "SELECT * FROM bench.lob(1, 99999999999999)",
+            "SELECT 1e999999",
+            "SELECT 99999999999999999999999999999999999999999",
+            "SELECT CAST(1 AS decimal(39,0))",
+            "SELECT CAST('x' AS varchar(9000))",
+            "SELECT @@SPID +",
+            "SELECT 1 +",
+            "CREATE PROCEDURE",
+            "CREATE PROCEDURE p AS",
+            "EXEC p",
+            "ALTER TABLE",
+            "ALTER TABLE t ADD",
+            "TRUNCATE TABLE",
+            "SELECT N'\u{1F600}' AS e",
+            "SELECT 'a' COLLATE",
+            "SELECT * FROM (VALUES (1)) x(",
+            "WITH",
+            "WITH c AS (",
+            "SELECT 1 UNION",
+            "SELECT OBJECT_ID(",
+            "INSERT INTO @t VALUES (1)",
+            "DECLARE @t TABLE (",
+            "SELECT 1/0.0",
+        ];
+        let mut bad = Vec::new();
+        for sql in inputs {
+            let ev = run(&mut s, sql);
+            let finals = ev
+                .iter()
+                .filter(|e| matches!(e, Event::Done { more: false, .. }))
+                .count();
+            let last_final = matches!(ev.last(), Some(Event::Done { more: false, .. }));
+            let internal = ev.iter().any(
+                |e| matches!(e, Event::Message { text, .. } if text.contains("internal error")),
+            );
+            if finals != 1 || !last_final || internal {
+                bad.push(sql);
+            }
+        }
+        assert!(bad.is_empty(), "mishandled: {bad:?}");
+    }
+
+    #[test]
+    fn update_and_delete_with_joins() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE o (id INT PRIMARY KEY, total INT, status NVARCHAR(10));
+             CREATE TABLE l (oid INT, amount INT);
+             INSERT o VALUES (1, 0, N'new'), (2, 0, N'new'), (3, 0, N'old');
+             INSERT l VALUES (1, 5), (2, 7), (3, 1);
+             UPDATE x SET x.total = l.amount * 2, status = N'done' FROM o AS x INNER JOIN l ON l.oid = x.id WHERE x.status = N'new';
+             DELETE o FROM o JOIN l ON l.oid = o.id WHERE l.amount = 1;
+             SELECT id, total, status FROM o ORDER BY id",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        assert_eq!(
+            dones(&ev)[2..4],
+            [(Some(2), false, true), (Some(1), false, true)]
+        );
+        assert_eq!(
+            rows(&ev),
+            vec![
+                vec![
+                    SqlValue::Int(1),
+                    SqlValue::Int(10),
+                    SqlValue::String("done".into())
+                ],
+                vec![
+                    SqlValue::Int(2),
+                    SqlValue::Int(14),
+                    SqlValue::String("done".into())
+                ]
+            ]
+        );
+    }
+
+    #[test]
+    fn insert_exec() {
+        let (mut s, _d) = session();
+        run(
+            &mut s,
+            "CREATE TABLE t (id INT IDENTITY PRIMARY KEY, n INT, m NVARCHAR(5))",
+        );
+        run(
+            &mut s,
+            "CREATE PROCEDURE two AS BEGIN PRINT 'making'; SELECT 1, N'a' UNION ALL SELECT 2, N'b' END",
+        );
+        let ev = run(
+            &mut s,
+            "INSERT INTO t (n, m) EXEC two; INSERT t EXEC ('SELECT 3, N''c'''); SELECT n, m FROM t ORDER BY id",
+        );
+        assert_eq!(errors(&ev), vec![(0, 0, "making".into())], "{ev:?}");
+        assert_eq!(rows(&ev).len(), 3, "{ev:?}");
+        assert_eq!(dones(&ev)[0], (Some(2), false, true));
+    }
+
+    #[test]
+    fn sql_variant_keeps_base_types() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE v (a SQL_VARIANT); INSERT v VALUES (456.7); INSERT v VALUES ('txt'); INSERT INTO v (a) VALUES (CAST('2024-06-03' AS DATE)), (NULL);
+             SELECT a FROM v",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = rows(&ev);
+        assert_eq!(
+            r[0][0],
+            SqlValue::Variant(
+                Box::new(SqlValue::Decimal {
+                    value: 4567,
+                    scale: 1
+                }),
+                SqlType::Numeric {
+                    precision: 4,
+                    scale: 1
+                }
+            )
+        );
+        assert_eq!(
+            r[1][0],
+            SqlValue::Variant(
+                Box::new(SqlValue::String("txt".into())),
+                SqlType::VarChar(Some(3))
+            )
+        );
+        assert_eq!(
+            r[2][0],
+            SqlValue::Variant(
+                Box::new(SqlValue::Date(types::days_from_ymd(2024, 6, 3))),
+                SqlType::Date
+            )
+        );
+        assert_eq!(r[3][0], SqlValue::Null);
+    }
+
+    #[test]
+    fn function_defaults() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE d (id INT, at DATETIME NOT NULL DEFAULT GETDATE(), g UNIQUEIDENTIFIER DEFAULT NEWID(), n INT DEFAULT (0));
+             INSERT d (id) VALUES (1); SELECT at, g, n FROM d",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = &rows(&ev)[0];
+        assert!(matches!(r[0], SqlValue::DateTime { .. }), "{r:?}");
+        assert!(matches!(r[1], SqlValue::Guid(_)), "{r:?}");
+        assert_eq!(r[2], SqlValue::Int(0));
+    }
+
+    #[test]
+    fn connection_facts_show_in_dm_exec_connections() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "SELECT encrypt_option, auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID",
+        );
+        assert_eq!(
+            rows(&ev),
+            vec![vec![
+                SqlValue::String("FALSE".into()),
+                SqlValue::String("SQL".into())
+            ]]
+        );
+        s.set_connection_facts(ConnectionFacts {
+            encrypted: true,
+            ..Default::default()
+        });
+        let ev = run(
+            &mut s,
+            "SELECT encrypt_option FROM sys.dm_exec_connections WHERE session_id = @@SPID",
+        );
+        assert_eq!(rows(&ev), vec![vec![SqlValue::String("TRUE".into())]]);
+    }
+
+    #[test]
+    fn implicit_transactions() {
+        let (mut s, _d) = session();
+        run(&mut s, "CREATE TABLE t (a INT)");
+        let ev = run(
+            &mut s,
+            "SET IMPLICIT_TRANSACTIONS ON; SELECT 1; SELECT @@TRANCOUNT",
+        );
+        assert_eq!(
+            rows(&ev)[1],
+            vec![SqlValue::Int(0)],
+            "SELECT without a table starts nothing"
+        );
+        let ev = run(&mut s, "INSERT t VALUES (1); SELECT @@TRANCOUNT");
+        assert!(
+            matches!(ev[0], Event::EnvChange(EnvChange::BeginTransaction(_))),
+            "{ev:?}"
+        );
+        assert_eq!(rows(&ev), vec![vec![SqlValue::Int(1)]]);
+        run(&mut s, "IF @@TRANCOUNT > 0 ROLLBACK TRAN");
+        let ev = run(&mut s, "SELECT COUNT(*) FROM t; SELECT @@TRANCOUNT");
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::Int(0)], vec![SqlValue::Int(1)]],
+            "the SELECT began one"
+        );
+        run(
+            &mut s,
+            "INSERT t VALUES (2); IF @@TRANCOUNT > 0 COMMIT TRAN; SET IMPLICIT_TRANSACTIONS OFF",
+        );
+        let ev = run(&mut s, "SELECT COUNT(*) FROM t; SELECT @@TRANCOUNT");
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::Int(1)], vec![SqlValue::Int(0)]]
+        );
+    }
+
     #[test]
     fn computed_columns() {
         let (mut s, _d) = session();
@@ -3221,6 +3771,12 @@ pub(crate) mod tests {
         assert_more_flags(&ev);
         let ev = run(&mut s, "SELECT 1 SELEC 2");
         assert_eq!(errors(&ev)[0].0, 102, "{ev:?}");
+        let ev = run(&mut s, "SELECT * FROM t WHERE ORDER BY 1");
+        assert_eq!(
+            errors(&ev)[0],
+            (156, 15, "Incorrect syntax near the keyword 'ORDER'.".into()),
+            "{ev:?}"
+        );
         // Nothing of a batch with a syntax error runs.
         let ev = run(&mut s, "SELECT 1; SELECT * FROM sys.tables WHERE");
         assert_eq!(errors(&ev)[0].0, 102, "{ev:?}");

@@ -416,7 +416,9 @@ fn item_of(mut expr: Vec<Token>) -> SelectItem {
 fn skip_top(tokens: &[Token], i: usize) -> (usize, Vec<Token>) {
     let mut j = i + 1;
     let limit = if tokens.get(j).is_some_and(|t| t.is_op("(")) {
-        let close = matching_paren(tokens, j).unwrap_or(tokens.len() - 1);
+        let Some(close) = matching_paren(tokens, j) else {
+            return (tokens.len(), Vec::new());
+        };
         let l = tokens[j + 1..close].to_vec();
         j = close + 1;
         l
@@ -1118,6 +1120,118 @@ pub fn schema_prefix(tokens: &[Token], i: usize) -> Option<usize> {
     let n = name(i).unwrap();
     if dot(i + 1) && name(i + 2).is_some() && n.eq_ignore_ascii_case("dbo") {
         return Some(2);
+    }
+    None
+}
+
+/// Index of the first top-level word `kw` in `tokens[from..]`.
+fn top_level(tokens: &[Token], from: usize, kw: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, t) in tokens.iter().enumerate().skip(from) {
+        if t.is_op("(") {
+            depth += 1;
+        } else if t.is_op(")") {
+            depth -= 1;
+        } else if depth == 0 && t.is(kw) {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// The table a reference in a FROM clause names, if `target` is its alias or its name.
+fn find_target(from: &[Token], target: &str) -> Option<String> {
+    let mut k = 0;
+    while k < from.len() {
+        let starts = k == 0 || from[k - 1].is("JOIN") || from[k - 1].is_op(",");
+        if starts && let Some((name, len)) = table_ref(from, k) {
+            let mut a = k + len;
+            if from.get(a).is_some_and(|t| t.is("AS")) {
+                a += 1;
+            }
+            let alias = from
+                .get(a)
+                .and_then(|t| t.name())
+                .filter(|n| !is_reserved(n));
+            let matches = match alias {
+                Some(alias) => alias.eq_ignore_ascii_case(target),
+                None => name.eq_ignore_ascii_case(target),
+            };
+            if matches {
+                return Some(name);
+            }
+        }
+        k += 1;
+    }
+    None
+}
+
+/// T-SQL's `UPDATE t SET ... FROM t JOIN s ...` and `DELETE t FROM t JOIN s ...`, which
+/// SQLite cannot run, as statements over the target's rowids that it can.
+pub fn rewrite_dml_joins(tokens: &[Token]) -> Option<Vec<Token>> {
+    use super::lexer::{render, tokenize};
+    if tokens.iter().any(|t| t.is("OUTPUT") || t.is("TOP")) {
+        return None;
+    }
+    let bracket = |n: &str| format!("[{}]", n.replace(']', "]]"));
+    if tokens.first()?.is("UPDATE") {
+        let (target, len) = table_ref(tokens, 1)?;
+        let set = 1 + len;
+        if !tokens.get(set)?.is("SET") {
+            return None;
+        }
+        let from = top_level(tokens, set, "FROM")?;
+        let where_at = top_level(tokens, from, "WHERE").unwrap_or(tokens.len());
+        let from_clause = &tokens[from + 1..where_at];
+        let real = find_target(from_clause, &target)?;
+        let mut sets = Vec::new();
+        let mut exprs = Vec::new();
+        for (n, a) in split_commas(&tokens[set + 1..from]).iter().enumerate() {
+            let eq = a.iter().position(|t| t.is_op("="))?;
+            let column = a[..eq].last()?.name()?;
+            sets.push(format!("{} = __s.v{n}", bracket(column)));
+            exprs.push(format!("{} AS v{n}", render(&a[eq + 1..])));
+        }
+        let cond = if where_at < tokens.len() {
+            format!("WHERE {}", render(&tokens[where_at + 1..]))
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "UPDATE {r} SET {} FROM (SELECT {t}.rowid AS __rid, {} FROM {} {cond}) AS __s WHERE {r}.rowid = __s.__rid",
+            sets.join(", "),
+            exprs.join(", "),
+            render(from_clause),
+            r = bracket(&real),
+            t = bracket(&target),
+        );
+        return tokenize(&sql).ok();
+    }
+    if tokens.first()?.is("DELETE") {
+        let mut k = 1;
+        if tokens.get(k)?.is("FROM") {
+            k += 1;
+        }
+        let (target, len) = table_ref(tokens, k)?;
+        let from = k + len;
+        if !tokens.get(from)?.is("FROM") {
+            return None;
+        }
+        let where_at = top_level(tokens, from, "WHERE").unwrap_or(tokens.len());
+        let from_clause = &tokens[from + 1..where_at];
+        let real = find_target(from_clause, &target)?;
+        let cond = if where_at < tokens.len() {
+            format!("WHERE {}", render(&tokens[where_at + 1..]))
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "DELETE FROM {} WHERE rowid IN (SELECT {}.rowid FROM {} {cond})",
+            bracket(&real),
+            bracket(&target),
+            render(from_clause)
+        );
+        return tokenize(&sql).ok();
     }
     None
 }
