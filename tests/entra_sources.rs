@@ -411,3 +411,35 @@ async fn ten_second_tokens_stay_valid_across_refreshes() {
     let n = m.counters()["token"].as_u64().unwrap();
     assert!((2..=4).contains(&n), "about one request per lifetime: {n}");
 }
+
+#[tokio::test]
+async fn device_code_declined_and_slow_down() {
+    let m = Mock::start(None);
+    m.faults(
+        &json!([{"endpoint": "token:device_code", "status": 400, "error": "slow_down", "times": 1}])
+            .to_string(),
+    );
+    let started = Instant::now();
+    ok(
+        &m,
+        "ActiveDirectoryDeviceCode",
+        ActiveDirectoryDeviceCode,
+        Env::default(),
+    )
+    .await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "slow_down adds 5 s to the interval"
+    );
+
+    m.faults(&json!([{"endpoint": "token:device_code", "status": 400, "error": "authorization_declined", "aadsts": 70015}]).to_string());
+    let mut p = m.params("ActiveDirectoryDeviceCode", ActiveDirectoryDeviceCode);
+    p.public_client_id = Some("another-public-client".into()); // a fresh cache key
+    let e = get(&manager(), &p, &m.authority(), &Env::default(), T)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("the user declined the sign-in"),
+        "{e}"
+    );
+}

@@ -69,6 +69,21 @@ impl AccessToken {
         Self::from_utf16le(&rest[..size])
     }
 
+    /// Reads either the whole struct or just its `data` (what the ffi layer copies after
+    /// reading `dataSize`). The two cannot be confused: a struct's first four bytes equal the
+    /// length that follows, while the first four bytes of UTF-16LE text (`c1 00 c2 00`) read as
+    /// a number of at least 2 MiB, more than any token.
+    pub fn from_struct_or_data(bytes: &[u8]) -> Result<AccessToken, ConnectProblem> {
+        let declares_own_length = bytes
+            .first_chunk::<4>()
+            .is_some_and(|h| u32::from_le_bytes(*h) as usize == bytes.len() - 4);
+        if declares_own_length {
+            Self::from_attribute(bytes)
+        } else {
+            Self::from_utf16le(bytes)
+        }
+    }
+
     /// Reads the token bytes themselves (the struct's `data`).
     pub fn from_utf16le(data: &[u8]) -> Result<AccessToken, ConnectProblem> {
         if data.is_empty() {
@@ -259,6 +274,21 @@ mod tests {
         let shown = format!("{t:?}");
         assert!(!shown.contains("secret"), "{shown}");
         assert!(shown.contains("***"));
+    }
+
+    #[test]
+    fn struct_or_data_alone_both_read() {
+        let data = utf16("eyJ0eXAi.e30.sig");
+        let a = AccessToken::from_struct_or_data(&attribute(&data)).unwrap();
+        let b = AccessToken::from_struct_or_data(&data).unwrap();
+        assert_eq!(a.expose(), "eyJ0eXAi.e30.sig");
+        assert_eq!(a, b);
+        let e = AccessToken::from_struct_or_data(b"eyJ0eXAi.e30.sig").unwrap_err();
+        assert!(e.message.contains("looks UTF-8"), "{}", e.message);
+        let e = AccessToken::from_struct_or_data(&attribute(b"eyJ0eXAi")).unwrap_err();
+        assert!(e.message.contains("looks UTF-8"), "{}", e.message);
+        assert!(AccessToken::from_struct_or_data(&[]).is_err());
+        assert!(AccessToken::from_struct_or_data(&[0, 0, 0, 0]).is_err());
     }
 
     #[test]

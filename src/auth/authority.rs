@@ -56,17 +56,28 @@ impl Authority {
         format!("{}/{}/oauth2/v2.0/authorize", self.host, self.tenant)
     }
 
-    /// The same authority with another host and tenant (workload identity's
-    /// `AZURE_AUTHORITY_HOST` / `AZURE_TENANT_ID`).
-    pub fn with_host_and_tenant(&self, host: Option<&str>, tenant: Option<&str>) -> Authority {
+    /// The same authority with another host and tenant (workload identity's and the
+    /// environment credential's `AZURE_AUTHORITY_HOST` / `AZURE_TENANT_ID`). The host must be
+    /// https (or loopback http), like the server's STS URL.
+    pub fn with_host_and_tenant(
+        &self,
+        host: Option<&str>,
+        tenant: Option<&str>,
+    ) -> Result<Authority, String> {
         let mut a = self.clone();
         if let Some(h) = host.filter(|h| !h.is_empty()) {
-            a.host = h.trim_end_matches('/').to_string();
+            let h = h.trim_end_matches('/');
+            if !(h.starts_with("https://") || is_loopback_http(h)) {
+                return Err(format!(
+                    "AZURE_AUTHORITY_HOST must be an https URL, not '{h}'"
+                ));
+            }
+            a.host = h.to_string();
         }
         if let Some(t) = tenant.filter(|t| !t.is_empty()) {
             a.tenant = t.to_string();
         }
-        a
+        Ok(a)
     }
 }
 

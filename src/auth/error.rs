@@ -29,7 +29,7 @@ impl std::fmt::Display for AuthError {
 impl std::error::Error for AuthError {}
 
 /// The details go on their own lines after the main message, in the same record, as msodbcsql
-/// lays out FA004 ("...('X').\nError code 0x..; state N\n<detail>"): applications such as
+/// lays out FA004 ("...('X').\nError code 0x..; state N\n`detail`"): applications such as
 /// pyodbc show only the first record. Lines that would make it longer than
 /// [`FIRST_RECORD_MAX`] characters continue in further records (pyodbc truncates near 512).
 impl From<AuthError> for crate::diag::Error {

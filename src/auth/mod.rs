@@ -3,8 +3,35 @@
 //!
 //! The engine asks for a token when the server's FEDAUTHINFO arrives
 //! (`engine::fedauth` -> [`acquire`]); the STS URL and SPN in it choose authority, tenant and
-//! scope, so sovereign clouds need no configuration. Every Entra mode goes through the
-//! process-wide [`manager::TokenManager`] (cache, proactive refresh, single flight, back-off).
+//! scope (`<SPN>/.default`), so sovereign clouds need no configuration. Every Entra mode goes
+//! through the process-wide [`manager::TokenManager`] (cache, early refresh, single flight,
+//! back-off, failure cache).
+//!
+//! | Authentication= | UID | PWD / other | source |
+//! |---|---|---|---|
+//! | ActiveDirectoryServicePrincipal | client id | PWD = secret, or `ClientCertPath` | client credentials |
+//! | ActiveDirectoryServicePrincipalCertificate | client id | `ClientCertPath` (PEM or PKCS#12), PWD = its password | signed assertion (RS256, x5t) |
+//! | ActiveDirectoryPassword | user | PWD | ROPC, public client `ApplicationClientId` |
+//! | ActiveDirectoryMsi, ActiveDirectoryManagedIdentity | optional identity id | | App Service / Arc / Cloud Shell / IMDS |
+//! | ActiveDirectoryWorkloadIdentity | optional client id | env `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`, `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_AUTHORITY_HOST` | federated assertion |
+//! | ActiveDirectoryDefault | optional MI/workload client id | | Environment -> WorkloadIdentity -> ManagedIdentity -> az -> azd |
+//! | ActiveDirectoryDeviceCode | | `ApplicationClientId` | device code, message on stderr, 10 min default timeout |
+//! | ActiveDirectoryInteractive | login hint | `ApplicationClientId`; `$BROWSER` or `xdg-open` | auth code + PKCE, loopback redirect; device code without a display |
+//! | ActiveDirectoryIntegrated | | | HYC00: Kerberos not implemented |
+//!
+//! Managed identity: a UID of `/subscriptions/...` is a resource id; a bare id is tried as a
+//! client id, then as an object id (prefixes `client_id:`, `object_id:`, `resource_id:` say it
+//! explicitly). IMDS honours `AZURE_POD_IDENTITY_AUTHORITY_HOST`; Arc key files must lie in
+//! `/var/opt/azcmagent/tokens` (tests: `SQLSERVER_ODBC_ARC_KEY_DIR`).
+//!
+//! HTTPS trust: the system store plus OpenSSL's `SSL_CERT_FILE`/`SSL_CERT_DIR`. Plain HTTP is
+//! accepted only for loopback authorities. Proxies: `HTTPS_PROXY`/`NO_PROXY`, never for
+//! managed-identity endpoints.
+//!
+//! Why not azure_identity: it hard-codes the IMDS host, has no timeout on `az`, caches no
+//! errors, blocks every caller during a refresh and adds a second credential cache under ours;
+//! each flow here is one form POST on the same reqwest/OpenSSL stack, which keeps retries,
+//! timeouts and diagnostics under the token manager's control.
 
 pub mod access_token;
 pub mod authority;

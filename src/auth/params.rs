@@ -44,18 +44,13 @@ impl EntraParams {
     /// From validated connection settings (`Authentication`, `UID`, `PWD`, `ClientCertPath`,
     /// `ApplicationClientId`).
     pub fn from_settings(s: &crate::connect::settings::Settings) -> Option<EntraParams> {
-        use crate::connect::keywords::{APPLICATION_CLIENT_ID, CLIENT_CERT_PATH};
         let mode = s.authentication?;
         Some(EntraParams {
             mode,
             user: s.uid.clone(),
             secret: s.pwd.as_ref().map(|p| Secret::new(p.expose())),
-            client_certificate: s
-                .extra
-                .get(CLIENT_CERT_PATH)
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from),
-            public_client_id: s.extra.get(APPLICATION_CLIENT_ID).cloned(),
+            client_certificate: s.client_certificate_path().map(PathBuf::from),
+            public_client_id: s.public_client_id().map(str::to_owned),
         })
     }
 

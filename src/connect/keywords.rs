@@ -8,8 +8,8 @@
 //! | keyword | synonyms | meaning | precedent |
 //! |---|---|---|---|
 //! | `LoginTimeout` | `Connection Timeout`, `ConnectTimeout`, `Connect Timeout` | login timeout in seconds (0 = none); overrides `SQL_ATTR_LOGIN_TIMEOUT` | SqlClient `Connect Timeout`/`Connection Timeout`, msodbcsql 18.7 `ConnectTimeout`, Microsoft's passwordless tutorials |
-//! | `ClientCertPath` | `ClientCertificatePath` | certificate file (PEM with key, or PKCS#12) for `Authentication=ActiveDirectoryServicePrincipalCertificate`; `PWD` is the file's password when it has one | go-mssqldb `clientcertpath` (+ `password`) |
-//! | `ApplicationClientId` | | public-client app registration id for the interactive and device-code Entra flows | go-mssqldb `applicationclientid` |
+//! | (`ClientCertificate`) | `ClientCertPath`, `ClientCertificatePath` | the 18.6 keyword, also the Entra certificate: a PEM (certificate + key) or PKCS#12 file, plain path or msodbcsql's `file:<path>`, for `ActiveDirectoryServicePrincipalCertificate` (or `ActiveDirectoryServicePrincipal` without a secret); `PWD` is the file's password when it has one | go-mssqldb `clientcertpath` (+ `password`) |
+//! | `PublicClientId` | `ApplicationClientId` | public-client app registration id for the interactive, device-code and password Entra flows | go-mssqldb `applicationclientid` |
 //! | `SendCertificateChain` | | `yes`: the certificate assertion carries `x5c` (subject-name/issuer auth) | azure-identity `send_certificate_chain` |
 //!
 //! `UID` and `PWD` keep their msodbcsql meanings in every mode (for the certificate mode: `UID`
@@ -103,8 +103,7 @@ pub const CONNECT_RETRY_COUNT: &str = "ConnectRetryCount";
 pub const CONNECT_RETRY_INTERVAL: &str = "ConnectRetryInterval";
 pub const PACKET_SIZE: &str = "PacketSize";
 pub const LOGIN_TIMEOUT: &str = "LoginTimeout";
-pub const CLIENT_CERT_PATH: &str = "ClientCertPath";
-pub const APPLICATION_CLIENT_ID: &str = "ApplicationClientId";
+pub const PUBLIC_CLIENT_ID: &str = "PublicClientId";
 pub const SEND_CERTIFICATE_CHAIN: &str = "SendCertificateChain";
 
 /// Every keyword the driver recognises.
@@ -134,7 +133,12 @@ pub static KEYWORDS: &[Keyword] = &[
     kw(TRUST_SERVER_CERTIFICATE, Kind::YesNo),
     kw(HOST_NAME_IN_CERTIFICATE, Kind::Text),
     kw(SERVER_CERTIFICATE, Kind::Text),
-    kw(CLIENT_CERTIFICATE, Kind::Text),
+    // Synonyms are extensions (go-mssqldb's name for the Entra certificate file).
+    syn(
+        CLIENT_CERTIFICATE,
+        &["ClientCertPath", "ClientCertificatePath"],
+        Kind::Text,
+    ),
     // `file:<path>[,<password>]`: may carry the key's password.
     kw(CLIENT_KEY, Kind::Secret),
     kw(APPLICATION_INTENT, Kind::Choice(&["ReadWrite", "ReadOnly"])),
@@ -186,8 +190,7 @@ pub static KEYWORDS: &[Keyword] = &[
         &["Connection Timeout", "ConnectTimeout", "Connect Timeout"],
         Kind::Int { min: 0, max: 65535 },
     ),
-    ext(CLIENT_CERT_PATH, &["ClientCertificatePath"], Kind::Text),
-    ext(APPLICATION_CLIENT_ID, &[], Kind::Text),
+    ext(PUBLIC_CLIENT_ID, &["ApplicationClientId"], Kind::Text),
     ext(SEND_CERTIFICATE_CHAIN, &[], Kind::YesNo),
 ];
 

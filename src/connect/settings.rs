@@ -44,7 +44,9 @@ impl std::fmt::Debug for Secret {
 /// Pre-connect connection attributes the application set before connecting.
 #[derive(Clone, Default)]
 pub struct PreConnect {
-    /// `SQL_COPT_SS_ACCESS_TOKEN` (1256): the raw struct bytes (4-byte size + data).
+    /// `SQL_COPT_SS_ACCESS_TOKEN` (1256): the struct's `data` (the `dataSize` bytes after the
+    /// size), or the whole struct (4-byte size + data); see
+    /// [`AccessToken::from_struct_or_data`].
     pub access_token: Option<Vec<u8>>,
     /// `SQL_COPT_SS_AUTHENTICATION` (1255), see [`AuthMode::from_attribute`].
     pub authentication: Option<i32>,
@@ -168,6 +170,14 @@ impl ServerAddress {
     /// `host:port` is not a port form (msodbcsql treats it as a host name); `(local)` and `.`
     /// mean `localhost`; `[v6addr]` brackets are removed.
     pub fn parse(value: &str) -> Option<ServerAddress> {
+        // msodbcsql on Linux speaks TCP only: other protocol prefixes are [87] (measured).
+        const OTHER_PROTOCOLS: &[&str] = &["np:", "lpc:", "admin:", "via:", "sm:"];
+        if OTHER_PROTOCOLS
+            .iter()
+            .any(|p| strip_prefix_ignore_case(value, p).is_some())
+        {
+            return None;
+        }
         let rest = strip_prefix_ignore_case(value, "tcp:").unwrap_or(value);
         let (host_part, port) = match rest.rsplit_once(',') {
             Some((h, p)) => (h, Some(parse_port(p)?)),
@@ -253,13 +263,14 @@ pub struct Settings {
     pub authentication: Option<AuthMode>,
     pub access_token: Option<AccessToken>,
     /// The other recognised, non-secret keywords (canonical name -> value), e.g.
-    /// `ClientCertPath`, `ApplicationClientId`, `ColumnEncryption`, `MARS_Connection`.
+    /// `ClientCertificate`, `PublicClientId`, `ColumnEncryption`, `MARS_Connection` (see also
+    /// the accessors [`Settings::client_certificate_path`], [`Settings::public_client_id`]).
     pub extra: BTreeMap<&'static str, String>,
     /// The other recognised secret keywords (`ClientKey`, `KeystoreSecret`).
     pub extra_secrets: BTreeMap<&'static str, Secret>,
     /// Canonical names of the keywords given (string and DSN), in the order given.
     pub keys_given: Vec<&'static str>,
-    /// The string's own non-secret pairs (canonical name, value) for the out string.
+    /// The non-secret pairs (canonical name, value) for the out string.
     from_string: Vec<(&'static str, String)>,
 }
 
@@ -268,6 +279,7 @@ pub struct Settings {
 struct Given {
     keyword: &'static Keyword,
     value: String,
+    from_dsn: bool,
 }
 
 /// The keywords taken so far, in order. The first occurrence of a keyword wins and later ones
@@ -277,6 +289,8 @@ struct Given {
 struct GivenSet {
     items: Vec<Given>,
     warnings: Vec<ConnectProblem>,
+    /// True while odbc.ini entries are being offered.
+    reading_dsn: bool,
 }
 
 impl GivenSet {
@@ -305,10 +319,16 @@ impl GivenSet {
         if self.has(keyword) {
             return Ok(());
         }
-        match judge(keyword, written, &value)? {
-            Verdict::Take => self.items.push(Given { keyword, value }),
-            Verdict::DropSilently => {}
-            Verdict::DropWithWarning => self.warnings.push(invalid_attribute()),
+        let verdict = judge(keyword, written, &value)?;
+        if matches!(verdict, Verdict::TakeWithWarning | Verdict::DropWithWarning) {
+            self.warnings.push(invalid_attribute());
+        }
+        if matches!(verdict, Verdict::Take | Verdict::TakeWithWarning) {
+            self.items.push(Given {
+                keyword,
+                value,
+                from_dsn: self.reading_dsn,
+            });
         }
         Ok(())
     }
@@ -316,6 +336,7 @@ impl GivenSet {
 
 enum Verdict {
     Take,
+    TakeWithWarning,
     DropSilently,
     DropWithWarning,
 }
@@ -323,11 +344,14 @@ enum Verdict {
 /// Judges one value as msodbcsql 18.6 does (measured): an empty value for a yes/no, integer,
 /// choice or `Authentication` keyword is a 01S00 warning (and an empty `Authentication` still
 /// unsets the DSN's); an empty `Server`/`Address` is as if absent; an empty `Encrypt` and any
-/// other malformed value are 08001.
+/// other malformed value are 08001; most empty text values (`APP=`, `WSID=`, `Database=`,
+/// `Language=`, `HostNameInCertificate=`...) are kept with a 01S00 warning, an empty
+/// `Network=` is dropped with one, and `UID=`, `PWD=`, `ServerSPN=` pass silently.
 fn judge(keyword: &Keyword, written: &str, value: &str) -> Result<Verdict, ConnectProblem> {
     if value.is_empty() {
         return match keyword.kind {
-            Kind::Text | Kind::Secret => Ok(Verdict::Take),
+            Kind::Secret => Ok(Verdict::Take),
+            Kind::Text => Ok(empty_text_verdict(keyword.name)),
             Kind::Server => Ok(Verdict::DropSilently),
             Kind::Authentication => Ok(Verdict::Take),
             Kind::YesNo | Kind::Int { .. } | Kind::Choice(_) => Ok(Verdict::DropWithWarning),
@@ -346,6 +370,25 @@ fn judge(keyword: &Keyword, written: &str, value: &str) -> Result<Verdict, Conne
         Ok(Verdict::Take)
     } else {
         Err(invalid_value(written))
+    }
+}
+
+fn empty_text_verdict(name: &str) -> Verdict {
+    const SILENT: &[&str] = &[
+        keywords::UID,
+        keywords::DSN,
+        keywords::DRIVER,
+        keywords::DESCRIPTION,
+        keywords::FILE_DSN,
+        keywords::SAVE_FILE,
+        "ServerSPN",
+    ];
+    if SILENT.contains(&name) {
+        Verdict::Take
+    } else if name == keywords::NETWORK {
+        Verdict::DropWithWarning
+    } else {
+        Verdict::TakeWithWarning
     }
 }
 
@@ -376,13 +419,17 @@ fn problem(sqlstate: &'static str, message: impl Into<String>) -> ConnectProblem
     }
 }
 
-/// Keywords that describe the DSN itself and are never read from it.
+/// Keywords never read from odbc.ini: those that describe the DSN itself, and the
+/// credentials, which msodbcsql 18.6 ignores there too (measured: a DSN's `UID`/`PWD` give
+/// "Login failed for user ''"), so a DSN cannot add `UID` to an access-token login (FA005).
 const NOT_FROM_DSN: &[&str] = &[
     keywords::DSN,
     keywords::DRIVER,
     keywords::FILE_DSN,
     keywords::SAVE_FILE,
     keywords::DESCRIPTION,
+    keywords::UID,
+    keywords::PWD,
 ];
 
 impl Settings {
@@ -406,10 +453,10 @@ impl Settings {
                 None => given.warnings.push(invalid_attribute()),
             }
         }
-        let from_string = echoable_pairs(&given);
         if let Some(name) = dsn_to_read(&given) {
-            add_dsn_entries(&mut given, &name, dsn)?;
+            add_dsn_entries(&mut given, &name, dsn);
         }
+        let from_string = echoable_pairs(&given);
         let mut settings = build(&given, pre)?;
         settings.from_string = from_string;
         let mut warnings = given.warnings;
@@ -417,8 +464,8 @@ impl Settings {
         Ok((settings, warnings))
     }
 
-    /// Resolves an SQLConnect call: the DSN's entries with UID/PWD from the call (empty
-    /// means "not given", so the DSN's own UID applies).
+    /// Resolves an SQLConnect call: the DSN's entries with UID/PWD from the call (an empty
+    /// one is not given; odbc.ini never supplies credentials).
     pub fn from_dsn(
         dsn: &str,
         uid: Option<&str>,
@@ -446,8 +493,8 @@ impl Settings {
                 p.to_string(),
             )?;
         }
+        add_dsn_entries(&mut given, dsn, source);
         let from_string = echoable_pairs(&given);
-        add_dsn_entries(&mut given, dsn, source)?;
         let mut settings = build(&given, pre)?;
         settings.from_string = from_string;
         let mut warnings = given.warnings;
@@ -455,22 +502,87 @@ impl Settings {
         Ok((settings, warnings))
     }
 
-    /// The out connection string of SQLDriverConnect: the keywords the string gave, in
-    /// canonical spelling and order given, without PWD or any other secret.
+    /// The out connection string of SQLDriverConnect, laid out as msodbcsql 18.6 does
+    /// (measured): `DSN`/`DRIVER`, `SERVER` (also for `Address=`), `UID`, `APP` and `WSID` (the
+    /// values sent, defaults included), `DATABASE`, `LANGUAGE`, then the other keywords the
+    /// string gave, in keyword-table order. Unlike msodbcsql it never contains `PWD` or any
+    /// other secret.
     pub fn out_connection_string(&self) -> String {
-        let mut out = String::new();
-        for (name, value) in &self.from_string {
-            out.push_str(name);
-            out.push('=');
-            out.push_str(&quote_value(value));
-            out.push(';');
+        let given = |name: &str| {
+            self.from_string
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let mut parts: Vec<(&str, String)> = Vec::new();
+        let mut add = |label: &'static str, value: Option<String>| {
+            if let Some(v) = value {
+                parts.push((label, v));
+            }
+        };
+        // msodbcsql puts Description first (measured).
+        add("Description", given(keywords::DESCRIPTION));
+        add("DSN", given(keywords::DSN));
+        add("DRIVER", given(keywords::DRIVER));
+        add(
+            "SERVER",
+            given(keywords::ADDRESS).or_else(|| given(keywords::SERVER)),
+        );
+        add("UID", given(keywords::UID));
+        add("APP", Some(self.app_name()));
+        add("WSID", Some(self.workstation_id()));
+        let non_empty = |v: Option<String>| v.filter(|v| !v.is_empty());
+        add("DATABASE", non_empty(given(keywords::DATABASE)));
+        add("LANGUAGE", non_empty(given(keywords::LANGUAGE)));
+        const LAID_OUT: &[&str] = &[
+            keywords::DESCRIPTION,
+            keywords::DSN,
+            keywords::DRIVER,
+            keywords::SERVER,
+            keywords::ADDRESS,
+            keywords::UID,
+            keywords::APP,
+            keywords::WSID,
+            keywords::DATABASE,
+            keywords::LANGUAGE,
+        ];
+        for keyword in keywords::KEYWORDS {
+            if !LAID_OUT.contains(&keyword.name) {
+                add(keyword.name, given(keyword.name));
+            }
         }
-        out
+        parts
+            .iter()
+            .map(|(label, value)| format!("{label}={};", quote_value(value)))
+            .collect()
     }
 
     /// True when the string or DSN gave this keyword (canonical name), whatever its value.
     pub fn given(&self, name: &str) -> bool {
         self.keys_given.contains(&name)
+    }
+
+    /// The Entra certificate file: `ClientCertificate` (or `ClientCertPath`), without
+    /// msodbcsql's `file:` prefix.
+    pub fn client_certificate_path(&self) -> Option<&str> {
+        let value = self.extra.get(keywords::CLIENT_CERTIFICATE)?;
+        let path = strip_prefix_ignore_case(value, "file:").unwrap_or(value);
+        (!path.is_empty()).then_some(path)
+    }
+
+    /// `PublicClientId`: the app registration for the public-client Entra flows.
+    pub fn public_client_id(&self) -> Option<&str> {
+        self.extra
+            .get(keywords::PUBLIC_CLIENT_ID)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `SendCertificateChain=yes`: certificate assertions carry `x5c`.
+    pub fn send_certificate_chain(&self) -> bool {
+        self.extra
+            .get(keywords::SEND_CERTIFICATE_CHAIN)
+            .is_some_and(|v| v.eq_ignore_ascii_case("yes"))
     }
 
     /// The APP name sent in LOGIN7: `APP`, else the process name.
@@ -484,19 +596,22 @@ impl Settings {
     }
 }
 
-/// The pairs the out connection string may repeat: every non-secret one.
+/// The pairs the out connection string may repeat: every non-secret one, except a server
+/// that the DSN names (msodbcsql leaves it to the DSN, measured).
 fn echoable_pairs(given: &GivenSet) -> Vec<(&'static str, String)> {
     given
         .items
         .iter()
         .filter(|g| !g.keyword.is_secret())
+        .filter(|g| !(g.from_dsn && g.keyword.kind == Kind::Server))
         .map(|g| (g.keyword.name, g.value.clone()))
         .collect()
 }
 
-/// Braces a value when the grammar needs it to read it back unchanged.
+/// Braces a value only when the grammar needs it to read it back unchanged (nothing is
+/// trimmed and an unbraced `}` is literal), as msodbcsql does.
 fn quote_value(value: &str) -> String {
-    let needs = value.contains([';', '{', '}']) || value.contains(char::is_whitespace);
+    let needs = value.contains(';') || value.starts_with('{');
     if needs {
         format!("{{{}}}", value.replace('}', "}}"))
     } else {
@@ -504,15 +619,18 @@ fn quote_value(value: &str) -> String {
     }
 }
 
+/// The executable's file name (`python3.11`, as msodbcsql reports it), else the thread's
+/// command name.
 fn process_name() -> String {
-    std::fs::read_to_string("/proc/self/comm")
-        .map(|s| s.trim_end().to_string())
+    std::env::current_exe()
         .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .filter(|s| !s.is_empty())
         .or_else(|| {
-            std::env::current_exe()
+            std::fs::read_to_string("/proc/self/comm")
+                .map(|s| s.trim_end().to_string())
                 .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .filter(|s| !s.is_empty())
         })
         .unwrap_or_else(|| "sqlserver-odbc".to_string())
 }
@@ -541,11 +659,11 @@ fn dsn_to_read(given: &GivenSet) -> Option<String> {
     }
 }
 
-fn add_dsn_entries(
-    given: &mut GivenSet,
-    dsn: &str,
-    source: &dyn DsnSource,
-) -> Result<(), ConnectProblem> {
+/// Adds the DSN's entries for the keywords the string did not give. A malformed odbc.ini
+/// value is ignored, as msodbcsql does (measured: `TrustServerCertificate=true` in a DSN acts as
+/// absent), but unlike msodbcsql this driver says so with a 01S00 warning.
+fn add_dsn_entries(given: &mut GivenSet, dsn: &str, source: &dyn DsnSource) {
+    given.reading_dsn = true;
     for keyword in keywords::KEYWORDS {
         if NOT_FROM_DSN.contains(&keyword.name) || given.has(keyword) {
             continue;
@@ -553,12 +671,18 @@ fn add_dsn_entries(
         let names = std::iter::once(keyword.name).chain(keyword.synonyms.iter().copied());
         for name in names {
             if let Some(value) = source.get(dsn, name).filter(|v| !v.is_empty()) {
-                given.offer(keyword, name, value)?;
+                if given.offer(keyword, name, value).is_err() {
+                    given.warnings.push(ConnectProblem {
+                        message: format!(
+                            "Invalid connection string attribute: the value of '{name}' in DSN '{dsn}' (odbc.ini) is not valid and was ignored"
+                        ),
+                        ..invalid_attribute()
+                    });
+                }
                 break;
             }
         }
     }
-    Ok(())
 }
 
 fn parse_yes_no(value: &str) -> Option<bool> {
@@ -651,6 +775,10 @@ fn build(given: &GivenSet, pre: &PreConnect) -> Result<Settings, ConnectProblem>
     };
     check_authentication(&s, given)?;
     s.server = ServerAddress::parse(server_text).ok_or_else(invalid_server)?;
+    // Azure drops a login with an expired token without an error token: say so first.
+    if let Some(token) = &s.access_token {
+        token.check_not_expired(unix_now())?;
+    }
     Ok(s)
 }
 
@@ -744,9 +872,15 @@ fn apply_attributes(s: &mut Settings, pre: &PreConnect) -> Result<(), ConnectPro
         }
     }
     if let Some(bytes) = &pre.access_token {
-        s.access_token = Some(AccessToken::from_attribute(bytes)?);
+        s.access_token = Some(AccessToken::from_struct_or_data(bytes)?);
     }
     Ok(())
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// msodbcsql's FA001/FA003/FA005 rules, plus the certificate mode's own requirement.
@@ -776,7 +910,10 @@ fn check_authentication(s: &Settings, given: &GivenSet) -> Result<(), ConnectPro
     // Measured: an empty `UID=` or `PWD=` counts as specified.
     let has_uid = s.uid.is_some();
     let has_pwd = s.pwd.is_some();
-    if mode.requires_uid_and_pwd() && !(has_uid && has_pwd) {
+    // Extension: a service principal may present a certificate instead of a secret.
+    let has_certificate = s.client_certificate_path().is_some();
+    let secret_optional = mode == AuthMode::ActiveDirectoryServicePrincipal && has_certificate;
+    if mode.requires_uid_and_pwd() && !(has_uid && (has_pwd || secret_optional)) {
         return Err(problem(
             "FA003",
             format!(
@@ -784,13 +921,12 @@ fn check_authentication(s: &Settings, given: &GivenSet) -> Result<(), ConnectPro
             ),
         ));
     }
-    if mode == AuthMode::ActiveDirectoryServicePrincipalCertificate
-        && !(has_uid && s.extra.contains_key(keywords::CLIENT_CERT_PATH))
+    if mode == AuthMode::ActiveDirectoryServicePrincipalCertificate && !(has_uid && has_certificate)
     {
         return Err(problem(
             "FA003",
             format!(
-                "Both User and ClientCertPath options must be specified, if Authentication option is '{mode}'."
+                "Both User and ClientCertificate options must be specified, if Authentication option is '{mode}'."
             ),
         ));
     }
@@ -914,7 +1050,18 @@ mod tests {
 
     #[test]
     fn unusable_server_values_are_the_network_layers_08001() {
-        for v in ["h,abc", "h,", "h,0", "h,70000", "tcp:", ",1433", "h\\"] {
+        for v in [
+            "h,abc",
+            "h,",
+            "h,0",
+            "h,70000",
+            "tcp:",
+            ",1433",
+            "h\\",
+            "np:h",
+            "LPC:h,1",
+            "admin:h,1",
+        ] {
             let e = err(&format!("Server={v}"));
             assert_eq!((e.sqlstate, e.native), ("08001", 87), "{v}");
             assert_eq!(
@@ -973,8 +1120,8 @@ mod tests {
     fn app_and_wsid_default_to_process_and_host() {
         let s = settings("Server=h");
         assert_eq!(s.app, None);
-        let comm = std::fs::read_to_string("/proc/self/comm").unwrap_or_default();
-        assert_eq!(s.app_name(), comm.trim_end());
+        let exe = std::fs::read_link("/proc/self/exe").unwrap();
+        assert_eq!(s.app_name(), exe.file_name().unwrap().to_string_lossy());
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
         assert_eq!(s.workstation_id(), host.trim_end());
     }
@@ -1223,14 +1370,14 @@ mod tests {
     #[test]
     fn other_keywords_are_kept_for_later() {
         let s = settings(
-            "Server=h;MARS_Connection=yes;ColumnEncryption=Enabled;ClientKey=file:/k,keypass;ClientCertPath=/c.pem",
+            "Server=h;MARS_Connection=yes;ColumnEncryption=Enabled;ClientKey=file:/k,keypass;ClientCertPath=/c.pem;ApplicationClientId=app-1;SendCertificateChain=yes",
         );
         assert_eq!(
             s.extra.get("MARS_Connection").map(String::as_str),
             Some("yes")
         );
         assert_eq!(
-            s.extra.get("ClientCertPath").map(String::as_str),
+            s.extra.get("ClientCertificate").map(String::as_str),
             Some("/c.pem")
         );
         assert_eq!(
@@ -1268,10 +1415,72 @@ mod tests {
         let s = settings(
             "Driver={ODBC Driver RS for SQL Server};Server=tcp:h,1433;UID=sa;PWD={p;w};KeystoreSecret=ks;ClientKey=file:/k,kp;Database=my db;APP={a;b}",
         );
+        let out = s.out_connection_string();
+        assert_eq!(
+            out,
+            format!(
+                "DRIVER=ODBC Driver RS for SQL Server;SERVER=tcp:h,1433;UID=sa;APP={{a;b}};WSID={};DATABASE=my db;",
+                s.workstation_id()
+            )
+        );
+        for secret in ["p;w", "ks", "kp", "PWD", "Keystore", "ClientKey"] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+    }
+
+    #[test]
+    fn out_string_layout_follows_msodbcsql() {
+        let (s, _) = ok(
+            "MultiSubnetFailover=yes;Encrypt=no;Language=us_english;Address=a,1;Database=d;UID=u;Foo=bar;WSID=w;APP=p;ConnectRetryCount=3",
+        );
         assert_eq!(
             s.out_connection_string(),
-            "Driver={ODBC Driver RS for SQL Server};Server=tcp:h,1433;UID=sa;Database={my db};APP={a;b};"
+            "SERVER=a,1;UID=u;APP=p;WSID=w;DATABASE=d;LANGUAGE=us_english;Encrypt=no;MultiSubnetFailover=yes;ConnectRetryCount=3;"
         );
+        let defaults = settings("Server=h").out_connection_string();
+        assert_eq!(
+            defaults,
+            format!(
+                "SERVER=h;APP={};WSID={};",
+                quote_value(&s_app()),
+                quote_value(&s_wsid())
+            )
+        );
+    }
+
+    fn s_app() -> String {
+        settings("Server=h").app_name()
+    }
+
+    fn s_wsid() -> String {
+        settings("Server=h").workstation_id()
+    }
+
+    #[test]
+    fn empty_text_values_as_msodbcsql() {
+        let (s, w) = ok("Server=h;APP=;WSID=;HostNameInCertificate=");
+        assert_eq!(w, vec![invalid_attribute()]);
+        assert_eq!((s.app.as_deref(), s.wsid.as_deref()), (Some(""), Some("")));
+        let (s, w) = ok("Server=h;Network=;Database=;Language=");
+        assert_eq!(w, vec![invalid_attribute()]);
+        assert_eq!(s.network, None);
+        assert!(!s.out_connection_string().contains("DATABASE"));
+        let (_, w) = ok("Server=h;UID=;PWD=;ServerSPN=;Description=");
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn out_string_braces_only_what_needs_it() {
+        let (s, _) = ok("Description={a;b};Server=h;APP=my app;Database={{x}");
+        assert_eq!(s.database.as_deref(), Some("{x"));
+        let out = s.out_connection_string();
+        assert!(
+            out.starts_with("Description={a;b};SERVER=h;APP=my app;"),
+            "{out}"
+        );
+        assert!(out.ends_with(";DATABASE={{x};"), "{out}");
+        let (again, _) = ok(&out);
+        assert_eq!(again.database.as_deref(), Some("{x"));
     }
 
     #[test]
@@ -1302,7 +1511,26 @@ mod tests {
         assert_eq!(s.database.as_deref(), Some("mine"));
         assert_eq!(s.encrypt, Encrypt::No);
         assert_eq!(s.driver, None);
-        assert_eq!(s.out_connection_string(), "DSN=prod;Database=mine;UID=u;");
+        assert_eq!(
+            s.out_connection_string(),
+            format!(
+                "DSN=prod;UID=u;APP={};WSID={};DATABASE=mine;Encrypt=no;",
+                quote_value(&s.app_name()),
+                quote_value(&s.workstation_id())
+            )
+        );
+    }
+
+    #[test]
+    fn dsn_credentials_are_ignored() {
+        let dsn = MapDsn::with(&[("d", "Server", "h"), ("d", "UID", "u"), ("d", "PWD", "p")]);
+        let (s, _) = Settings::resolve("DSN=d", &PreConnect::default(), &dsn).unwrap();
+        assert_eq!((s.uid, s.pwd), (None, None));
+        let pre = PreConnect {
+            access_token: Some(utf16_token("eyJ.tok.sig")),
+            ..PreConnect::default()
+        };
+        assert!(Settings::resolve("DSN=d", &pre, &dsn).is_ok());
     }
 
     #[test]
@@ -1313,13 +1541,24 @@ mod tests {
     }
 
     #[test]
-    fn invalid_dsn_values_are_08001() {
+    fn invalid_dsn_values_are_ignored_with_a_warning() {
         let dsn = MapDsn::with(&[
             ("d", "Server", "h"),
             ("d", "TrustServerCertificate", "true"),
+            ("d", "Encrypt", "no"),
         ]);
-        let e = Settings::resolve("DSN=d", &PreConnect::default(), &dsn).unwrap_err();
-        assert_eq!(e.message, invalid("TrustServerCertificate"));
+        let (s, w) = Settings::resolve("DSN=d", &PreConnect::default(), &dsn).unwrap();
+        assert!(!s.trust_server_certificate);
+        assert!(!s.given("TrustServerCertificate"));
+        assert_eq!(s.encrypt, Encrypt::No);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].sqlstate, "01S00");
+        assert!(
+            w[0].message.contains("'TrustServerCertificate' in DSN 'd'"),
+            "{}",
+            w[0].message
+        );
+        assert!(!s.out_connection_string().contains("TrustServerCertificate"));
     }
 
     #[test]
@@ -1346,7 +1585,7 @@ mod tests {
         assert_eq!(s.pwd.unwrap().expose(), "p");
         assert_eq!(s.database.as_deref(), Some("db"));
         let (s, _) = Settings::from_dsn("d", Some(""), None, &PreConnect::default(), &dsn).unwrap();
-        assert_eq!(s.uid.as_deref(), Some("dsnuser"));
+        assert_eq!(s.uid, None, "credentials are never read from odbc.ini");
         let e =
             Settings::from_dsn("missing", None, None, &PreConnect::default(), &dsn).unwrap_err();
         assert_eq!(e.message, "Neither DSN nor SERVER keyword supplied");
@@ -1443,7 +1682,7 @@ mod tests {
     fn every_authentication_mode_parses_and_bad_ones_are_08001() {
         for &m in AuthMode::all() {
             let extra = if m == AuthMode::ActiveDirectoryServicePrincipalCertificate {
-                ";ClientCertPath=/c.pem"
+                ";ClientCertificate=/c.pem"
             } else {
                 ""
             };
@@ -1570,19 +1809,51 @@ mod tests {
 
     #[test]
     fn certificate_mode_needs_uid_and_certificate() {
-        let e =
-            err("Server=h;UID=client;Authentication=ActiveDirectoryServicePrincipalCertificate");
-        assert_eq!(e.sqlstate, "FA003");
-        assert_eq!(
-            e.message,
-            "Both User and ClientCertPath options must be specified, if Authentication option is 'ActiveDirectoryServicePrincipalCertificate'."
-        );
+        for cs in [
+            "Server=h;UID=client;Authentication=ActiveDirectoryServicePrincipalCertificate",
+            "Server=h;ClientCertificate=/c.pem;Authentication=ActiveDirectoryServicePrincipalCertificate",
+            "Server=h;UID=client;ClientCertificate=file:;Authentication=ActiveDirectoryServicePrincipalCertificate",
+        ] {
+            let e = err(cs);
+            assert_eq!(e.sqlstate, "FA003", "{cs}");
+            assert_eq!(
+                e.message,
+                "Both User and ClientCertificate options must be specified, if Authentication option is 'ActiveDirectoryServicePrincipalCertificate'."
+            );
+        }
         let s = settings(
             "Server=h;UID=client;ClientCertificatePath=/c.pfx;PWD=filepw;Authentication=ActiveDirectoryServicePrincipalCertificate",
         );
+        assert_eq!(s.client_certificate_path(), Some("/c.pfx"));
+        let s = settings(
+            "Server=h;UID=client;ClientCertificate=file:/c.pem;Authentication=ActiveDirectoryServicePrincipalCertificate",
+        );
+        assert_eq!(s.client_certificate_path(), Some("/c.pem"));
+    }
+
+    #[test]
+    fn service_principal_may_use_a_certificate_instead_of_a_secret() {
+        let s = settings(
+            "Server=h;UID=client;ClientCertPath=/c.pem;Authentication=ActiveDirectoryServicePrincipal",
+        );
+        assert_eq!(s.client_certificate_path(), Some("/c.pem"));
+        let e =
+            err("Server=h;ClientCertPath=/c.pem;Authentication=ActiveDirectoryServicePrincipal");
+        assert_eq!(e.sqlstate, "FA003");
+    }
+
+    #[test]
+    fn entra_extension_accessors() {
+        let s = settings("Server=h;ApplicationClientId=app-1;SendCertificateChain=yes");
+        assert_eq!(s.public_client_id(), Some("app-1"));
+        assert!(s.send_certificate_chain());
+        let s = settings("Server=h;PublicClientId=app-2");
+        assert_eq!(s.public_client_id(), Some("app-2"));
+        assert!(!s.send_certificate_chain());
+        assert_eq!(s.client_certificate_path(), None);
         assert_eq!(
-            s.extra.get("ClientCertPath").map(String::as_str),
-            Some("/c.pfx")
+            err("Server=h;SendCertificateChain=true").message,
+            invalid("SendCertificateChain")
         );
     }
 
@@ -1645,6 +1916,50 @@ mod tests {
             pre_shown.contains("*** 26 bytes") && !pre_shown.contains("101,"),
             "{pre_shown}"
         );
+    }
+
+    fn jwt_token(exp: i64) -> PreConnect {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let tok = format!(
+            "{}.{}.sig",
+            b64(r#"{"typ":"JWT"}"#),
+            b64(&format!(r#"{{"exp":{exp}}}"#))
+        );
+        PreConnect {
+            access_token: Some(utf16_token(&tok)),
+            ..PreConnect::default()
+        }
+    }
+
+    #[test]
+    fn expired_token_is_refused_before_login() {
+        let e = err_with("Server=h", &jwt_token(unix_now() - 7200));
+        assert_eq!(e.sqlstate, "08001");
+        assert!(
+            e.message.contains("expired at") && e.message.contains("2 h 0 min ago"),
+            "{}",
+            e.message
+        );
+        assert!(Settings::resolve("Server=h", &jwt_token(unix_now() + 3600), &NoDsn).is_ok());
+        // Configuration errors come first, as msodbcsql (which never reads the token) gives them.
+        let e = err_with("Server=h;UID=u", &jwt_token(1));
+        assert_eq!(e.sqlstate, "FA005");
+    }
+
+    #[test]
+    fn token_data_without_its_header_is_read_too() {
+        let data: Vec<u8> = "eyJ.tok.sig"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let pre = PreConnect {
+            access_token: Some(data),
+            ..PreConnect::default()
+        };
+        let (s, _) = Settings::resolve("Server=h", &pre, &NoDsn).unwrap();
+        assert_eq!(s.access_token.unwrap().expose(), "eyJ.tok.sig");
+        assert_eq!(err_with("Server=h;UID=u", &pre).sqlstate, "FA005");
     }
 
     #[test]

@@ -163,19 +163,20 @@ pub struct Parsed {
     pub offset_minutes: Option<i16>,
 }
 
-/// Parses `yyyy-mm-dd`, `hh:mm:ss[.fffffffff]`, `yyyy-mm-dd[ |T]hh:mm[:ss[.f...]]` with an
-/// optional ` +hh:mm`/`-hh:mm`/`Z`, and the ODBC escapes `{d '...'}`, `{t '...'}`,
-/// `{ts '...'}`. Surrounding blanks are ignored. `None` when the text is none of these or a
+/// Parses `yyyy-mm-dd`, `hh:mm:ss[.fffffffff]`, `yyyy-mm-dd hh:mm:ss[.fffffffff]` with an
+/// optional `[ ]+hh:mm`/`-hh:mm`, and the ODBC escapes `{d '...'}`, `{t '...'}`,
+/// `{ts '...'}`, exactly as strictly as msodbcsql (two-digit fields, seconds required, no
+/// `T` or `Z`). Surrounding spaces are ignored. `None` when the text is none of these or a
 /// field is out of range.
 pub fn parse_literal(text: &str) -> Option<Parsed> {
-    let s = strip_escape(text.trim())?.trim();
+    let s = strip_escape(text.trim_matches(' '))?.trim_matches(' ');
     let mut out = Parsed::default();
     let rest = if looks_like_date(s) {
         let (date, rest) = parse_date(s)?;
         out.date = Some(date);
         let rest = rest
-            .strip_prefix([' ', 'T'])
-            .map(str::trim_start)
+            .strip_prefix(' ')
+            .map(|r| r.trim_start_matches(' '))
             .unwrap_or(rest);
         if rest.is_empty() {
             return Some(out);
@@ -186,7 +187,7 @@ pub fn parse_literal(text: &str) -> Option<Parsed> {
     };
     let (time, rest) = parse_time(rest)?;
     out.time = Some(time);
-    let rest = rest.trim_start();
+    let rest = rest.trim_start_matches(' ');
     if rest.is_empty() {
         return Some(out);
     }
@@ -221,44 +222,36 @@ fn digits(s: &str, min: usize, max: usize) -> Option<(u32, &str)> {
 }
 
 fn parse_date(s: &str) -> Option<(Date, &str)> {
-    let (year, s) = digits(s, 1, 4)?;
-    let (month, s) = digits(s.strip_prefix('-')?, 1, 2)?;
-    let (day, s) = digits(s.strip_prefix('-')?, 1, 2)?;
+    let (year, s) = digits(s, 4, 4)?;
+    let (month, s) = digits(s.strip_prefix('-')?, 2, 2)?;
+    let (day, s) = digits(s.strip_prefix('-')?, 2, 2)?;
     Some((checked_date(year as i32, month, day)?, s))
 }
 
 fn parse_time(s: &str) -> Option<(Time, &str)> {
-    let (hour, s) = digits(s, 1, 2)?;
-    let (minute, mut s) = digits(s.strip_prefix(':')?, 1, 2)?;
-    let mut second = 0;
+    let (hour, s) = digits(s, 2, 2)?;
+    let (minute, s) = digits(s.strip_prefix(':')?, 2, 2)?;
+    let (second, mut s) = digits(s.strip_prefix(':')?, 2, 2)?;
     let mut nanosecond = 0;
-    if let Some(r) = s.strip_prefix(':') {
-        let (sec, r) = digits(r, 1, 2)?;
-        second = sec;
-        s = r;
-        if let Some(r) = s.strip_prefix('.') {
-            let n = r.bytes().take_while(u8::is_ascii_digit).count();
-            if n > 9 {
-                return None;
-            }
-            let frac: u32 = if n == 0 { 0 } else { r[..n].parse().ok()? };
-            nanosecond = frac * 10u32.pow(9 - n as u32);
-            s = &r[n..];
+    if let Some(r) = s.strip_prefix('.') {
+        let n = r.bytes().take_while(u8::is_ascii_digit).count();
+        if n > 9 {
+            return None;
         }
+        let frac: u32 = if n == 0 { 0 } else { r[..n].parse().ok()? };
+        nanosecond = frac * 10u32.pow(9 - n as u32);
+        s = &r[n..];
     }
     Some((checked_time(hour, minute, second, nanosecond)?, s))
 }
 
 fn parse_offset(s: &str) -> Option<i16> {
-    if s == "Z" || s == "z" {
-        return Some(0);
-    }
     let (negative, r) = match s.as_bytes().first()? {
         b'+' => (false, &s[1..]),
         b'-' => (true, &s[1..]),
         _ => return None,
     };
-    let (hours, r) = digits(r, 1, 2)?;
+    let (hours, r) = digits(r, 2, 2)?;
     let (minutes, r) = digits(r.strip_prefix(':')?, 2, 2)?;
     if !r.is_empty() || minutes > 59 || hours * 60 + minutes > 14 * 60 {
         return None;

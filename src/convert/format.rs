@@ -92,8 +92,11 @@ pub fn decimal(mantissa: i128, scale: u8) -> SmallText {
         let _ = write!(t, "{magnitude}");
         return t;
     }
-    let divisor = 10u128.pow(u32::from(scale));
-    let (whole, fraction) = (magnitude / divisor, magnitude % divisor);
+    // A scale beyond 38 (no SQL Server type has one) leaves everything after the point.
+    let (whole, fraction) = match 10u128.checked_pow(u32::from(scale)) {
+        Some(divisor) => (magnitude / divisor, magnitude % divisor),
+        None => (0, magnitude),
+    };
     if whole != 0 {
         let _ = write!(t, "{whole}");
     }
@@ -231,14 +234,13 @@ pub fn hex_digit(nibble: u8) -> u8 {
     b"0123456789ABCDEF"[usize::from(nibble & 0x0f)]
 }
 
-/// Parses `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX` (any case, optionally in braces, blanks
-/// around ignored) into SQLGUID's bytes.
+/// Parses `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX` (any case, optionally in braces) into
+/// SQLGUID's bytes. No blanks around it: msodbcsql refuses them (22018).
 pub fn parse_guid(text: &str) -> Option<[u8; 16]> {
-    let s = text.trim();
-    let s = s
+    let s = text
         .strip_prefix('{')
         .and_then(|r| r.strip_suffix('}'))
-        .unwrap_or(s);
+        .unwrap_or(text);
     let b = s.as_bytes();
     if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
         return None;

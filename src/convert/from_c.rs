@@ -1,26 +1,34 @@
 //! The application's bound parameters into SQL Server values.
 //!
 //! Follows the ODBC appendix D table "Converting Data from C to SQL Data Types" and the
-//! way msodbcsql declares parameters in `sp_executesql`/`sp_prepexec`:
+//! way msodbcsql 18.6 declares parameters in `sp_executesql`/`sp_prepexec` (measured against
+//! the testserver):
 //!
 //! | ParameterType | declared as |
 //! |---|---|
-//! | SQL_CHAR, SQL_VARCHAR | `varchar(n)`, n = ColumnSize in 1..=8000, else `varchar(max)` |
-//! | SQL_WCHAR, SQL_WVARCHAR | `nvarchar(n)`, n in 1..=4000, else `nvarchar(max)` |
-//! | SQL_LONGVARCHAR, SQL_WLONGVARCHAR | `varchar(max)`, `nvarchar(max)` (msodbcsql's `LongAsMax=yes`; its default `text`/`ntext` are deprecated) |
-//! | SQL_BINARY, SQL_VARBINARY | `varbinary(n)` n in 1..=8000, else `varbinary(max)`; SQL_LONGVARBINARY `varbinary(max)` |
+//! | SQL_VARCHAR / SQL_WVARCHAR | `varchar(n)` n = ColumnSize in 1..=8000 / `nvarchar(n)` n in 1..=4000; 0 is `(max)` |
+//! | SQL_CHAR / SQL_WCHAR / SQL_BINARY | `char(n)` / `nchar(n)` / `binary(n)`, the value padded to n |
+//! | SQL_LONGVARCHAR, SQL_WLONGVARCHAR, SQL_LONGVARBINARY | `varchar(max)`, `nvarchar(max)`, `varbinary(max)` (*) |
+//! | SQL_VARBINARY | `varbinary(n)` n in 1..=8000; 0 is `varbinary(max)` |
 //! | SQL_BIT, SQL_TINYINT, SQL_SMALLINT, SQL_INTEGER, SQL_BIGINT | `bit`, `tinyint`, `smallint`, `int`, `bigint` |
 //! | SQL_REAL; SQL_FLOAT, SQL_DOUBLE | `real`; `float` |
 //! | SQL_DECIMAL, SQL_NUMERIC | `decimal(p,s)` / `numeric(p,s)`, p = ColumnSize (1..=38), s = DecimalDigits (HY104 otherwise) |
 //! | SQL_TYPE_DATE | `date` |
 //! | SQL_TYPE_TIME, SQL_SS_TIME2 | `time(s)`, s = DecimalDigits (0..=7) |
-//! | SQL_TYPE_TIMESTAMP | `datetime` for ColumnSize 23 with 3 digits, `smalldatetime` for 16 with 0, else `datetime2(s)` |
+//! | SQL_TYPE_TIMESTAMP | `datetime2(s)`, even for datetime's shape (23, 3) |
 //! | SQL_SS_TIMESTAMPOFFSET | `datetimeoffset(s)` |
 //! | SQL_GUID, SQL_SS_XML, SQL_SS_VARIANT | `uniqueidentifier`, `xml`, `sql_variant` |
 //!
-//! Character data longer than the declared length is 22001 (msodbcsql's "String data, right
+//! (*) Deliberate differences from msodbcsql: it declares the long types as the deprecated
+//! `text`/`ntext`/`image` unless `LongAsMax=yes` (and those cannot even be compared with
+//! `=`), and it refuses ColumnSize above 8000/4000 with HY104 where this module declares
+//! `(max)`.
+//!
+//! Character data longer than the declared length is 22001 ("String data, right
 //! truncation"); a timestamp whose fraction has more digits than DecimalDigits is 22008
-//! ("Fractional second precision exceeds the scale specified in the parameter binding").
+//! ("Fractional second precision exceeds the scale specified in the parameter binding");
+//! exact numbers losing fractional digits are 22001, whole digits 22003. msodbcsql's 01S07
+//! for a double truncated into an integer has no channel here: the value is truncated quietly.
 
 use super::codes::*;
 use super::datetime::{self, MIDNIGHT, datetime_overflow};
@@ -76,11 +84,14 @@ pub fn declared_type(
         }
     };
     Ok(match sql_type {
-        SQL_CHAR | SQL_VARCHAR => ServerType::VarChar(sized(8000)),
-        SQL_WCHAR | SQL_WVARCHAR => ServerType::NVarChar(sized(4000)),
+        SQL_CHAR => sized(8000).map_or(ServerType::VarChar(None), ServerType::Char),
+        SQL_VARCHAR => ServerType::VarChar(sized(8000)),
+        SQL_WCHAR => sized(4000).map_or(ServerType::NVarChar(None), ServerType::NChar),
+        SQL_WVARCHAR => ServerType::NVarChar(sized(4000)),
         SQL_LONGVARCHAR => ServerType::VarChar(None),
         SQL_WLONGVARCHAR => ServerType::NVarChar(None),
-        SQL_BINARY | SQL_VARBINARY => ServerType::VarBinary(sized(8000)),
+        SQL_BINARY => sized(8000).map_or(ServerType::VarBinary(None), ServerType::Binary),
+        SQL_VARBINARY => ServerType::VarBinary(sized(8000)),
         SQL_LONGVARBINARY | SQL_SS_UDT => ServerType::VarBinary(None),
         SQL_BIT => ServerType::Bit,
         SQL_TINYINT => ServerType::TinyInt,
@@ -105,11 +116,8 @@ pub fn declared_type(
         }
         SQL_DATE | SQL_TYPE_DATE => ServerType::Date,
         SQL_TIME | SQL_TYPE_TIME | SQL_SS_TIME2 => ServerType::Time { scale: fraction()? },
-        SQL_TIMESTAMP | SQL_TYPE_TIMESTAMP => match (column_size, decimal_digits) {
-            (23, 3) => ServerType::DateTime,
-            (16, 0) => ServerType::SmallDateTime,
-            _ => ServerType::DateTime2 { scale: fraction()? },
-        },
+        // Even ColumnSize 23 with 3 digits (datetime's shape) is datetime2(3) in msodbcsql.
+        SQL_TIMESTAMP | SQL_TYPE_TIMESTAMP => ServerType::DateTime2 { scale: fraction()? },
         SQL_SS_TIMESTAMPOFFSET => ServerType::DateTimeOffset { scale: fraction()? },
         SQL_GUID => ServerType::UniqueIdentifier,
         SQL_SS_XML => ServerType::Xml,
@@ -127,6 +135,32 @@ pub fn declared_type(
             });
         }
     })
+}
+
+/// SQL_C_DEFAULT of a parameter: the C type ODBC pairs with its SQL type (character data
+/// as SQL_C_CHAR, Unicode as SQL_C_WCHAR, decimals as SQL_C_CHAR, time and datetimeoffset as
+/// msodbcsql's structures).
+pub fn default_c_type(sql_type: i16) -> i16 {
+    match sql_type {
+        SQL_WCHAR | SQL_WVARCHAR | SQL_WLONGVARCHAR | SQL_SS_XML => SQL_C_WCHAR,
+        SQL_BINARY | SQL_VARBINARY | SQL_LONGVARBINARY | SQL_SS_UDT | SQL_SS_VARIANT => {
+            SQL_C_BINARY
+        }
+        SQL_BIT => SQL_C_BIT,
+        SQL_TINYINT => SQL_C_STINYINT,
+        SQL_SMALLINT => SQL_C_SSHORT,
+        SQL_INTEGER => SQL_C_SLONG,
+        SQL_BIGINT => SQL_C_SBIGINT,
+        SQL_REAL => SQL_C_FLOAT,
+        SQL_FLOAT | SQL_DOUBLE => SQL_C_DOUBLE,
+        SQL_DATE | SQL_TYPE_DATE => SQL_C_TYPE_DATE,
+        SQL_TIME | SQL_TYPE_TIME => SQL_C_TYPE_TIME,
+        SQL_TIMESTAMP | SQL_TYPE_TIMESTAMP => SQL_C_TYPE_TIMESTAMP,
+        SQL_SS_TIME2 => SQL_C_SS_TIME2,
+        SQL_SS_TIMESTAMPOFFSET => SQL_C_SS_TIMESTAMPOFFSET,
+        SQL_GUID => SQL_C_GUID,
+        _ => SQL_C_CHAR,
+    }
 }
 
 fn invalid_precision() -> ConvertError {
@@ -156,6 +190,8 @@ enum CInput<'a> {
     Text(String),
     Bytes(&'a [u8]),
     Num(Num),
+    /// SQL_C_FLOAT, kept single so its text form has a real's digits.
+    Real(f32),
     Date(Date),
     /// TIME_STRUCT: no fraction.
     Time(Time),
@@ -200,9 +236,7 @@ fn read_c<'a>(
         SQL_C_ULONG => int(4, false)?,
         SQL_C_SBIGINT => int(8, true)?,
         SQL_C_UBIGINT => int(8, false)?,
-        SQL_C_FLOAT => CInput::Num(Num::Float(f64::from(f32::from_ne_bytes(
-            fixed(4)?.try_into().unwrap_or_default(),
-        )))),
+        SQL_C_FLOAT => CInput::Real(f32::from_ne_bytes(fixed(4)?.try_into().unwrap_or_default())),
         SQL_C_DOUBLE => CInput::Num(Num::Float(f64::from_ne_bytes(
             fixed(8)?.try_into().unwrap_or_default(),
         ))),
@@ -276,23 +310,54 @@ fn convert(
     use ServerType as T;
     match declared {
         T::VarChar(max) => {
-            let s = text_of(input, param.encoding, false)?;
-            check_length(max.map(|n| (n, s.chars().count())))?;
-            Ok(Value::Text(s))
+            let stamp = is_timestamp(&input);
+            let s = text_of(input, false)?;
+            Ok(Value::Text(fit_text(s, *max, stamp, |s| {
+                s.chars().count()
+            })?))
         }
         T::NVarChar(max) => {
-            let s = text_of(input, param.encoding, true)?;
-            check_length(max.map(|n| (n, s.encode_utf16().count())))?;
+            let stamp = is_timestamp(&input);
+            let s = text_of(input, true)?;
+            Ok(Value::Text(fit_text(s, *max, stamp, |s| {
+                s.encode_utf16().count()
+            })?))
+        }
+        // char(n)/nchar(n)/binary(n): msodbcsql pads the value to the declared length.
+        T::Char(n) => {
+            let mut s = text_of(input, false)?;
+            let len = s.chars().count();
+            check_length(Some((*n, len)))?;
+            s.extend(std::iter::repeat_n(' ', *n as usize - len));
             Ok(Value::Text(s))
         }
-        T::Xml => Ok(Value::Text(text_of(input, param.encoding, true)?)),
+        T::NChar(n) => {
+            let mut s = text_of(input, true)?;
+            let len = s.encode_utf16().count();
+            check_length(Some((*n, len)))?;
+            s.extend(std::iter::repeat_n(' ', *n as usize - len));
+            Ok(Value::Text(s))
+        }
+        T::Binary(n) => {
+            let mut bytes = bytes_of(input)?;
+            check_length(Some((*n, bytes.len())))?;
+            bytes.resize(*n as usize, 0);
+            Ok(Value::Binary(bytes))
+        }
+        T::Xml => Ok(Value::Text(text_of(input, true)?)),
         T::VarBinary(max) => {
             let bytes = bytes_of(input)?;
             check_length(max.map(|n| (n, bytes.len())))?;
             Ok(Value::Binary(bytes))
         }
+        // SQL_C_BIT: any non-zero byte is true (msodbcsql sends 2 as 1).
+        T::Bit if param.c_type == SQL_C_BIT => Ok(Value::Bit(input != CInput::Num(Num::Int(0)))),
         T::Bit => {
-            let (bit, _) = numeric::bit_of(number_of(input)?)?;
+            let n = number_of(input)?;
+            let (bit, truncated) = numeric::bit_of(n)?;
+            if truncated.is_some() && !matches!(n, Num::Float(_)) {
+                return Err(right_truncation());
+            }
             Ok(Value::Bit(bit == 1))
         }
         T::TinyInt => Ok(Value::TinyInt(whole_number(input, 0, 255)? as u8)),
@@ -313,10 +378,17 @@ fn convert(
             }
             Ok(Value::Float(v))
         }
+        // Whole digits beyond the precision are 22003; fractional digits beyond the scale are
+        // 22001 for exact input (msodbcsql), while doubles round.
         T::Decimal { precision, scale } | T::Numeric { precision, scale } => {
-            let (mantissa, _) = numeric::rescale(number_of(input)?, *scale, true)?;
+            let n = number_of(input)?;
+            let is_float = matches!(n, Num::Float(_));
+            let (mantissa, dropped) = numeric::rescale(n, *scale, is_float)?;
             if numeric::digit_count(mantissa.unsigned_abs()) > *precision {
                 return Err(out_of_range());
+            }
+            if dropped && !is_float {
+                return Err(right_truncation());
             }
             Ok(Value::Decimal(Decimal {
                 mantissa,
@@ -357,6 +429,35 @@ fn convert(
     }
 }
 
+fn is_timestamp(input: &CInput<'_>) -> bool {
+    matches!(input, CInput::Timestamp(_) | CInput::Offset(_))
+}
+
+/// Text within the declared length: longer is 22001, except that a timestamp gives up
+/// fractional digits (and its point) down to its 19 characters, as msodbcsql does.
+fn fit_text(
+    mut s: String,
+    max: Option<u32>,
+    stamp: bool,
+    len: impl Fn(&str) -> usize,
+) -> Result<String, ConvertError> {
+    let Some(limit) = max.map(|n| n as usize) else {
+        return Ok(s);
+    };
+    if len(&s) <= limit {
+        return Ok(s);
+    }
+    if stamp && limit >= 19 {
+        // Timestamp text is ASCII: characters are bytes.
+        s.truncate(limit);
+        if s.ends_with('.') {
+            s.pop();
+        }
+        return Ok(s);
+    }
+    Err(right_truncation())
+}
+
 fn check_length(limit_and_len: Option<(u32, usize)>) -> Result<(), ConvertError> {
     match limit_and_len {
         Some((limit, len)) if len > limit as usize => Err(right_truncation()),
@@ -366,14 +467,16 @@ fn check_length(limit_and_len: Option<(u32, usize)>) -> Result<(), ConvertError>
 
 /// The character form of any C value (numbers, dates and GUIDs as msodbcsql prints them;
 /// SQL_C_BINARY bytes as text in the parameter's encoding: UTF-16LE for Unicode types).
-fn text_of(input: CInput<'_>, encoding: CharEncoding, wide: bool) -> Result<String, ConvertError> {
+fn text_of(input: CInput<'_>, wide: bool) -> Result<String, ConvertError> {
     let small = |t: SmallText| Ok(t.as_str().to_string());
     match input {
         CInput::Text(s) => Ok(s),
         CInput::Bytes(b) if wide => Ok(decode_wide(b)),
-        CInput::Bytes(b) => decode_narrow(b, encoding),
+        // Bytes are the server's own: the collation's Windows-1252.
+        CInput::Bytes(b) => Ok(charset::decode(b)),
         CInput::Num(Num::Int(v)) => Ok(v.to_string()),
         CInput::Num(Num::Float(f)) => small(format::float(f)),
+        CInput::Real(f) => small(format::real(f)),
         CInput::Num(Num::Dec(m, s)) => {
             let t = format::decimal(m, s);
             // SQL Server parses ".5" too, but a leading zero is what people expect to store.
@@ -386,12 +489,24 @@ fn text_of(input: CInput<'_>, encoding: CharEncoding, wide: bool) -> Result<Stri
         CInput::Date(d) => small(format::date(&d)),
         CInput::Time(t) => small(format::time(&t, 0)),
         CInput::Time2(t) => small(format::time(&t, fraction_digits(t.nanosecond))),
-        CInput::Timestamp(ts) => small(format::timestamp(&ts, fraction_digits(ts.time.nanosecond))),
+        CInput::Timestamp(ts) => small(format::timestamp(&ts, stamp_digits(ts.time.nanosecond))),
         CInput::Offset(v) => small(format::datetimeoffset(
             &v,
-            fraction_digits(v.local.time.nanosecond),
+            stamp_digits(v.local.time.nanosecond),
         )),
         CInput::Guid(g) => small(format::guid(&g)),
+    }
+}
+
+/// msodbcsql writes a timestamp's fraction in groups of three digits, at least three
+/// (`.000`, `.120`, `.123456`, `.123456789`).
+fn stamp_digits(nanosecond: u32) -> u8 {
+    if nanosecond.is_multiple_of(1_000_000) {
+        3
+    } else if nanosecond.is_multiple_of(1_000) {
+        6
+    } else {
+        9
     }
 }
 
@@ -439,6 +554,7 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
 fn number_of(input: CInput<'_>) -> Result<Num, ConvertError> {
     match input {
         CInput::Num(n) => Ok(n),
+        CInput::Real(f) => Ok(Num::Float(f64::from(f))),
         CInput::Text(s) => numeric::parse_number(&s),
         _ => Err(restricted_type()),
     }
@@ -477,8 +593,9 @@ fn date_of(input: CInput<'_>) -> Result<Date, ConvertError> {
         _ => return Err(restricted_type()),
     };
     // ODBC: a timestamp with a time part does not fit a date.
+    // msodbcsql words this one as a fractional-precision overflow too.
     if time != MIDNIGHT {
-        return Err(datetime_overflow());
+        return Err(fraction_exceeds_scale());
     }
     Ok(date)
 }
@@ -607,6 +724,7 @@ fn variant_of(input: CInput<'_>) -> Result<Value, ConvertError> {
             ),
         },
         CInput::Num(Num::Float(f)) => (Value::Float(f), ServerType::Float),
+        CInput::Real(f) => (Value::Real(f), ServerType::Real),
         CInput::Num(Num::Dec(m, s)) => {
             let precision = numeric::digit_count(m.unsigned_abs()).max(s);
             (

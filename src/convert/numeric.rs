@@ -55,7 +55,8 @@ pub fn num_of(value: &Value) -> Result<Num, ConvertError> {
 /// Parses an ODBC numeric literal (`-12`, `1.50`, `.5`, `1e10`), ignoring surrounding blanks.
 /// Exact forms stay exact as long as they fit 38 digits; the rest become doubles.
 pub fn parse_number(text: &str) -> Result<Num, ConvertError> {
-    let s = text.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n');
+    // Spaces only: msodbcsql rejects a tab (22018).
+    let s = text.trim_matches(' ');
     let (negative, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -75,17 +76,11 @@ pub fn parse_number(text: &str) -> Result<Num, ConvertError> {
         if exp_digits.is_empty() || !all_digits(exp_digits) {
             return Err(invalid_char_value());
         }
-        return s
-            .parse::<f64>()
-            .map(Num::Float)
-            .map_err(|_| invalid_char_value());
+        return parse_double(s);
     }
     let whole = whole.trim_start_matches('0');
     if whole.len() + fraction.len() > 38 {
-        return s
-            .parse::<f64>()
-            .map(Num::Float)
-            .map_err(|_| invalid_char_value());
+        return parse_double(s);
     }
     let mut mantissa: i128 = 0;
     for b in whole.bytes().chain(fraction.bytes()) {
@@ -99,6 +94,16 @@ pub fn parse_number(text: &str) -> Result<Num, ConvertError> {
     } else {
         Num::Dec(mantissa, fraction.len() as u8)
     })
+}
+
+/// A double from text already checked to be a numeric literal; beyond the double range is
+/// 22003 (`1e309`).
+fn parse_double(s: &str) -> Result<Num, ConvertError> {
+    let v: f64 = s.parse().map_err(|_| invalid_char_value())?;
+    if v.is_infinite() {
+        return Err(out_of_range());
+    }
+    Ok(Num::Float(v))
 }
 
 /// The integer part of a number (toward zero) and whether a fraction was dropped.

@@ -1206,7 +1206,21 @@ mod params {
         );
         assert_eq!(
             param(SQL_C_CHAR, SQL_CHAR, 3, 0, "né".as_bytes()),
-            Ok((text("né"), ServerType::VarChar(Some(3))))
+            Ok((text("né "), ServerType::Char(3)))
+        );
+        // char(n), nchar(n), binary(n) come padded, as msodbcsql sends them.
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WCHAR, 10, 0, &wide("ab")),
+            Ok((text("ab        "), ServerType::NChar(10)))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_BINARY, 5, 0, &[1]),
+            Ok((Value::Binary(vec![1, 0, 0, 0, 0]), ServerType::Binary(5)))
+        );
+        assert_eq!(param(SQL_C_CHAR, SQL_CHAR, 2, 0, b"abc"), Err("22001"));
+        assert_eq!(
+            param(SQL_C_WCHAR, SQL_WVARCHAR, 0, 0, &wide("x")),
+            Ok((text("x"), ServerType::NVarChar(None)))
         );
         assert_eq!(
             param(SQL_C_WCHAR, SQL_VARCHAR, 10, 0, &wide("ab")),
@@ -1330,7 +1344,15 @@ mod params {
             param(SQL_C_BIT, SQL_BIT, 1, 0, &[0]),
             Ok((Value::Bit(false), ServerType::Bit))
         );
-        assert_eq!(param(SQL_C_BIT, SQL_BIT, 1, 0, &[2]), Err("22003"));
+        // msodbcsql sends any non-zero SQL_C_BIT as 1.
+        assert_eq!(
+            param(SQL_C_BIT, SQL_BIT, 1, 0, &[2]),
+            Ok((Value::Bit(true), ServerType::Bit))
+        );
+        assert_eq!(
+            param(SQL_C_SLONG, SQL_BIT, 1, 0, &2i32.to_ne_bytes()),
+            Err("22003")
+        );
         assert_eq!(
             param(SQL_C_CHAR, SQL_BIT, 1, 0, b"1"),
             Ok((Value::Bit(true), ServerType::Bit))
@@ -1390,10 +1412,12 @@ mod params {
                 }
             ))
         );
+        // Exact input losing fractional digits is 22001 (msodbcsql); zeros may go.
+        assert_eq!(param(SQL_C_CHAR, SQL_NUMERIC, 3, 1, b"1.25"), Err("22001"));
         assert_eq!(
-            param(SQL_C_CHAR, SQL_NUMERIC, 3, 1, b"1.25"),
+            param(SQL_C_CHAR, SQL_NUMERIC, 3, 1, b"1.20"),
             Ok((
-                dec(13, 3, 1),
+                dec(12, 3, 1),
                 ServerType::Numeric {
                     precision: 3,
                     scale: 1
@@ -1519,7 +1543,7 @@ mod params {
                 3,
                 &timestamp_struct(ms)
             ),
-            Ok((Value::Timestamp(ms), ServerType::DateTime))
+            Ok((Value::Timestamp(ms), ServerType::DateTime2 { scale: 3 }))
         );
         assert_eq!(
             param(
@@ -1531,7 +1555,7 @@ mod params {
             ),
             Err("22008")
         );
-        let old = ts(1700, 1, 1, 0, 0, 0, 0);
+        let old = ts(1, 1, 1, 0, 0, 0, 0);
         assert_eq!(
             param(
                 SQL_C_TYPE_TIMESTAMP,
@@ -1540,7 +1564,7 @@ mod params {
                 3,
                 &timestamp_struct(old)
             ),
-            Err("22008")
+            Ok((Value::Timestamp(old), ServerType::DateTime2 { scale: 3 }))
         );
         let whole = ts(2024, 1, 2, 3, 4, 0, 0);
         assert_eq!(
@@ -1551,7 +1575,7 @@ mod params {
                 0,
                 &timestamp_struct(whole)
             ),
-            Ok((Value::Timestamp(whole), ServerType::SmallDateTime))
+            Ok((Value::Timestamp(whole), ServerType::DateTime2 { scale: 0 }))
         );
         assert_eq!(
             param(
@@ -1896,7 +1920,7 @@ mod params {
                 &timestamp_struct(t)
             ),
             Ok((
-                text("2024-01-02 03:04:05.12"),
+                text("2024-01-02 03:04:05.120"),
                 ServerType::VarChar(Some(30))
             ))
         );
@@ -1905,6 +1929,137 @@ mod params {
         assert_eq!(
             param(SQL_C_NUMERIC, SQL_VARCHAR, 10, 0, &s),
             Ok((text("-0.05"), ServerType::VarChar(Some(10))))
+        );
+    }
+
+    /// Measured on msodbcsql 18.6 (what the server received).
+    #[test]
+    fn conversions_match_msodbcsql() {
+        let stamp = |ns: u32| timestamp_struct(ts(2024, 1, 2, 3, 4, 5, ns));
+        let vc = |n: u32| ServerType::VarChar(Some(n));
+        assert_eq!(
+            param(SQL_C_TYPE_TIMESTAMP, SQL_VARCHAR, 40, 0, &stamp(0)),
+            Ok((text("2024-01-02 03:04:05.000"), vc(40)))
+        );
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_VARCHAR,
+                40,
+                0,
+                &stamp(123_456_700)
+            ),
+            Ok((text("2024-01-02 03:04:05.123456700"), vc(40)))
+        );
+        assert_eq!(
+            param(
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_WVARCHAR,
+                40,
+                0,
+                &stamp(999_999_999)
+            ),
+            Ok((
+                text("2024-01-02 03:04:05.999999999"),
+                ServerType::NVarChar(Some(40))
+            ))
+        );
+        // Too long for the column: the fraction goes, no error.
+        assert_eq!(
+            param(SQL_C_TYPE_TIMESTAMP, SQL_VARCHAR, 20, 0, &stamp(0)),
+            Ok((text("2024-01-02 03:04:05"), vc(20)))
+        );
+        assert_eq!(
+            param(SQL_C_TYPE_TIMESTAMP, SQL_VARCHAR, 19, 0, &stamp(0)),
+            Ok((text("2024-01-02 03:04:05"), vc(19)))
+        );
+        assert_eq!(
+            param(SQL_C_TYPE_TIMESTAMP, SQL_VARCHAR, 18, 0, &stamp(0)),
+            Err("22001")
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_VARCHAR, 30, 0, &0.1f64.to_ne_bytes()),
+            Ok((text("0.10000000000000001"), vc(30)))
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_VARCHAR, 30, 0, &2.0f64.to_ne_bytes()),
+            Ok((text("2.0"), vc(30)))
+        );
+        assert_eq!(
+            param(SQL_C_DOUBLE, SQL_WVARCHAR, 30, 0, &1e20f64.to_ne_bytes()),
+            Ok((text("1.0E+20"), ServerType::NVarChar(Some(30))))
+        );
+        assert_eq!(
+            param(SQL_C_FLOAT, SQL_VARCHAR, 30, 0, &0.1f32.to_ne_bytes()),
+            Ok((text("0.1"), vc(30)))
+        );
+        assert_eq!(
+            param(SQL_C_BIT, SQL_VARCHAR, 10, 0, &[1]),
+            Ok((text("1"), vc(10)))
+        );
+        assert_eq!(
+            param(SQL_C_BINARY, SQL_VARCHAR, 10, 0, b"ab\xe9"),
+            Ok((text("abé"), vc(10)))
+        );
+        assert_eq!(param(SQL_C_CHAR, SQL_BIT, 1, 0, b"2"), Err("22003"));
+        assert_eq!(param(SQL_C_CHAR, SQL_BIT, 1, 0, b"0.5"), Err("22001"));
+        let dec = |m: i128| {
+            Value::Decimal(Decimal {
+                mantissa: m,
+                precision: 10,
+                scale: 2,
+            })
+        };
+        let n10_2 = ServerType::Numeric {
+            precision: 10,
+            scale: 2,
+        };
+        for (v, m) in [(0.125, 13), (0.29, 29), (0.135, 14)] {
+            assert_eq!(
+                param(SQL_C_DOUBLE, SQL_NUMERIC, 10, 2, &f64::to_ne_bytes(v)),
+                Ok((dec(m), n10_2.clone()))
+            );
+        }
+        assert_eq!(
+            param(SQL_C_SBIGINT, SQL_NUMERIC, 5, 0, &123456i64.to_ne_bytes()),
+            Err("22003")
+        );
+        assert_eq!(
+            param(
+                SQL_C_CHAR,
+                SQL_TYPE_TIMESTAMP,
+                27,
+                3,
+                b"2024-01-02 03:04:05.1234"
+            ),
+            Err("22008")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_DATE, 10, 0, b"2024-01-02 03:04:05"),
+            Err("22008")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_TIME, 8, 0, b"03:04:05.5"),
+            Err("22008")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_TIMESTAMP, 27, 7, b"2024-1-2 03:04:05"),
+            Err("22018")
+        );
+        assert_eq!(
+            param(SQL_C_CHAR, SQL_TYPE_TIMESTAMP, 27, 7, b"03:04:05"),
+            Ok((
+                Value::Timestamp(Timestamp {
+                    date: datetime::today(),
+                    time: Time {
+                        hour: 3,
+                        minute: 4,
+                        second: 5,
+                        nanosecond: 0
+                    }
+                }),
+                ServerType::DateTime2 { scale: 7 }
+            ))
         );
     }
 
@@ -1924,6 +2079,31 @@ mod params {
                 Box::new(ServerType::NVarChar(Some(2)))
             )
         );
+    }
+
+    #[test]
+    fn default_c_types_of_parameters() {
+        use super::super::from_c::default_c_type;
+        assert_eq!(default_c_type(SQL_WVARCHAR), SQL_C_WCHAR);
+        assert_eq!(default_c_type(SQL_VARCHAR), SQL_C_CHAR);
+        assert_eq!(default_c_type(SQL_NUMERIC), SQL_C_CHAR);
+        assert_eq!(default_c_type(SQL_INTEGER), SQL_C_SLONG);
+        assert_eq!(default_c_type(SQL_BIGINT), SQL_C_SBIGINT);
+        assert_eq!(default_c_type(SQL_FLOAT), SQL_C_DOUBLE);
+        assert_eq!(default_c_type(SQL_TYPE_TIMESTAMP), SQL_C_TYPE_TIMESTAMP);
+        assert_eq!(default_c_type(SQL_SS_TIME2), SQL_C_SS_TIME2);
+        assert_eq!(default_c_type(SQL_GUID), SQL_C_GUID);
+        assert_eq!(default_c_type(SQL_LONGVARBINARY), SQL_C_BINARY);
+        // The default C type reads back as the value declared.
+        let (v, _) = param(
+            default_c_type(SQL_INTEGER),
+            SQL_INTEGER,
+            10,
+            0,
+            &7i32.to_ne_bytes(),
+        )
+        .unwrap();
+        assert_eq!(v, Value::Int(7));
     }
 
     #[test]
@@ -2480,4 +2660,627 @@ fn numeric_and_guid_targets() {
         "07006"
     );
     assert_eq!(sqlstate(get(&Value::Int(1), &T::Int, 12345, 4)), "HY003");
+}
+
+// ---------------------------------------------------------------------------------------
+// Chunks join up, and no input makes the module panic.
+
+/// Every buffer size: the chunks of SQLGetData join into the whole value, each indicator is
+/// the length remaining, and the last chunk carries no 01004.
+#[test]
+fn chunks_reassemble_for_every_buffer_size() {
+    let s = "Grüße, 世界! 😀 — ok";
+    let cases: Vec<(Value, ServerType, i16, Vec<u8>, usize)> = vec![
+        (
+            text(s),
+            ServerType::NVarChar(None),
+            SQL_C_CHAR,
+            s.as_bytes().to_vec(),
+            1,
+        ),
+        (
+            text(s),
+            ServerType::NVarChar(None),
+            SQL_C_WCHAR,
+            s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+            2,
+        ),
+        (
+            text(s),
+            ServerType::NVarChar(None),
+            SQL_C_BINARY,
+            s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+            0,
+        ),
+        (
+            Value::Binary((0..=255).collect()),
+            ServerType::VarBinary(None),
+            SQL_C_BINARY,
+            (0..=255).collect(),
+            0,
+        ),
+        (
+            Value::Binary(vec![0x01, 0xAB, 0xFF]),
+            ServerType::VarBinary(None),
+            SQL_C_CHAR,
+            b"01ABFF".to_vec(),
+            1,
+        ),
+    ];
+    for (value, ty, c_type, whole, terminator) in cases {
+        // Buffers too small for any progress would loop forever; start where one unit fits.
+        let smallest = match c_type {
+            SQL_C_WCHAR => 4,
+            SQL_C_BINARY => 1,
+            _ => 3,
+        };
+        for len in smallest..whole.len() + 4 {
+            let mut joined = Vec::new();
+            let mut offset = 0;
+            for _ in 0..=whole.len() {
+                let (w, buf) = get_at(&value, &ty, c_type, len, offset).unwrap();
+                assert_eq!(
+                    w.indicator as usize,
+                    whole.len() - offset,
+                    "{c_type} len {len}"
+                );
+                assert!(w.consumed > 0 || whole.len() == offset);
+                joined.extend_from_slice(&buf[..w.consumed]);
+                if terminator > 0 {
+                    assert!(
+                        buf[w.consumed..w.consumed + terminator]
+                            .iter()
+                            .all(|&b| b == 0)
+                    );
+                }
+                offset += w.consumed;
+                if w.warning.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(joined, whole, "{c_type} with a {len}-byte buffer");
+        }
+    }
+}
+
+#[test]
+fn no_value_and_buffer_combination_panics() {
+    use ServerType as T;
+    let stamp = ts(9999, 12, 31, 23, 59, 59, 999_999_999);
+    let values: Vec<(Value, ServerType)> = vec![
+        (Value::Bit(true), T::Bit),
+        (Value::TinyInt(255), T::TinyInt),
+        (Value::SmallInt(i16::MIN), T::SmallInt),
+        (Value::Int(i32::MIN), T::Int),
+        (Value::BigInt(i64::MIN), T::BigInt),
+        (Value::Real(f32::MAX), T::Real),
+        (Value::Float(f64::MIN_POSITIVE), T::Float),
+        (Value::Float(f64::NAN), T::Float),
+        (
+            Value::Decimal(Decimal {
+                mantissa: -(10i128.pow(38) - 1),
+                precision: 38,
+                scale: 0,
+            }),
+            T::Decimal {
+                precision: 38,
+                scale: 0,
+            },
+        ),
+        (
+            Value::Decimal(Decimal {
+                mantissa: i128::MAX,
+                precision: 255,
+                scale: 255,
+            }),
+            T::Decimal {
+                precision: 255,
+                scale: 255,
+            },
+        ),
+        (Value::Money(i64::MIN), T::Money),
+        (Value::Money(i64::MAX), T::SmallMoney),
+        (text(""), T::NVarChar(Some(1))),
+        (text("x😀é"), T::VarChar(None)),
+        (text("2024-01-02 03:04:05.1234567 +14:00"), T::VarChar(None)),
+        (text("{ts '1-1-1 0:0:0'}"), T::Xml),
+        (Value::Binary(vec![]), T::VarBinary(None)),
+        (Value::Binary(vec![0xFF; 40]), T::Image),
+        (
+            Value::Date(Date {
+                year: 1,
+                month: 1,
+                day: 1,
+            }),
+            T::Date,
+        ),
+        (Value::Time(stamp.time), T::Time { scale: 9 }),
+        (Value::Timestamp(stamp), T::DateTime),
+        (Value::Timestamp(ts(1, 1, 1, 0, 0, 0, 0)), T::SmallDateTime),
+        (Value::Timestamp(stamp), T::DateTime2 { scale: 200 }),
+        (
+            Value::DateTimeOffset(DateTimeOffset {
+                local: stamp,
+                offset_minutes: -840,
+            }),
+            T::DateTimeOffset { scale: 7 },
+        ),
+        (
+            Value::DateTimeOffset(DateTimeOffset {
+                local: ts(1, 1, 1, 0, 0, 0, 0),
+                offset_minutes: 840,
+            }),
+            T::DateTimeOffset { scale: 0 },
+        ),
+        (Value::Guid([0xFF; 16]), T::UniqueIdentifier),
+        (
+            Value::Variant(Box::new(text("v")), Box::new(T::NVarChar(Some(1)))),
+            T::Variant,
+        ),
+        (Value::Null, T::Int),
+    ];
+    let c_types = [
+        SQL_C_CHAR,
+        SQL_C_WCHAR,
+        SQL_C_BINARY,
+        SQL_C_BIT,
+        SQL_C_TINYINT,
+        SQL_C_STINYINT,
+        SQL_C_UTINYINT,
+        SQL_C_SHORT,
+        SQL_C_SSHORT,
+        SQL_C_USHORT,
+        SQL_C_LONG,
+        SQL_C_SLONG,
+        SQL_C_ULONG,
+        SQL_C_SBIGINT,
+        SQL_C_UBIGINT,
+        SQL_C_FLOAT,
+        SQL_C_DOUBLE,
+        SQL_C_NUMERIC,
+        SQL_C_DATE,
+        SQL_C_TIME,
+        SQL_C_TIMESTAMP,
+        SQL_C_TYPE_DATE,
+        SQL_C_TYPE_TIME,
+        SQL_C_TYPE_TIMESTAMP,
+        SQL_C_SS_TIME2,
+        SQL_C_SS_TIMESTAMPOFFSET,
+        SQL_C_GUID,
+        0,
+        12345,
+    ];
+    for (value, ty) in &values {
+        for &c_type in &c_types {
+            for len in [0, 1, 2, 3, 5, 8, 13, 19, 20, 21, 40, 100] {
+                for offset in [0, 1, 7, 1000] {
+                    let _ = get_at(value, ty, c_type, len, offset);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn no_parameter_combination_panics() {
+    use super::from_c::{Param, read_param};
+    let c_types = [
+        SQL_C_CHAR,
+        SQL_C_WCHAR,
+        SQL_C_BINARY,
+        SQL_C_BIT,
+        SQL_C_TINYINT,
+        SQL_C_UTINYINT,
+        SQL_C_SSHORT,
+        SQL_C_USHORT,
+        SQL_C_SLONG,
+        SQL_C_ULONG,
+        SQL_C_SBIGINT,
+        SQL_C_UBIGINT,
+        SQL_C_FLOAT,
+        SQL_C_DOUBLE,
+        SQL_C_NUMERIC,
+        SQL_C_DATE,
+        SQL_C_TIME,
+        SQL_C_TIMESTAMP,
+        SQL_C_TYPE_DATE,
+        SQL_C_TYPE_TIME,
+        SQL_C_TYPE_TIMESTAMP,
+        SQL_C_SS_TIME2,
+        SQL_C_SS_TIMESTAMPOFFSET,
+        SQL_C_GUID,
+        777,
+    ];
+    let sql_types = [
+        SQL_CHAR,
+        SQL_VARCHAR,
+        SQL_LONGVARCHAR,
+        SQL_WCHAR,
+        SQL_WVARCHAR,
+        SQL_WLONGVARCHAR,
+        SQL_BINARY,
+        SQL_VARBINARY,
+        SQL_LONGVARBINARY,
+        SQL_BIT,
+        SQL_TINYINT,
+        SQL_SMALLINT,
+        SQL_INTEGER,
+        SQL_BIGINT,
+        SQL_REAL,
+        SQL_FLOAT,
+        SQL_DOUBLE,
+        SQL_NUMERIC,
+        SQL_DECIMAL,
+        SQL_DATE,
+        SQL_TIME,
+        SQL_TIMESTAMP,
+        SQL_TYPE_DATE,
+        SQL_TYPE_TIME,
+        SQL_TYPE_TIMESTAMP,
+        SQL_GUID,
+        SQL_SS_VARIANT,
+        SQL_SS_UDT,
+        SQL_SS_XML,
+        SQL_SS_TABLE,
+        SQL_SS_TIME2,
+        SQL_SS_TIMESTAMPOFFSET,
+        999,
+    ];
+    let patterns: [&[u8]; 5] = [
+        &[],
+        &[0xFF; 40],
+        &[0x00; 40],
+        b"2024-01-02 03:04:05.5",
+        b"-12345678901234567890123456789012345678901.5e3",
+    ];
+    for &c_type in &c_types {
+        for &sql_type in &sql_types {
+            for (size, digits) in [
+                (0, 0),
+                (1, 0),
+                (10, 3),
+                (38, 38),
+                (8001, 7),
+                (u64::MAX, -1),
+                (27, 200),
+            ] {
+                for data in patterns {
+                    for len in [0, 1, 2, 5, 6, 12, 16, 19, 20, data.len()] {
+                        let data = &data[..len.min(data.len())];
+                        let p = Param {
+                            c_type,
+                            sql_type,
+                            column_size: size,
+                            decimal_digits: digits,
+                            data: Some(data),
+                            encoding: CharEncoding::Latin1,
+                        };
+                        let _ = read_param(&p);
+                        let p = Param {
+                            encoding: CharEncoding::Utf8,
+                            ..p
+                        };
+                        let _ = read_param(&p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Text read as numbers, dates and GUIDs, as msodbcsql 18.6 parses it (measured).
+#[test]
+fn text_into_fixed_targets_matches_msodbcsql() {
+    let ty = ServerType::NVarChar(Some(100));
+    let frac = Some(Warning::FractionalTruncation);
+    let long = |s: &str| int_of(&text(s), &ty, SQL_C_SLONG);
+    assert_eq!(long(" 42 "), Ok((42, None)));
+    assert_eq!(long("4.5"), Ok((4, frac)));
+    assert_eq!(long("-4.5"), Ok((-4, frac)));
+    assert_eq!(long("1e3"), Ok((1000, None)));
+    assert_eq!(long("+7"), Ok((7, None)));
+    assert_eq!(long(".5"), Ok((0, frac)));
+    assert_eq!(long("5."), Ok((5, None)));
+    assert_eq!(long("1.5e-1"), Ok((0, frac)));
+    assert_eq!(long("-0"), Ok((0, None)));
+    for bad in ["abc", "0x10", "1,000", "\t5", "1e", "1.2.3"] {
+        assert_eq!(long(bad), Err("22018"), "{bad:?}");
+    }
+    assert_eq!(long("2147483648"), Err("22003"));
+    assert_eq!(
+        int_of(&text("9223372036854775807"), &ty, SQL_C_SBIGINT),
+        Ok((i128::from(i64::MAX), None))
+    );
+    assert_eq!(
+        int_of(&text("-9223372036854775808"), &ty, SQL_C_SBIGINT),
+        Ok((i128::from(i64::MIN), None))
+    );
+    assert_eq!(int_of(&text("1e19"), &ty, SQL_C_SBIGINT), Err("22003"));
+    assert_eq!(int_of(&text("256"), &ty, SQL_C_UTINYINT), Err("22003"));
+    assert_eq!(int_of(&text("1.5"), &ty, SQL_C_BIT), Ok((1, frac)));
+    assert_eq!(int_of(&text("true"), &ty, SQL_C_BIT), Err("22018"));
+    assert_eq!(sqlstate(get(&text("1e309"), &ty, SQL_C_DOUBLE, 8)), "22003");
+    assert_eq!(sqlstate(get(&text("1e39"), &ty, SQL_C_FLOAT, 4)), "22003");
+
+    let date = |s: &str| {
+        get(&text(s), &ty, SQL_C_TYPE_DATE, 6)
+            .map(|(w, b)| (w.warning, b))
+            .map_err(|e| e.sqlstate)
+    };
+    let jan2 = vec![0xe8, 7, 1, 0, 2, 0];
+    assert_eq!(date("2024-01-02"), Ok((None, jan2.clone())));
+    assert_eq!(date(" 2024-01-02 "), Ok((None, jan2.clone())));
+    assert_eq!(date("2024-01-02 03:04:05"), Ok((frac, jan2.clone())));
+    assert_eq!(date("{d '2024-01-02'}"), Ok((None, jan2.clone())));
+    assert_eq!(date("{ts '2024-01-02 00:00:00'}"), Ok((None, jan2)));
+    for bad in [
+        "2024-1-2",
+        "2024-02-30",
+        "20240102",
+        "01/02/2024",
+        "2024-01-02T00:00:00",
+        "03:04:05",
+    ] {
+        assert_eq!(date(bad), Err("22018"), "{bad:?}");
+    }
+    let stamp = |s: &str| {
+        get(&text(s), &ty, SQL_C_TYPE_TIMESTAMP, 16)
+            .map(|(_, b)| timestamp_from(&b))
+            .map_err(|e| e.sqlstate)
+    };
+    assert_eq!(
+        stamp("2024-01-02 03:04:05.123456789"),
+        Ok(ts(2024, 1, 2, 3, 4, 5, 123_456_789))
+    );
+    assert_eq!(
+        stamp("2024-01-02 03:04:05."),
+        Ok(ts(2024, 1, 2, 3, 4, 5, 0))
+    );
+    assert_eq!(
+        stamp("2024-01-02  03:04:05"),
+        Ok(ts(2024, 1, 2, 3, 4, 5, 0))
+    );
+    assert_eq!(
+        stamp("2024-01-02 03:04:05+01:00"),
+        Ok(ts(2024, 1, 2, 2, 4, 5, 0))
+    );
+    assert_eq!(
+        stamp("2024-01-02 03:04:05.5 +05:30"),
+        Ok(ts(2024, 1, 1, 21, 34, 5, 500_000_000))
+    );
+    assert_eq!(
+        stamp("9999-12-31 23:59:59.9999999"),
+        Ok(ts(9999, 12, 31, 23, 59, 59, 999_999_900))
+    );
+    for bad in [
+        "2024-01-02 03:04:05.1234567891",
+        "2024-01-02T03:04:05",
+        "2024-01-02 03:04",
+        "2024-01-02 03:04:05Z",
+        "2024-01-02 24:00:00",
+        "2024-01-02 3:4:5",
+        "2024-01-02 03:04:05 +14:01",
+        "2024-01-02 03:04:05 -1:00",
+    ] {
+        assert_eq!(stamp(bad), Err("22018"), "{bad:?}");
+    }
+    let time = |s: &str| {
+        get(&text(s), &ty, SQL_C_TYPE_TIME, 6)
+            .map(|(w, b)| (w.warning, b))
+            .map_err(|e| e.sqlstate)
+    };
+    assert_eq!(time("03:04:05"), Ok((None, vec![3, 0, 4, 0, 5, 0])));
+    assert_eq!(time("03:04:05.5"), Ok((frac, vec![3, 0, 4, 0, 5, 0])));
+    assert_eq!(
+        time("2024-01-02 03:04:05"),
+        Ok((None, vec![3, 0, 4, 0, 5, 0]))
+    );
+    assert_eq!(time("{t '03:04:05'}"), Ok((None, vec![3, 0, 4, 0, 5, 0])));
+    for bad in ["3:4:5", "03:04", "25:00:00"] {
+        assert_eq!(time(bad), Err("22018"), "{bad:?}");
+    }
+    let guid = |s: &str| sqlstate(get(&text(s), &ty, SQL_C_GUID, 16));
+    assert_eq!(guid("12345678-1234-5678-9abc-def001020304"), "success");
+    assert_eq!(guid(" 12345678-1234-5678-9abc-def001020304 "), "22018");
+    assert_eq!(guid("12345678123456789abcdef001020304"), "22018");
+}
+
+#[test]
+fn fixed_length_character_values_come_padded() {
+    assert_eq!(char_text(&text("c"), &ServerType::Char(10)), "c         ");
+    assert_eq!(wchar_text(&text("nc"), &ServerType::NChar(4)), "nc");
+    assert_eq!(char_text(&text("full"), &ServerType::Char(4)), "full");
+    // Binary keeps the padding too: it is part of the value.
+    let (w, buf) = get(&text("c"), &ServerType::Char(3), SQL_C_BINARY, 8).unwrap();
+    assert_eq!(&buf[..w.indicator as usize], b"c  ");
+    // varchar is never padded.
+    assert_eq!(char_text(&text("c"), &ServerType::VarChar(Some(10))), "c");
+}
+
+#[test]
+fn numeric_sign_and_negative_zero_follow_msodbcsql() {
+    let dec = Value::Decimal(Decimal {
+        mantissa: -50,
+        precision: 10,
+        scale: 2,
+    });
+    let mut buf = [0u8; 19];
+    let t = Target {
+        c_type: SQL_C_NUMERIC,
+        buffer: &mut buf,
+        offset: 0,
+        encoding: CharEncoding::Utf8,
+        numeric_precision: 38,
+        numeric_scale: 0,
+    };
+    let w = write_value(
+        &dec,
+        &ServerType::Decimal {
+            precision: 10,
+            scale: 2,
+        },
+        t,
+    )
+    .unwrap();
+    assert_eq!(w.warning, Some(Warning::FractionalTruncation));
+    assert_eq!(
+        (buf[0], buf[1], buf[2]),
+        (38, 0, 0),
+        "-0.50 truncates to 0 but keeps its sign"
+    );
+    let v = double_of(&text("-0"), &ServerType::VarChar(None));
+    assert!(v == 0.0 && v.is_sign_negative());
+}
+
+/// Which conversions exist (ODBC appendix D, SQL to C, with SQL Server's date/time notes):
+/// every other pair is 07006.
+#[test]
+fn conversion_matrix() {
+    use ServerType as T;
+    let numeric_targets = [
+        SQL_C_BIT,
+        SQL_C_STINYINT,
+        SQL_C_UTINYINT,
+        SQL_C_SSHORT,
+        SQL_C_USHORT,
+        SQL_C_SLONG,
+        SQL_C_ULONG,
+        SQL_C_SBIGINT,
+        SQL_C_UBIGINT,
+        SQL_C_FLOAT,
+        SQL_C_DOUBLE,
+        SQL_C_NUMERIC,
+    ];
+    let temporal_targets = [
+        SQL_C_TYPE_DATE,
+        SQL_C_TYPE_TIME,
+        SQL_C_TYPE_TIMESTAMP,
+        SQL_C_SS_TIME2,
+        SQL_C_SS_TIMESTAMPOFFSET,
+    ];
+    let day = Date {
+        year: 2024,
+        month: 1,
+        day: 2,
+    };
+    let noon = Time {
+        hour: 12,
+        minute: 0,
+        second: 0,
+        nanosecond: 0,
+    };
+    // (value, type, allowed numeric targets?, allowed temporal targets, GUID allowed?)
+    let cases: Vec<(Value, ServerType, bool, Vec<i16>, bool)> = vec![
+        (Value::Int(1), T::Int, true, vec![], false),
+        (
+            Value::Decimal(Decimal {
+                mantissa: 1,
+                precision: 1,
+                scale: 0,
+            }),
+            T::Decimal {
+                precision: 1,
+                scale: 0,
+            },
+            true,
+            vec![],
+            false,
+        ),
+        (Value::Bit(true), T::Bit, true, vec![], false),
+        (
+            Value::Binary(vec![1]),
+            T::VarBinary(Some(1)),
+            false,
+            vec![],
+            false,
+        ),
+        (
+            Value::Date(day),
+            T::Date,
+            false,
+            vec![
+                SQL_C_TYPE_DATE,
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_C_SS_TIMESTAMPOFFSET,
+            ],
+            false,
+        ),
+        (
+            Value::Time(noon),
+            T::Time { scale: 0 },
+            false,
+            vec![
+                SQL_C_TYPE_TIME,
+                SQL_C_TYPE_TIMESTAMP,
+                SQL_C_SS_TIME2,
+                SQL_C_SS_TIMESTAMPOFFSET,
+            ],
+            false,
+        ),
+        (
+            Value::Timestamp(Timestamp {
+                date: day,
+                time: noon,
+            }),
+            T::DateTime2 { scale: 0 },
+            false,
+            temporal_targets.to_vec(),
+            false,
+        ),
+        (
+            Value::DateTimeOffset(DateTimeOffset {
+                local: Timestamp {
+                    date: day,
+                    time: noon,
+                },
+                offset_minutes: 0,
+            }),
+            T::DateTimeOffset { scale: 0 },
+            false,
+            temporal_targets.to_vec(),
+            false,
+        ),
+        (
+            Value::Guid([1; 16]),
+            T::UniqueIdentifier,
+            false,
+            vec![],
+            true,
+        ),
+    ];
+    for (value, ty, numbers, temporals, guid) in cases {
+        for c_type in [SQL_C_CHAR, SQL_C_WCHAR, SQL_C_BINARY] {
+            assert_eq!(
+                sqlstate(get(&value, &ty, c_type, 128)),
+                "success",
+                "{value:?} -> {c_type}"
+            );
+        }
+        for c_type in numeric_targets {
+            let expected = if numbers { "success" } else { "07006" };
+            assert_eq!(
+                sqlstate(get(&value, &ty, c_type, 19)),
+                expected,
+                "{value:?} -> {c_type}"
+            );
+        }
+        for c_type in temporal_targets {
+            let expected = if temporals.contains(&c_type) {
+                "success"
+            } else {
+                "07006"
+            };
+            assert_eq!(
+                sqlstate(get(&value, &ty, c_type, 20)),
+                expected,
+                "{value:?} -> {c_type}"
+            );
+        }
+        let expected = if guid { "success" } else { "07006" };
+        assert_eq!(
+            sqlstate(get(&value, &ty, SQL_C_GUID, 16)),
+            expected,
+            "{value:?} -> GUID"
+        );
+    }
 }

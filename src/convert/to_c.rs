@@ -7,7 +7,7 @@
 use super::codes::*;
 use super::datetime::{self, MIDNIGHT};
 use super::format::{self, SmallText};
-use super::numeric::{self, invalid_char_value, out_of_range, restricted_type};
+use super::numeric::{self, Num, invalid_char_value, out_of_range, restricted_type};
 use super::value::{DateTimeOffset, Time, Timestamp};
 use super::{CharEncoding, ConvertError, ServerType, Value, Warning, charset};
 
@@ -101,6 +101,16 @@ pub fn write_value(
     if let Value::Variant(inner, inner_ty) = value {
         return write_value(inner, inner_ty, target);
     }
+    // char(n) comes blank-padded from SQL Server, and msodbcsql pads a short one itself
+    // (measured: it leaves nchar(n) alone).
+    let padded;
+    let value = match (value, ty) {
+        (Value::Text(s), ServerType::Char(n)) if s.chars().count() < *n as usize => {
+            padded = Value::Text(pad(s, *n as usize - s.chars().count()));
+            &padded
+        }
+        _ => value,
+    };
     let Target {
         c_type,
         buffer,
@@ -124,6 +134,13 @@ pub fn write_value(
             })
         }
     }
+}
+
+fn pad(s: &str, blanks: usize) -> String {
+    let mut out = String::with_capacity(s.len() + blanks);
+    out.push_str(s);
+    out.extend(std::iter::repeat_n(' ', blanks));
+    out
 }
 
 fn unknown_c_type(c_type: i16) -> ConvertError {
@@ -166,7 +183,13 @@ fn write_fixed(
         SQL_C_SBIGINT => put_integer(value, out, i64::MIN.into(), i64::MAX.into()),
         SQL_C_UBIGINT => put_integer(value, out, 0, u64::MAX.into()),
         SQL_C_DOUBLE => {
-            out.copy_from_slice(&numeric::to_f64(numeric::num_of(value)?).to_ne_bytes());
+            let n = numeric::num_of(value)?;
+            // Text that passed as a number is read like strtod reads it (so "-0" is -0.0).
+            let v = match value {
+                Value::Text(s) => s.trim_matches(' ').parse().unwrap_or(numeric::to_f64(n)),
+                _ => numeric::to_f64(n),
+            };
+            out.copy_from_slice(&v.to_ne_bytes());
             Ok(None)
         }
         SQL_C_FLOAT => {
@@ -220,6 +243,12 @@ fn put_numeric(
         return Err(out_of_range());
     }
     out.copy_from_slice(&numeric::numeric_struct(mantissa, precision, scale as i8));
+    // The sign is the value's, even when truncation leaves zero (-0.5 is sign 0, as msodbcsql).
+    let negative = match num {
+        Num::Int(v) | Num::Dec(v, _) => v < 0,
+        Num::Float(f) => f < 0.0,
+    };
+    out[2] = u8::from(!negative);
     Ok(truncated.then_some(Warning::FractionalTruncation))
 }
 
@@ -366,7 +395,12 @@ fn write_binary(
     offset: usize,
 ) -> Result<Written, ConvertError> {
     match value {
-        Value::Binary(bytes) => Ok(write_bytes(bytes.len(), |i| bytes[i], buffer, offset)),
+        Value::Binary(bytes) => {
+            let start = offset.min(bytes.len());
+            let n = (bytes.len() - start).min(buffer.len());
+            buffer[..n].copy_from_slice(&bytes[start..start + n]);
+            Ok(finish(bytes.len() - start, n))
+        }
         // char/varchar/text: the collation's code page bytes (Windows-1252).
         Value::Text(s) if ty.is_narrow_char() => Ok(write_cp1252_bytes(s, buffer, offset)),
         // xml: UTF-16LE behind a byte order mark, as msodbcsql hands it out.
@@ -517,9 +551,7 @@ fn write_text(
 ) -> Result<Written, ConvertError> {
     match value {
         Value::Text(s) => Ok(match form {
-            TextForm::Narrow(CharEncoding::Utf8) => {
-                write_ascii(s.len(), |i| s.as_bytes()[i], 1, 1, buffer, offset)
-            }
+            TextForm::Narrow(CharEncoding::Utf8) => write_slice(s.as_bytes(), 1, buffer, offset),
             TextForm::Narrow(CharEncoding::Latin1) => write_cp1252(s, buffer, offset),
             TextForm::Wide => write_utf16(s, buffer, offset),
         }),
@@ -567,14 +599,14 @@ fn write_formatted(
     let bytes = text.as_bytes();
     let len = bytes.len();
     if offset > 0 {
-        return Ok(write_ascii(len, |i| bytes[i], unit, 1, buffer, offset));
+        return Ok(write_slice(bytes, unit, buffer, offset));
     }
     // Room for characters before the terminator; none at all without room for it.
     let room = (buffer.len() / unit)
         .checked_sub(1)
         .ok_or_else(out_of_range)?;
     if len <= room {
-        return Ok(write_ascii(len, |i| bytes[i], unit, 1, buffer, 0));
+        return Ok(write_slice(bytes, unit, buffer, 0));
     }
     let mut cut = SmallText::new();
     let _ = std::fmt::Write::write_str(&mut cut, &text.as_str()[..room]);
@@ -592,7 +624,7 @@ fn write_formatted(
             if dropped.bytes().all(|b| b == b'0' || b == b'.') {
                 // Only zeros went: the value is intact.
                 let c = cut.as_bytes();
-                let w = write_ascii(c.len(), |i| c[i], unit, 1, buffer, 0);
+                let w = write_slice(c, unit, buffer, 0);
                 return Ok(Written {
                     consumed: len * unit,
                     ..w
@@ -605,7 +637,7 @@ fn write_formatted(
         }
     }
     let c = cut.as_bytes();
-    write_ascii(c.len(), |i| c[i], unit, 1, buffer, 0);
+    write_slice(c, unit, buffer, 0);
     Ok(Written {
         indicator: (len * unit) as isize,
         consumed: len * unit,
@@ -681,6 +713,25 @@ fn write_ascii(
     finish(remaining * unit, n * unit)
 }
 
+/// [`write_ascii`] for text already in memory: whole-slice copies (UTF-8 bytes for
+/// SQL_C_CHAR, ASCII widened to UTF-16LE for SQL_C_WCHAR).
+fn write_slice(bytes: &[u8], unit: usize, buffer: &mut [u8], offset: usize) -> Written {
+    let start = (offset / unit).min(bytes.len());
+    let remaining = bytes.len() - start;
+    let n = remaining.min((buffer.len() / unit).saturating_sub(1));
+    let chunk = &bytes[start..start + n];
+    if unit == 1 {
+        buffer[..n].copy_from_slice(chunk);
+    } else {
+        for (pair, &b) in buffer[..2 * n].chunks_exact_mut(2).zip(chunk) {
+            pair[0] = b;
+            pair[1] = 0;
+        }
+    }
+    terminate(buffer, n * unit, unit);
+    finish(remaining * unit, n * unit)
+}
+
 fn terminate(buffer: &mut [u8], at: usize, unit: usize) {
     if let Some(slot) = buffer.get_mut(at..at + unit) {
         slot.fill(0);
@@ -699,7 +750,7 @@ fn finish(remaining: usize, written: usize) -> Written {
 /// characters.
 fn write_cp1252(s: &str, buffer: &mut [u8], offset: usize) -> Written {
     if s.is_ascii() {
-        return write_ascii(s.len(), |i| s.as_bytes()[i], 1, 1, buffer, offset);
+        return write_slice(s.as_bytes(), 1, buffer, offset);
     }
     let total = s.chars().count();
     let start = offset.min(total);
@@ -716,7 +767,7 @@ fn write_cp1252(s: &str, buffer: &mut [u8], offset: usize) -> Written {
 /// encoded; the rest is counted.
 fn write_utf16(s: &str, buffer: &mut [u8], offset: usize) -> Written {
     if s.is_ascii() {
-        return write_ascii(s.len(), |i| s.as_bytes()[i], 2, 1, buffer, offset);
+        return write_slice(s.as_bytes(), 2, buffer, offset);
     }
     let total = utf16_len(s);
     let start = (offset / 2).min(total);

@@ -50,23 +50,11 @@ fn default_c_type(sql_type: i16) -> i16 {
 
 /// Bytes of a fixed-size C type; None for variable-length ones.
 pub(super) fn c_type_size(c_type: i16) -> Option<usize> {
-    fixed_size(c_type)
+    crate::convert::to_c::c_type_size(c_type)
 }
 
 fn fixed_size(c_type: i16) -> Option<usize> {
-    Some(match c_type {
-        4 | -16 | -18 | 7 => 4,   // long, slong, ulong, float
-        5 | -15 | -17 => 2,       // short
-        -6 | -26 | -28 | -7 => 1, // tinyint, bit
-        -25 | -27 | 8 => 8,       // bigint, double
-        9 | 91 | 10 | 92 => 6,    // date, time
-        11 | 93 => 16,            // timestamp
-        2 => 19,                  // SQL_NUMERIC_STRUCT
-        -11 => 16,                // SQLGUID
-        0x4000 => 12,             // SQL_SS_TIME2_STRUCT
-        0x4001 => 20,             // SQL_SS_TIMESTAMPOFFSET_STRUCT
-        _ => return None,
-    })
+    c_type_size(c_type)
 }
 
 #[unsafe(no_mangle)]

@@ -343,7 +343,7 @@ pub extern "C" fn SQLBindCol(
     ind: *mut isize,
 ) -> SqlReturn {
     on_stmt(handle, |s, _| {
-        if buffer_len < 0 {
+        if buffer_len < 0 && super::params::c_type_size(c_type).is_none() {
             return Err(Error::invalid_length());
         }
         let binding =
@@ -367,9 +367,12 @@ pub extern "C" fn SQLGetData(
     ind: *mut isize,
 ) -> SqlReturn {
     on_stmt(handle, |s, diag| {
-        if buf < 0 {
-            return Err(Error::invalid_length());
-        }
+        // Fixed-size C types ignore BufferLength (ODBC): the buffer is the type's size.
+        let buf = match super::params::c_type_size(c_type) {
+            Some(size) => size as isize,
+            None if buf < 0 => return Err(Error::invalid_length()),
+            None => buf,
+        };
         let buffer = unsafe { out_bytes(value, buf) };
         let (status, indicator) = s.get_data(diag, col, c_type, buffer, !ind.is_null())?;
         if status == Status::Success {

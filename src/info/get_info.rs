@@ -391,9 +391,9 @@ fn dbms_fact(info_type: u16, _ctx: &InfoContext) -> Option<InfoValue> {
         | SQL_POSITIONED_STATEMENTS
         | SQL_BOOKMARK_PERSISTENCE
         | SQL_STATIC_SENSITIVITY => u32v(0),
-        // ours: SQL_GD_ANY_COLUMN | SQL_GD_ANY_ORDER (msodbcsql 4, SQL_GD_BLOCK, and only
-        // in-order unbound columns).
-        SQL_GETDATA_EXTENSIONS => u32v(0x03),
+        // ours: SQL_GD_ANY_COLUMN | SQL_GD_ANY_ORDER | SQL_GD_BOUND, which the statement layer
+        // implements; not SQL_GD_BLOCK, which needs SQLSetPos (msodbcsql answers 4, GD_BLOCK).
+        SQL_GETDATA_EXTENSIONS => u32v(0x0b),
         // SQL_FILE_NOT_SUPPORTED.
         SQL_FILE_USAGE => u16v(0),
         // SQL_NC_LOW: NULLs sort first.
@@ -614,7 +614,7 @@ mod tests {
         assert_eq!(get_info(SQL_FETCH_DIRECTION, &ctx), Some(InfoValue::U32(1)));
         assert_eq!(
             get_info(SQL_GETDATA_EXTENSIONS, &ctx),
-            Some(InfoValue::U32(3))
+            Some(InfoValue::U32(0x0b))
         );
         assert_eq!(
             get_info(SQL_STATIC_CURSOR_ATTRIBUTES1, &ctx),

@@ -123,7 +123,9 @@ fn environment(authority: &Authority, env: &Env) -> Result<Box<dyn TokenSource>,
             "AZURE_TENANT_ID/AZURE_CLIENT_ID not set",
         ));
     };
-    let authority = authority.with_host_and_tenant(env.get("AZURE_AUTHORITY_HOST"), Some(tenant));
+    let authority = authority
+        .with_host_and_tenant(env.get("AZURE_AUTHORITY_HOST"), Some(tenant))
+        .map_err(|why| SourceError::hard(NAME, why))?;
     let credential = if let Some(secret) = env.get("AZURE_CLIENT_SECRET") {
         Credential::Secret(Secret::new(secret))
     } else if let Some(path) = env.get("AZURE_CLIENT_CERTIFICATE_PATH") {

@@ -52,7 +52,8 @@ impl WorkloadIdentity {
                 .unwrap_or_default()
                 .into(),
             authority: authority
-                .with_host_and_tenant(env.get("AZURE_AUTHORITY_HOST"), env.get("AZURE_TENANT_ID")),
+                .with_host_and_tenant(env.get("AZURE_AUTHORITY_HOST"), env.get("AZURE_TENANT_ID"))
+                .map_err(|why| SourceError::hard(NAME, why))?,
         })
     }
 
