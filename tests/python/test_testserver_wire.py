@@ -309,3 +309,34 @@ def test_rejected_login(rejecting_server, peer):
     with pytest.raises(pyodbc.Error) as failure:
         pyodbc.connect(rejecting_server.connection_string(peer), autocommit=True, timeout=10)
     assert "18456" in str(failure.value)
+
+
+@pytest.fixture(scope="module")
+def no_tls_server():
+    srv = RunningServer('encryption = "not-supported"\n')
+    yield srv
+    srv.stop()
+
+
+def test_encryption_not_supported(no_tls_server, peer, request):
+    known_difference(request, peer, {"FreeTDS": "FreeTDS ignores Encrypt=; it connects without TLS"})
+    with pytest.raises(pyodbc.Error) as failure:
+        pyodbc.connect(no_tls_server.connection_string(peer), autocommit=True, timeout=10)
+    assert "ncryption not supported" in str(failure.value) or "08001" in str(failure.value)
+    cnx = pyodbc.connect(no_tls_server.connection_string(peer, Encrypt="no", TrustServerCertificate=None),
+                         autocommit=True, timeout=10)
+    assert cnx.cursor().execute("SELECT 17").fetchone()[0] == 17
+    cnx.close()
+
+
+@pytest.fixture(scope="module")
+def forced_tls_server():
+    srv = RunningServer('encryption = "required"\n')
+    yield srv
+    srv.stop()
+
+
+def test_forced_encryption_with_encrypt_no(forced_tls_server, peer):
+    cnx = pyodbc.connect(forced_tls_server.connection_string(peer, Encrypt="no"), autocommit=True, timeout=10)
+    assert cnx.cursor().execute("SELECT 18").fetchone()[0] == 18
+    cnx.close()

@@ -231,6 +231,20 @@ pub trait EventSink {
     }
 }
 
+/// Facts about the connection that only the TDS layer knows, shown by
+/// `sys.dm_exec_connections`. Optional: see [`Session::set_connection_facts`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectionFacts {
+    pub encrypted: bool,
+    /// "SQL" for SQL logins (the default), e.g. "NTLM"/"KERBEROS" otherwise.
+    pub auth_scheme: String,
+    pub client_address: String,
+    pub client_port: u16,
+    pub local_port: u16,
+    /// The TDS version as LOGINACK states it (0x74000004 for 7.4).
+    pub tds_version: u32,
+}
+
 // The engine (owned by sql/) provides, with exactly these shapes:
 //
 //   pub struct Databases;            // every configured database, shared by all sessions
@@ -247,3 +261,6 @@ pub trait EventSink {
 //       pub fn transaction_descriptor(&self) -> u64;   // 0 outside a transaction
 //       pub fn database(&self) -> &str;
 //   }
+//   Added (optional for the TDS layer): Session::set_connection_facts(ConnectionFacts) feeds
+//   sys.dm_exec_connections (encrypt_option...); EventSink::is_cancelled (default false) is
+//   polled during WAITFOR DELAY.

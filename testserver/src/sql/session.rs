@@ -9,13 +9,13 @@ use super::translate::{
     self, SelectItem, TransError, Translator, matching_paren, quote_ident, quote_str, select_items,
 };
 use super::types::{self, decl, from_storage, parse_type};
-use super::{Column, DoneKind, EnvChange, Event, EventSink, SqlType, SqlValue};
+use super::{Column, ConnectionFacts, DoneKind, EnvChange, Event, EventSink, SqlType, SqlValue};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Every configured database, shared by all sessions.
@@ -405,6 +405,8 @@ pub struct Session {
     /// write: until then every statement sees the latest committed data (READ COMMITTED), and
     /// a transaction that only reads never holds a lock.
     pub(crate) sqlite_txn: bool,
+    /// SET IMPLICIT_TRANSACTIONS ON: table statements begin a transaction when none is open.
+    pub(crate) implicit_transactions: bool,
     /// Table variables of the running batch (TEMP tables named `@t`).
     pub(crate) table_vars: Vec<String>,
     /// The DML verb and target table of the running statement, for error texts.
@@ -426,6 +428,7 @@ pub struct Session {
     pub(crate) prepared: HashMap<i32, super::procs::Prepared>,
     pub(crate) next_handle: i32,
     pub(crate) proc_name: String,
+    pub(crate) connection: Arc<Mutex<ConnectionFacts>>,
 }
 
 pub(crate) fn open_connection(
@@ -478,8 +481,14 @@ pub(crate) fn guard(sink: &mut dyn EventSink, f: impl FnOnce(&mut dyn EventSink)
     }
 }
 
-fn identity(dbs: &Databases, db: &str, info: &SessionInfo) -> super::sysviews::Identity {
+fn identity(
+    dbs: &Databases,
+    db: &str,
+    info: &SessionInfo,
+    connection: &Arc<Mutex<ConnectionFacts>>,
+) -> super::sysviews::Identity {
     super::sysviews::Identity {
+        connection: connection.clone(),
         db: db.to_string(),
         db_id: dbs
             .list
@@ -502,9 +511,10 @@ impl Session {
         let (name, path) = dbs.find(database).cloned().ok_or_else(|| {
             anyhow::anyhow!("Cannot open database \"{database}\" requested by the login.")
         })?;
+        let connection = Arc::new(Mutex::new(ConnectionFacts::default()));
         let conn = open_connection(
             &path,
-            &identity(&dbs, &name, &info),
+            &identity(&dbs, &name, &info, &connection),
             DEFAULT_LOCK_TIMEOUT_MS as i64,
         )?;
         let spid = info.spid as u64;
@@ -517,6 +527,7 @@ impl Session {
             nocount: false,
             trancount: 0,
             sqlite_txn: false,
+            implicit_transactions: false,
             table_vars: Vec::new(),
             verb: String::new(),
             verb_table: String::new(),
@@ -533,11 +544,20 @@ impl Session {
             prepared: HashMap::new(),
             next_handle: 1,
             proc_name: String::new(),
+            connection,
         })
     }
 
     pub fn database(&self) -> &str {
         &self.db
+    }
+
+    /// Tells the engine what the TDS layer knows about the connection (TLS, addresses), for
+    /// `sys.dm_exec_connections`. Optional; without it the view shows an unencrypted SQL login.
+    pub fn set_connection_facts(&mut self, facts: ConnectionFacts) {
+        if let Ok(mut f) = self.connection.lock() {
+            *f = facts;
+        }
     }
 
     pub fn transaction_descriptor(&self) -> u64 {
@@ -957,6 +977,10 @@ impl Session {
 
     fn exec_simple(&mut self, tokens: &[Token], out: &mut Out) -> Exec {
         let kw = tokens[0].keyword().unwrap_or_default();
+        if self.implicit_transactions && self.trancount == 0 && begins_implicit_transaction(tokens)
+        {
+            self.begin_tran(out)?;
+        }
         if self.trancount > 0 && !self.sqlite_txn && writes(tokens) {
             self.open_sqlite_txn()?;
         }
@@ -1978,6 +2002,7 @@ impl Session {
                     .map_err(|e| self.sql_err(&e))?;
             }
             "TRANSACTION" => {}
+            "IMPLICIT_TRANSACTIONS" => self.implicit_transactions = on,
             "IDENTITY_INSERT"
             | "XACT_ABORT"
             | "ANSI_NULLS"
@@ -1991,7 +2016,6 @@ impl Session {
             | "TEXTSIZE"
             | "DATEFORMAT"
             | "DATEFIRST"
-            | "IMPLICIT_TRANSACTIONS"
             | "CURSOR_CLOSE_ON_COMMIT"
             | "STATISTICS"
             | "SHOWPLAN_ALL"
@@ -2005,7 +2029,15 @@ impl Session {
             | "ANSI_DEFAULTS"
             | "QUERY_GOVERNOR_COST_LIMIT"
             | "PARSEONLY"
-            | "FORCEPLAN" => {
+            | "FORCEPLAN"
+            | "ANSI_NULL_DFLT_OFF"
+            | "ARITHIGNORE"
+            | "FIPS_FLAGGER"
+            | "NO_BROWSETABLE"
+            | "REMOTE_PROC_TRANSACTIONS"
+            | "OFFSETS"
+            | "SHOWPLAN_TEXT"
+            | "RESULT_SET_CACHING" => {
                 if option == "LANGUAGE" {
                     let lang = tokens.get(2).map(|t| t.to_string()).unwrap_or_default();
                     out.send(Event::EnvChange(EnvChange::Language {
@@ -2014,7 +2046,10 @@ impl Session {
                     }))?;
                 }
             }
-            _ => return Err(syntax_near(tokens, 1)),
+            _ => {
+                let text = format!("'{}' is not a recognized SET option.", second);
+                return Err(Stop::Error(SqlError::new(195, 15, text).aborting()));
+            }
         }
         Ok(())
     }
@@ -2238,7 +2273,7 @@ impl Session {
             } else {
                 self.lock_timeout_ms
             };
-            let id = identity(&self.dbs, &display, &self.info);
+            let id = identity(&self.dbs, &display, &self.info, &self.connection);
             self.conn = open_connection(&path, &id, bound).map_err(|e| self.sql_err(&e))?;
         }
         let old = std::mem::replace(&mut self.db, display.clone());
@@ -2296,6 +2331,21 @@ fn leak_op(o: &str) -> &'static str {
         "(" => "(",
         ")" => ")",
         _ => "+",
+    }
+}
+
+/// The statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON (a SELECT only
+/// when it reads a table; BEGIN TRAN then nests, giving @@TRANCOUNT 2).
+fn begins_implicit_transaction(tokens: &[Token]) -> bool {
+    let kw = tokens[0].keyword().unwrap_or_default();
+    match kw.as_str() {
+        "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "CREATE" | "ALTER" | "DROP" | "TRUNCATE"
+        | "GRANT" | "REVOKE" | "OPEN" | "FETCH" => true,
+        "SELECT" | "WITH" => tokens.iter().any(|t| t.is("FROM")),
+        "BEGIN" => tokens
+            .get(1)
+            .is_some_and(|t| t.is("TRAN") || t.is("TRANSACTION")),
+        _ => false,
     }
 }
 
@@ -3550,6 +3600,68 @@ pub(crate) mod tests {
         assert!(matches!(r[0], SqlValue::DateTime { .. }), "{r:?}");
         assert!(matches!(r[1], SqlValue::Guid(_)), "{r:?}");
         assert_eq!(r[2], SqlValue::Int(0));
+    }
+
+    #[test]
+    fn connection_facts_show_in_dm_exec_connections() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "SELECT encrypt_option, auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID",
+        );
+        assert_eq!(
+            rows(&ev),
+            vec![vec![
+                SqlValue::String("FALSE".into()),
+                SqlValue::String("SQL".into())
+            ]]
+        );
+        s.set_connection_facts(ConnectionFacts {
+            encrypted: true,
+            ..Default::default()
+        });
+        let ev = run(
+            &mut s,
+            "SELECT encrypt_option FROM sys.dm_exec_connections WHERE session_id = @@SPID",
+        );
+        assert_eq!(rows(&ev), vec![vec![SqlValue::String("TRUE".into())]]);
+    }
+
+    #[test]
+    fn implicit_transactions() {
+        let (mut s, _d) = session();
+        run(&mut s, "CREATE TABLE t (a INT)");
+        let ev = run(
+            &mut s,
+            "SET IMPLICIT_TRANSACTIONS ON; SELECT 1; SELECT @@TRANCOUNT",
+        );
+        assert_eq!(
+            rows(&ev)[1],
+            vec![SqlValue::Int(0)],
+            "SELECT without a table starts nothing"
+        );
+        let ev = run(&mut s, "INSERT t VALUES (1); SELECT @@TRANCOUNT");
+        assert!(
+            matches!(ev[0], Event::EnvChange(EnvChange::BeginTransaction(_))),
+            "{ev:?}"
+        );
+        assert_eq!(rows(&ev), vec![vec![SqlValue::Int(1)]]);
+        run(&mut s, "IF @@TRANCOUNT > 0 ROLLBACK TRAN");
+        let ev = run(&mut s, "SELECT COUNT(*) FROM t; SELECT @@TRANCOUNT");
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::Int(0)], vec![SqlValue::Int(1)]],
+            "the SELECT began one"
+        );
+        run(
+            &mut s,
+            "INSERT t VALUES (2); IF @@TRANCOUNT > 0 COMMIT TRAN; SET IMPLICIT_TRANSACTIONS OFF",
+        );
+        let ev = run(&mut s, "SELECT COUNT(*) FROM t; SELECT @@TRANCOUNT");
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::Int(1)], vec![SqlValue::Int(0)]]
+        );
     }
 
     #[test]

@@ -14,6 +14,9 @@ use rusqlite::types::Value;
 /// Who is on this connection: what the views report for the session.
 #[derive(Clone, Debug)]
 pub(crate) struct Identity {
+    /// What the TDS layer reports about the connection (shared with the session, which the
+    /// TDS layer may update after login).
+    pub connection: std::sync::Arc<std::sync::Mutex<super::ConnectionFacts>>,
     pub db: String,
     pub db_id: i64,
     pub databases: Vec<String>,
@@ -403,6 +406,19 @@ fn views(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
             "name sysname, object_id int, schema_id int, type char(2), type_desc nvarchar(60)",
         ),
         (
+            "sys.dm_exec_connections",
+            "SELECT ss_spid() AS session_id, 0 AS most_recent_session_id, 'TCP' AS net_transport, 'TSQL' AS protocol_type,
+                    ss_connection('protocol_version') AS protocol_version, ss_connection('encrypt_option') AS encrypt_option,
+                    ss_connection('auth_scheme') AS auth_scheme, 1 AS node_affinity, 4096 AS net_packet_size,
+                    ss_connection('client_net_address') AS client_net_address, ss_connection('client_tcp_port') AS client_tcp_port,
+                    '127.0.0.1' AS local_net_address, ss_connection('local_tcp_port') AS local_tcp_port"
+                .into(),
+            "session_id int, most_recent_session_id int, net_transport nvarchar(40), protocol_type nvarchar(40),
+             protocol_version int, encrypt_option nvarchar(40), auth_scheme nvarchar(40), node_affinity smallint,
+             net_packet_size int, client_net_address varchar(48), client_tcp_port int, local_net_address varchar(48),
+             local_tcp_port int",
+        ),
+        (
             "sys.dm_exec_sessions",
             "SELECT ss_spid() AS session_id, ss_user() AS login_name, ss_host() AS host_name, ss_app() AS program_name,
                     2 AS transaction_isolation_level, 'running' AS status, ss_db_id() AS database_id,
@@ -466,6 +482,7 @@ fn base_types() -> Vec<(&'static str, SqlType)> {
 /// The declared columns of catalog view `view`, if it is one.
 pub(crate) fn view_columns(view: &str) -> Option<Vec<(String, SqlType)>> {
     let dummy = Identity {
+        connection: Default::default(),
         db: String::new(),
         db_id: 1,
         databases: vec![String::new()],
@@ -503,6 +520,23 @@ pub(crate) fn install(conn: &Connection, id: &Identity) -> rusqlite::Result<()> 
     let (spid, db_id) = (id.spid, id.db_id);
     conn.create_scalar_function("ss_spid", 0, det, move |_| Ok(spid))?;
     conn.create_scalar_function("ss_db_id", 0, det, move |_| Ok(db_id))?;
+    let facts = id.connection.clone();
+    conn.create_scalar_function("ss_connection", 1, FunctionFlags::SQLITE_UTF8, move |ctx| {
+        let f = facts.lock().map(|f| f.clone()).unwrap_or_default();
+        Ok(match ctx.get::<String>(0)?.as_str() {
+            "encrypt_option" => Value::Text(if f.encrypted { "TRUE" } else { "FALSE" }.into()),
+            "auth_scheme" => Value::Text(if f.auth_scheme.is_empty() {
+                "SQL".into()
+            } else {
+                f.auth_scheme
+            }),
+            "client_net_address" => Value::Text(f.client_address),
+            "client_tcp_port" => Value::Integer(f.client_port as i64),
+            "local_tcp_port" => Value::Integer(f.local_port as i64),
+            "protocol_version" => Value::Integer(f.tds_version as i64),
+            _ => Value::Null,
+        })
+    })?;
     conn.create_scalar_function("ss_typeinfo", 2, det, |ctx| {
         let decl = ctx.get::<Option<String>>(0)?.unwrap_or_default();
         let field = ctx.get::<String>(1)?;
@@ -625,6 +659,7 @@ mod tests {
             );
         }
         for (name, _, spec) in super::views(&super::Identity {
+            connection: Default::default(),
             db: "master".into(),
             db_id: 1,
             databases: vec!["master".into()],
