@@ -15,7 +15,7 @@ export DRIVER_SO
 
 APT_PACKAGES := unixodbc unixodbc-dev odbcinst tdsodbc freetds-bin valgrind python3-venv
 
-.PHONY: all deps build register demo test test-rust test-python test-c test-isql bench clean
+.PHONY: all deps build register demo test test-rust test-python test-c test-isql bench header clean
 
 all: build
 
@@ -65,6 +65,11 @@ test-isql:
 
 bench: register
 	@if [ -x bench/run.sh ]; then bash bench/run.sh; else echo "bench: none yet"; fi
+
+# include/sqlserver_odbc.h: msodbcsql-compatible constants (SQL_COPT_SS_* ...) for C programs.
+header:
+	@command -v cbindgen >/dev/null || { echo "cbindgen not installed (apt-get install cbindgen)"; exit 1; }
+	cbindgen --config cbindgen.toml --output include/sqlserver_odbc.h src/ffi/constants.rs
 
 clean:
 	cargo clean

@@ -625,8 +625,11 @@ impl<'a> Sink<'a> {
                 rows = self.rows,
                 "sending a malformed token (fault)"
             );
+            // Garbage where a token should start, then the socket closes: a corrupt stream
+            // must end in an error on every client, never in a wait for bytes never sent.
             self.out.buf.extend_from_slice(&[0x5A, 0xA5, 0x5A, 0xA5]);
-            self.ended = true;
+            self.out.end();
+            self.killed = true;
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
@@ -634,6 +637,10 @@ impl<'a> Sink<'a> {
 }
 
 impl EventSink for Sink<'_> {
+    fn is_cancelled(&mut self) -> bool {
+        self.stopped || self.shared.attention.load(Ordering::SeqCst) || self.shared.gone.load(Ordering::SeqCst)
+    }
+
     fn send(&mut self, event: Event) -> ControlFlow<()> {
         if self.stopped
             || self.shared.attention.load(Ordering::SeqCst)

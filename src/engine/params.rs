@@ -1,0 +1,446 @@
+//! Parameters: ODBC `?` markers into `@P1..@Pn`, and [`Value`]s into the engine's SQL types.
+
+use mssql_tds::datatypes::column_values::{
+    SqlDate, SqlDateTime, SqlDateTime2, SqlDateTimeOffset, SqlMoney, SqlSmallDateTime,
+    SqlSmallMoney, SqlTime,
+};
+use mssql_tds::datatypes::decoder::DecimalParts;
+use mssql_tds::datatypes::sql_string::SqlString;
+use mssql_tds::datatypes::sqltypes::SqlType;
+use mssql_tds::message::parameters::rpc_parameters::{RpcParameter, StatusFlags};
+use uuid::Uuid;
+
+use crate::convert::{Date, ServerType, Time, Timestamp, Value};
+use crate::diag::{Error, Result};
+
+/// Replaces each `?` parameter marker (outside literals, quoted names and comments) with
+/// `@P<n>`; returns the text and the number of markers.
+pub fn rewrite_markers(sql: &str) -> (String, usize) {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut count = 0;
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\'' | '"' | '[' => {
+                let close = if c == '[' { ']' } else { c };
+                out.push(c);
+                i += 1;
+                while i < chars.len() {
+                    out.push(chars[i]);
+                    if chars[i] == close {
+                        // A doubled closer is an escaped one.
+                        if i + 1 < chars.len() && chars[i + 1] == close {
+                            out.push(chars[i + 1]);
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            '-' if chars.get(i + 1) == Some(&'-') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '/' if chars.get(i + 1) == Some(&'*') => {
+                out.push_str("/*");
+                i += 2;
+                while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+                if i < chars.len() {
+                    out.push_str("*/");
+                    i += 2;
+                }
+            }
+            '?' => {
+                count += 1;
+                out.push_str(&format!("@P{count}"));
+                i += 1;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    (out, count)
+}
+
+/// Counts the markers without rewriting (SQLNumParams).
+pub fn count_markers(sql: &str) -> usize {
+    rewrite_markers(sql).1
+}
+
+fn days_from_civil(d: Date) -> i64 {
+    let y = i64::from(d.year) - i64::from(d.month <= 2);
+    let m = i64::from(d.month);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d.day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+const DAYS_0001_TO_1970: i64 = 719_162;
+const DAYS_1900_TO_1970: i64 = 25_567;
+
+fn ticks(t: &Time) -> u64 {
+    (u64::from(t.hour) * 3600 + u64::from(t.minute) * 60 + u64::from(t.second)) * 10_000_000
+        + u64::from(t.nanosecond) / 100
+}
+
+fn sql_date(d: Date) -> Result<SqlDate> {
+    let days = days_from_civil(d) + DAYS_0001_TO_1970;
+    let days = u32::try_from(days).map_err(|_| Error::new("22008", "Datetime field overflow"))?;
+    SqlDate::create(days).map_err(|_| Error::new("22008", "Datetime field overflow"))
+}
+
+fn sql_time(t: &Time, scale: u8) -> SqlTime {
+    // time_nanoseconds counts 100 ns ticks (mssql-tds's naming notwithstanding).
+    SqlTime {
+        time_nanoseconds: ticks(t).min(863_999_999_999),
+        scale: scale.min(7),
+    }
+}
+
+fn sql_datetime2(ts: &Timestamp, scale: u8) -> Result<SqlDateTime2> {
+    Ok(SqlDateTime2 {
+        days: sql_date(ts.date)?.get_days(),
+        time: sql_time(&ts.time, scale),
+    })
+}
+
+fn sql_datetime(ts: &Timestamp) -> Result<SqlDateTime> {
+    let days = days_from_civil(ts.date) + DAYS_1900_TO_1970;
+    let days = i32::try_from(days).map_err(|_| Error::new("22008", "Datetime field overflow"))?;
+    // 1/300 s since midnight, rounded to the nearest tick.
+    let ns = ticks(&ts.time) as u128 * 100;
+    let time = ((ns * 300 + 500_000_000) / 1_000_000_000) as u32;
+    Ok(SqlDateTime { days, time })
+}
+
+fn text(s: &str) -> SqlString {
+    SqlString::from_utf8_string(s.to_string())
+}
+
+fn decimal_parts(mantissa: i128, precision: u8, scale: u8) -> DecimalParts {
+    DecimalParts::new(
+        mantissa >= 0,
+        precision.clamp(1, 38),
+        scale.min(precision.max(1)),
+        mantissa.unsigned_abs(),
+    )
+}
+
+/// The engine's typed value for a parameter of declared type `ty`.
+pub fn sql_type(value: &Value, ty: &ServerType) -> Result<SqlType> {
+    let null = matches!(value, Value::Null);
+    let len16 = |n: u32| n.min(8000) as u16;
+    Ok(match ty {
+        ServerType::Bit => SqlType::Bit(if null {
+            None
+        } else {
+            Some(as_i64(value)? != 0)
+        }),
+        ServerType::TinyInt => SqlType::TinyInt(if null {
+            None
+        } else {
+            Some(as_i64(value)? as u8)
+        }),
+        ServerType::SmallInt => SqlType::SmallInt(if null {
+            None
+        } else {
+            Some(as_i64(value)? as i16)
+        }),
+        ServerType::Int => SqlType::Int(if null {
+            None
+        } else {
+            Some(as_i64(value)? as i32)
+        }),
+        ServerType::BigInt => SqlType::BigInt(if null { None } else { Some(as_i64(value)?) }),
+        ServerType::Real => SqlType::Real(if null {
+            None
+        } else {
+            Some(as_f64(value)? as f32)
+        }),
+        ServerType::Float => SqlType::Float(if null { None } else { Some(as_f64(value)?) }),
+        ServerType::Decimal { precision, scale } | ServerType::Numeric { precision, scale } => {
+            let parts = match value {
+                Value::Null => None,
+                Value::Decimal(d) => Some(decimal_parts(
+                    rescale(d.mantissa, d.scale, *scale)?,
+                    *precision,
+                    *scale,
+                )),
+                other => Some(decimal_parts(
+                    rescale(i128::from(as_i64(other)?), 0, *scale)?,
+                    *precision,
+                    *scale,
+                )),
+            };
+            if matches!(ty, ServerType::Numeric { .. }) {
+                SqlType::Numeric(parts)
+            } else {
+                SqlType::Decimal(parts)
+            }
+        }
+        ServerType::Money => SqlType::Money(match value {
+            Value::Money(m) => Some(SqlMoney {
+                lsb_part: *m as i32,
+                msb_part: (*m >> 32) as i32,
+            }),
+            _ => None,
+        }),
+        ServerType::SmallMoney => SqlType::SmallMoney(match value {
+            Value::Money(m) => Some(SqlSmallMoney { int_val: *m as i32 }),
+            _ => None,
+        }),
+        ServerType::Char(n) => SqlType::Char(as_text(value).map(text), len16(*n).max(1)),
+        ServerType::NChar(n) => {
+            SqlType::NChar(as_text(value).map(text), (*n).clamp(1, 4000) as u16)
+        }
+        ServerType::VarChar(Some(n)) if *n <= 8000 => {
+            SqlType::Varchar(as_text(value).map(text), len16(*n).max(1))
+        }
+        ServerType::VarChar(_) | ServerType::Text => SqlType::VarcharMax(as_text(value).map(text)),
+        ServerType::NVarChar(Some(n)) if *n <= 4000 => {
+            SqlType::NVarchar(as_text(value).map(text), (*n).max(1) as u16)
+        }
+        ServerType::NVarChar(_) | ServerType::NText | ServerType::Xml | ServerType::Variant => {
+            SqlType::NVarcharMax(as_text(value).map(text))
+        }
+        ServerType::Binary(n) => SqlType::Binary(as_bytes(value), len16(*n).max(1)),
+        ServerType::VarBinary(Some(n)) if *n <= 8000 => {
+            SqlType::VarBinary(as_bytes(value), len16(*n).max(1))
+        }
+        ServerType::VarBinary(_) | ServerType::Image | ServerType::Udt(_) => {
+            SqlType::VarBinaryMax(as_bytes(value))
+        }
+        ServerType::RowVersion => SqlType::Binary(as_bytes(value), 8),
+        ServerType::UniqueIdentifier => SqlType::Uuid(match value {
+            Value::Guid(b) => Some(Uuid::from_bytes_le(*b)),
+            _ => None,
+        }),
+        ServerType::Date => SqlType::Date(match value {
+            Value::Date(d) => Some(sql_date(*d)?),
+            Value::Timestamp(ts) => Some(sql_date(ts.date)?),
+            _ => None,
+        }),
+        ServerType::Time { scale } => SqlType::Time(match value {
+            Value::Time(t) => Some(sql_time(t, *scale)),
+            Value::Timestamp(ts) => Some(sql_time(&ts.time, *scale)),
+            _ => None,
+        }),
+        ServerType::DateTime2 { scale } => SqlType::DateTime2(match value {
+            Value::Timestamp(ts) => Some(sql_datetime2(ts, *scale)?),
+            Value::Date(d) => Some(sql_datetime2(
+                &Timestamp {
+                    date: *d,
+                    time: Time {
+                        hour: 0,
+                        minute: 0,
+                        second: 0,
+                        nanosecond: 0,
+                    },
+                },
+                *scale,
+            )?),
+            _ => None,
+        }),
+        ServerType::DateTime => SqlType::DateTime(match value {
+            Value::Timestamp(ts) => Some(sql_datetime(ts)?),
+            _ => None,
+        }),
+        ServerType::SmallDateTime => SqlType::SmallDateTime(match value {
+            Value::Timestamp(ts) => {
+                let days = days_from_civil(ts.date) + DAYS_1900_TO_1970;
+                let days = u16::try_from(days)
+                    .map_err(|_| Error::new("22008", "Datetime field overflow"))?;
+                Some(SqlSmallDateTime {
+                    days,
+                    time: u16::from(ts.time.hour) * 60 + u16::from(ts.time.minute),
+                })
+            }
+            _ => None,
+        }),
+        ServerType::DateTimeOffset { scale } => SqlType::DateTimeOffset(match value {
+            Value::DateTimeOffset(dto) => {
+                // The wire carries UTC.
+                let local_ticks = days_from_civil(dto.local.date) * 864_000_000_000
+                    + ticks(&dto.local.time) as i64;
+                let utc_ticks = local_ticks - i64::from(dto.offset_minutes) * 600_000_000;
+                let days = utc_ticks.div_euclid(864_000_000_000) + DAYS_0001_TO_1970;
+                let in_day = utc_ticks.rem_euclid(864_000_000_000) as u64;
+                let days = u32::try_from(days)
+                    .map_err(|_| Error::new("22008", "Datetime field overflow"))?;
+                Some(SqlDateTimeOffset {
+                    datetime2: SqlDateTime2 {
+                        days,
+                        time: SqlTime {
+                            time_nanoseconds: in_day,
+                            scale: (*scale).min(7),
+                        },
+                    },
+                    offset: dto.offset_minutes,
+                })
+            }
+            _ => None,
+        }),
+    })
+}
+
+fn rescale(mantissa: i128, from: u8, to: u8) -> Result<i128> {
+    let overflow = || Error::new("22003", "Numeric value out of range");
+    if to >= from {
+        mantissa
+            .checked_mul(
+                10i128
+                    .checked_pow(u32::from(to - from))
+                    .ok_or_else(overflow)?,
+            )
+            .ok_or_else(overflow)
+    } else {
+        Ok(mantissa / 10i128.pow(u32::from(from - to)))
+    }
+}
+
+fn as_i64(v: &Value) -> Result<i64> {
+    Ok(match v {
+        Value::Bit(b) => i64::from(*b),
+        Value::TinyInt(n) => i64::from(*n),
+        Value::SmallInt(n) => i64::from(*n),
+        Value::Int(n) => i64::from(*n),
+        Value::BigInt(n) => *n,
+        Value::Real(f) => *f as i64,
+        Value::Float(f) => *f as i64,
+        Value::Decimal(d) => (d.mantissa / 10i128.pow(u32::from(d.scale))) as i64,
+        Value::Text(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| Error::new("22018", "Invalid character value for cast specification"))?,
+        _ => {
+            return Err(Error::new(
+                "07006",
+                "Restricted data type attribute violation",
+            ));
+        }
+    })
+}
+
+fn as_f64(v: &Value) -> Result<f64> {
+    Ok(match v {
+        Value::Real(f) => f64::from(*f),
+        Value::Float(f) => *f,
+        Value::Decimal(d) => d.mantissa as f64 / 10f64.powi(i32::from(d.scale)),
+        Value::Text(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| Error::new("22018", "Invalid character value for cast specification"))?,
+        other => as_i64(other)? as f64,
+    })
+}
+
+fn as_text(v: &Value) -> Option<&str> {
+    match v {
+        Value::Text(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn as_bytes(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::Binary(b) => Some(b.clone()),
+        Value::Text(s) => Some(s.as_bytes().to_vec()),
+        _ => None,
+    }
+}
+
+/// The RPC parameters `@P1..@Pn` for `sp_executesql`.
+pub fn rpc_parameters(params: &[(Value, ServerType)]) -> Result<Vec<RpcParameter>> {
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, (value, ty))| {
+            let ty = match (value, ty) {
+                // A value the declared type cannot hold goes as text and lets the server convert.
+                (Value::Text(_), t) if !text_compatible(t) => ServerType::NVarChar(None),
+                _ => ty.clone(),
+            };
+            Ok(RpcParameter::new(
+                Some(format!("@P{}", i + 1)),
+                StatusFlags::NONE,
+                sql_type(value, &ty)?,
+            ))
+        })
+        .collect()
+}
+
+fn text_compatible(ty: &ServerType) -> bool {
+    matches!(
+        ty,
+        ServerType::Char(_)
+            | ServerType::VarChar(_)
+            | ServerType::Text
+            | ServerType::NChar(_)
+            | ServerType::NVarChar(_)
+            | ServerType::NText
+            | ServerType::Xml
+            | ServerType::Variant
+            | ServerType::Bit
+            | ServerType::TinyInt
+            | ServerType::SmallInt
+            | ServerType::Int
+            | ServerType::BigInt
+            | ServerType::Real
+            | ServerType::Float
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_outside_literals_and_comments_are_numbered() {
+        let (sql, n) = rewrite_markers("SELECT ?, '?', [a?b], \"?\" -- ?\n, ? /* ? */");
+        assert_eq!(n, 2);
+        assert_eq!(sql, "SELECT @P1, '?', [a?b], \"?\" -- ?\n, @P2 /* ? */");
+        assert_eq!(count_markers("SELECT 'it''s ?', ?"), 1);
+    }
+
+    #[test]
+    fn civil_days_round_trip() {
+        assert_eq!(
+            days_from_civil(Date {
+                year: 1970,
+                month: 1,
+                day: 1
+            }),
+            0
+        );
+        assert_eq!(
+            days_from_civil(Date {
+                year: 1,
+                month: 1,
+                day: 1
+            }),
+            -DAYS_0001_TO_1970
+        );
+        assert_eq!(
+            days_from_civil(Date {
+                year: 1900,
+                month: 1,
+                day: 1
+            }),
+            -DAYS_1900_TO_1970
+        );
+    }
+}

@@ -1,0 +1,3 @@
+-- tool: isql [engine]
+SELECT name, score FROM people ORDER BY id
+help people

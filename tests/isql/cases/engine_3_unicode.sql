@@ -1,0 +1,2 @@
+-- tool: iusql [engine]
+SELECT N'Grâce €' AS unicode_text

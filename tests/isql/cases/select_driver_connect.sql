@@ -1,0 +1,2 @@
+-- tool: isql -k
+SELECT 45

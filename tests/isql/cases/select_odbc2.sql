@@ -1,0 +1,2 @@
+-- tool: isql
+SELECT 42

@@ -1,0 +1,2 @@
+-- tool: isql -3
+SELECT 44

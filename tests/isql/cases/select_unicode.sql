@@ -1,0 +1,2 @@
+-- tool: iusql
+SELECT 43
