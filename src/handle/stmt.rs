@@ -165,9 +165,14 @@ impl Stmt {
         lock(&self.state)
     }
 
-    /// SQLCancel: interrupts the execution running on another thread (ATTENTION).
+    /// SQLCancel: interrupts the execution running on another thread (ATTENTION); on a
+    /// statement waiting for data at execution (SQL_NEED_DATA), abandons that execution.
     pub fn cancel(&self) {
         lock(&self.canceller).cancel();
+        // Never wait for the statement: another thread may be executing on it.
+        if let Ok(mut st) = self.state.try_lock() {
+            st.pending = None;
+        }
     }
 
     fn fresh_canceller(&self) -> Canceller {
