@@ -236,6 +236,8 @@ impl Stmt {
             .session
             .as_mut()
             .ok_or_else(Error::connection_not_open)?;
+        let escaped = crate::engine::params::rewrite_call_escape(sql);
+        let sql = escaped.as_deref().unwrap_or(sql);
         let result = if let Some(call) = catalog {
             let args: Vec<(&str, crate::engine::ProcArg)> =
                 call.args.iter().map(|(n, a)| (*n, a.clone())).collect();
