@@ -466,7 +466,11 @@ pub fn rewrite_call_escape(sql: &str) -> Option<String> {
     if name.is_empty() {
         return None;
     }
-    Some(if args.is_empty() { format!("EXEC {name}") } else { format!("EXEC {name} {args}") })
+    Some(if args.is_empty() {
+        format!("EXEC {name}")
+    } else {
+        format!("EXEC {name} {args}")
+    })
 }
 
 #[cfg(test)]
@@ -475,8 +479,14 @@ mod escape_tests {
 
     #[test]
     fn call_escapes_become_exec() {
-        assert_eq!(rewrite_call_escape("{call dbo.p(?, 'x')}").as_deref(), Some("EXEC dbo.p ?, 'x'"));
-        assert_eq!(rewrite_call_escape(" { CALL p } ").as_deref(), Some("EXEC p"));
+        assert_eq!(
+            rewrite_call_escape("{call dbo.p(?, 'x')}").as_deref(),
+            Some("EXEC dbo.p ?, 'x'")
+        );
+        assert_eq!(
+            rewrite_call_escape(" { CALL p } ").as_deref(),
+            Some("EXEC p")
+        );
         assert_eq!(rewrite_call_escape("{call p()}").as_deref(), Some("EXEC p"));
         assert_eq!(rewrite_call_escape("SELECT 1"), None);
         assert_eq!(rewrite_call_escape("{? = call p(?)}"), None);
