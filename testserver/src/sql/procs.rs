@@ -34,7 +34,6 @@ pub(crate) struct Arg {
     /// `@name` (lower-case) or empty when positional.
     pub name: String,
     pub value: Value,
-    pub ty: Option<SqlType>,
     pub output: bool,
     /// EXEC only: the caller's variable that receives an OUTPUT value.
     pub target: Option<String>,
@@ -109,7 +108,6 @@ impl Session {
             .map(|p| Arg {
                 name: p.name.to_lowercase(),
                 value: storage_of_typed(&p.value, &p.ty),
-                ty: Some(p.ty.clone()),
                 output: p.output,
                 target: None,
                 default: false,
@@ -663,7 +661,6 @@ fn exec_arg(s: &Session, part: &[Token]) -> Result<Arg, Stop> {
         return Ok(Arg {
             name,
             value: Value::Null,
-            ty: None,
             output,
             target: None,
             default: true,
@@ -674,14 +671,13 @@ fn exec_arg(s: &Session, part: &[Token]) -> Result<Arg, Stop> {
         _ => None,
     };
     // A bare word argument is a string (EXEC sp_columns mytable).
-    let (value, ty) = match p {
-        [t] if matches!(t.tok, Tok::Word(_)) && !t.is("NULL") => (Value::Text(t.to_string()), None),
-        _ => s.eval(p)?,
+    let value = match p {
+        [t] if matches!(t.tok, Tok::Word(_)) && !t.is("NULL") => Value::Text(t.to_string()),
+        _ => s.eval(p)?.0,
     };
     Ok(Arg {
         name,
         value,
-        ty,
         output,
         target,
         default: false,

@@ -548,18 +548,21 @@ impl Session {
         })
     }
 
+    #[allow(dead_code)] // contract API, for the TDS layer
     pub fn database(&self) -> &str {
         &self.db
     }
 
     /// Tells the engine what the TDS layer knows about the connection (TLS, addresses), for
     /// `sys.dm_exec_connections`. Optional; without it the view shows an unencrypted SQL login.
+    #[allow(dead_code)] // contract API, for the TDS layer
     pub fn set_connection_facts(&mut self, facts: ConnectionFacts) {
         if let Ok(mut f) = self.connection.lock() {
             *f = facts;
         }
     }
 
+    #[allow(dead_code)] // contract API, for the TDS layer
     pub fn transaction_descriptor(&self) -> u64 {
         self.descriptor
     }
