@@ -3716,6 +3716,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn temp_tables_and_object_id() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "IF OBJECT_ID('tempdb..#t') IS NOT NULL DROP TABLE #t;
+             CREATE TABLE #t (id INT IDENTITY PRIMARY KEY, v NVARCHAR(5));
+             INSERT #t (v) VALUES (N'a');
+             SELECT id, v, SCOPE_IDENTITY() FROM #t;
+             IF OBJECT_ID('tempdb..#t') IS NOT NULL DROP TABLE #t;
+             SELECT OBJECT_ID('tempdb..#t')",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = rows(&ev);
+        assert_eq!(r[0][..2], [SqlValue::Int(1), SqlValue::String("a".into())]);
+        assert_eq!(r[1], vec![SqlValue::Null]);
+        assert_eq!(columns(&ev)[0][0].ty, SqlType::Int);
+    }
+
+    #[test]
     fn computed_columns() {
         let (mut s, _d) = session();
         let ev = run(
