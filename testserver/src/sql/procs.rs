@@ -187,6 +187,20 @@ impl Session {
         args: &[Arg],
         out: &mut Out,
     ) -> Result<CallResult, Stop> {
+        if self.nest_level >= 32 {
+            return Err(Stop::Error(SqlError::new(
+                217,
+                16,
+                "Maximum stored procedure, function, trigger, or view nesting level exceeded (limit 32).",
+            )));
+        }
+        self.nest_level += 1;
+        let r = self.call_nested(name, args, out);
+        self.nest_level -= 1;
+        r
+    }
+
+    fn call_nested(&mut self, name: &str, args: &[Arg], out: &mut Out) -> Result<CallResult, Stop> {
         let saved_kind = std::mem::replace(&mut self.done_kind, DoneKind::DoneInProc);
         // A procedure (or dynamic SQL) is its own scope for SCOPE_IDENTITY().
         let saved_scope = self.scope_identity.take();
@@ -896,6 +910,20 @@ mod tests {
             ev.iter()
                 .any(|e| matches!(e, Event::Message { number: 2812, .. }))
         );
+    }
+
+    #[test]
+    fn runaway_recursion_stops_at_32_levels() {
+        let (mut s, _d) = session();
+        super::super::session::tests::run(&mut s, "CREATE PROCEDURE r AS EXEC r");
+        let ev = super::super::session::tests::run(&mut s, "EXEC r");
+        assert!(
+            ev.iter()
+                .any(|e| matches!(e, Event::Message { number: 217, .. })),
+            "{:?}",
+            ev.last()
+        );
+        assert!(matches!(ev.last(), Some(Event::Done { more: false, .. })));
     }
 
     #[test]
