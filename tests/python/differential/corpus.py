@@ -52,6 +52,39 @@ def connect_strict(s):
         s.execute(cnx.cursor(), "SELECT 1 AS one")
 
 
+@scenario("connect/session-identity")
+def connect_session_identity(s):
+    cnx = s.connect(APP="difftest-app", WSID="difftest-host", Database="master")
+    if cnx:
+        s.execute(cnx.cursor(), "SELECT APP_NAME() AS app, HOST_NAME() AS host, DB_NAME() AS db, "
+                                "SUSER_SNAME() AS login, USER_NAME() AS usr")
+
+
+@scenario("connect/server-forms")
+def connect_server_forms(s):
+    port = s.server.info["tds_port"]
+    for server in (f"tcp:127.0.0.1,{port}", f"127.0.0.1,{port}", f"localhost,{port}"):
+        cnx = s.connect(Server=server)
+        if cnx:
+            s.execute(cnx.cursor(), "SELECT 1 AS one")
+
+
+@scenario("connect/encrypt-optional-and-mandatory")
+def connect_encrypt_words(s):
+    for word in ("optional", "Mandatory", "NO", "true"):
+        cnx = s.connect(Encrypt=word)
+        if cnx:
+            s.execute(cnx.cursor(), "SELECT 1 AS one")
+
+
+@scenario("connect/braced-password")
+def connect_braced_password(s):
+    cnx = s.connect(PWD="{Test-Passw0rd!}", UID="{testuser}")
+    if cnx:
+        s.execute(cnx.cursor(), "SELECT SUSER_SNAME() AS login")
+    s.connect(PWD="{Test-Passw0rd!")
+
+
 @scenario("connect/bad-password")
 def connect_bad_password(s):
     s.connect(PWD="{not-the-password}")
