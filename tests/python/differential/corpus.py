@@ -837,3 +837,14 @@ def numeric_edges(s):
               "SELECT CAST(-9223372036854775807 AS bigint) - 1 AS bmin, CAST(3.4e38 AS real) AS rmax, "
               "CAST(1.7976931348623157e308 AS float) AS fmax, CAST(-0.0000000001 AS decimal(38,10)) AS tiny, "
               "CAST(0 AS decimal(5,5)) AS zero5, CAST(-922337203685.4775 AS money) AS mneg")
+
+
+@scenario("catalog/columns-every-type")
+def catalog_columns_every_type(s):
+    cnx = s.connect()
+    t = s.name("alltypes")
+    types = sorted({sql_type.split("-")[0] for sql_type, _, _ in TYPED_VALUES})
+    columns = ", ".join(f"c{i} {sql_type} NULL" for i, sql_type in enumerate(types))
+    s.execute(cnx.cursor(), f"CREATE TABLE {t} ({columns})")
+    _catalog(s, lambda c: c.columns(table=t))(cnx.cursor())
+    s.execute(cnx.cursor(), f"SELECT * FROM {t}")
