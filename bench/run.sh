@@ -1,30 +1,30 @@
 #!/usr/bin/env bash
-# `make bench`: fetch bench.narrow(ROWS) (default 1,000,000) through pyodbc with this driver and
-# with Microsoft's ODBC Driver 18 (if registered as MS18), against one testserver; print the
-# client CPU time of each and the ratio. A measurement, not a test: nothing fails on speed.
+# Benchmarks our driver against the peers (MS18, MSRS, FreeTDS) in one run and reports ratios.
+#   make bench                      build, register, run everything (about 10 min on 2 cores)
+#   bash bench/run.sh [ARGS]        the same; ARGS go to bench/harness.py, e.g.
+#       --quick                     a few scenarios, 3 runs (about 2 min)
+#       --runs 3 --scenarios narrow_fetchall,connect --drivers ours,MS18
+# Environment: BENCH_SKIP_BUILD=1 reuses the current release build; BENCH_PEERS_INI names the
+# peers' odbcinst.ini (default target/peers/odbcinst.ini, made by `make deps`); BENCH_PYTHON a
+# Python with pyodbc (default .venv/bin/python). Writes bench/results/latest.{md,json}.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-rows=${ROWS:-1000000}
-bin=${TESTSERVER_BIN:-$root/target/release/testserver}
-py=${PY:-$root/.venv/bin/python}
-work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-"$bin" --ready-file "$work/ready.json" >"$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 300); do [ -s "$work/ready.json" ] && break; sleep 0.05; done
-[ -s "$work/ready.json" ] || { echo "testserver did not start"; cat "$work/server.log"; exit 1; }
-sleep 0.05
-conn=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['connection_string'])" "$work/ready.json")
-ours=$("$py" "$root/bench/fetch.py" "ODBC Driver RS for SQL Server" "$conn" "$rows")
-echo "$ours"
-if odbcinst -q -d -n MS18 >/dev/null 2>&1; then
-  theirs=$("$py" "$root/bench/fetch.py" "MS18" "$conn" "$rows")
-  echo "$theirs"
-  python3 - "$ours" "$theirs" <<'PY'
-import json, sys
-a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"CPU ratio ours/MS18: {a['cpu_s'] / b['cpu_s']:.2f}  (wall {a['wall_s'] / b['wall_s']:.2f}) over {a['rows']} rows")
-PY
-else
-  echo "MS18 not registered in $ODBCSYSINI/odbcinst.ini: no comparison"
+cd "$root"
+
+export ODBCSYSINI=${ODBCSYSINI:-$root/target/odbc}
+export TESTSERVER_BIN=${TESTSERVER_BIN:-$root/target/release/testserver}
+peers=${BENCH_PEERS_INI:-$root/target/peers/odbcinst.ini}
+python=${BENCH_PYTHON:-$root/.venv/bin/python}
+
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+  cargo build --release --workspace
+  cargo build --release --example bench_fetch
 fi
+[ -x "$TESTSERVER_BIN" ] || { echo "no testserver at $TESTSERVER_BIN (cargo build --release --workspace)" >&2; exit 1; }
+"$python" -c 'import pyodbc' 2>/dev/null || { echo "$python has no pyodbc (make deps)" >&2; exit 1; }
+[ -f "$peers" ] || echo "warning: no peers' odbcinst.ini at $peers (make deps): the peers will show as failed" >&2
+
+bash odbcinst/install.sh --sysini "$ODBCSYSINI" --driver "$root/target/release/libsqlserver_odbc.so" \
+  --peers "$peers" >&2
+
+exec "$python" bench/harness.py --command "bash bench/run.sh${*:+ $*}" "$@"

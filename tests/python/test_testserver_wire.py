@@ -74,7 +74,8 @@ def test_unknown_database_is_refused(peer, peer_connect, request):
 
 
 def test_cancel_of_a_long_request(peer, peer_connect, request):
-    known_difference(request, peer, {"MSRS": "SQLCancel is a stub in the Rust alpha"})
+    if peer == "MSRS":
+        pytest.skip("MSRS: SQLCancel is a stub in the Rust alpha (the request runs its full 10 s)")
     cnx = peer_connect()
     cur = cnx.cursor()
     cur.execute("SET TESTSERVER_FAULT stall_ms 10000")
@@ -104,13 +105,18 @@ def test_query_timeout_is_hyt00(peer, peer_connect, request):
 def test_dropped_connection_mid_result_then_server_keeps_serving(peer, peer_connect, request):
     known_difference(request, peer, {"MSRS": "reports HY000 'Connection closed', not 08S01",
                                      "FreeTDS": "reports 01000/08S01 'Unexpected EOF' warnings"})
-    cnx = peer_connect()
-    cur = cnx.cursor()
-    cur.execute("SET TESTSERVER_FAULT drop_after_rows 1")
+    bystander = peer_connect().cursor()
+    bystander.execute("SELECT * FROM bench.narrow(100000)")  # a result in flight elsewhere
+    assert len(bystander.fetchmany(10)) == 10
+    cur = peer_connect().cursor()
+    cur.execute("SET TESTSERVER_FAULT drop_after_rows 100")
     with pytest.raises(pyodbc.Error) as failure:
-        cur.execute("SELECT 8")
+        cur.execute("SELECT * FROM bench.narrow(100000)")
         cur.fetchall()
     assert failure.value.args[0] == "08S01"
+    # The server keeps serving: the other session's result, and new sessions.
+    assert len(bystander.fetchall()) == 100000 - 10
+    assert bystander.execute("SELECT 8").fetchone()[0] == 8
     assert peer_connect().cursor().execute("SELECT 9").fetchone()[0] == 9
 
 
@@ -130,42 +136,7 @@ def test_unknown_fault_control_is_an_error(peer_connect):
     assert "unknown fault control" in str(failure.value)
 
 
-def test_200_concurrent_sessions(server):
-    if "MS18" not in pyodbc.drivers():
-        pytest.skip("MS18 not registered")
-    conns, errors = [], []
-
-    def open_one(i):
-        try:
-            conns.append((i, pyodbc.connect(server.connection_string("MS18"), autocommit=True, timeout=30)))
-        except pyodbc.Error as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=open_one, args=(i,)) for i in range(200)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    try:
-        assert not errors
-        assert all(c.cursor().execute(f"SELECT {i}").fetchone()[0] == i for i, c in conns)
-    finally:
-        [c.close() for _, c in conns]
-
-
 # --- servers with a special configuration ---------------------------------------------------
-
-@pytest.fixture(scope="module")
-def routing_server():
-    srv = RunningServer("[faults]\nroute_logins = true\n")
-    yield srv
-    srv.stop()
-
-
-def test_routing_envchange_is_followed(routing_server, peer, request):
-    known_difference(request, peer, {"FreeTDS": "followed the routing ENVCHANGE under pytest but timed out once in a manual run"})
-    cnx = pyodbc.connect(routing_server.connection_string(peer), autocommit=True, timeout=10)
-    assert cnx.cursor().execute("SELECT 11").fetchone()[0] == 11
-    cnx.close()
-
 
 def _b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -258,7 +229,8 @@ def test_cancel_of_a_streaming_bench_query(peer, peer_connect):
 
 
 def test_cancel_of_waitfor(peer, peer_connect, request):
-    known_difference(request, peer, {"MSRS": "SQLCancel is a stub in the Rust alpha"})
+    if peer == "MSRS":
+        pytest.skip("MSRS: SQLCancel is a stub in the Rust alpha (the request runs its full 10 s)")
     cur = peer_connect().cursor()
     started = time.time()
     canceller = threading.Timer(0.5, cur.cancel)

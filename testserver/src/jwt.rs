@@ -39,9 +39,16 @@ impl TokenError {
         }
     }
 
-    /// The 18456 state number.
+    /// The 18456 state number Azure SQL reports. Known: an expired token is state 233
+    /// ("Msg 18456, Level 14, State 233 ... Token is expired.", as Azure Data Studio users
+    /// report it); a principal without a database user is state 1 (Microsoft's Azure Database
+    /// Support blog, "AAD Auth Error - Login failed for user '<token-identified principal>'").
+    /// Azure's states for the other refusals are not public: they keep the generic state 1.
     pub fn state(&self) -> u8 {
-        1
+        match self {
+            TokenError::Expired => 233,
+            _ => 1,
+        }
     }
 }
 

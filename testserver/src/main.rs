@@ -62,9 +62,13 @@ fn main() {
         .worker_threads(2)
         .enable_all()
         .build();
-    let result = runtime
-        .context("starting the runtime")
-        .and_then(|rt| rt.block_on(run()));
+    let result = runtime.context("starting the runtime").and_then(|rt| {
+        let result = rt.block_on(run());
+        // Sessions still open at SIGTERM are not waited for: their sockets close with the
+        // process, which clients see as a dropped connection (08S01), as with a stopped server.
+        rt.shutdown_timeout(std::time::Duration::from_millis(200));
+        result
+    });
     if let Err(e) = result {
         tracing::error!("testserver: {e:#}");
         std::process::exit(1);
@@ -149,8 +153,12 @@ async fn run() -> Result<()> {
 
     wait_for_shutdown().await?;
     tracing::info!("testserver: shutting down");
-    if args.ready_file.is_some() {
-        let _ = std::fs::remove_file(args.ready_file.as_ref().unwrap_or(&PathBuf::new()));
+    // Clean: the ready file and every file this process generated go with it.
+    if let Some(path) = &args.ready_file {
+        let _ = std::fs::remove_file(path);
+    }
+    if let Err(e) = std::fs::remove_dir_all(&work_dir) {
+        tracing::debug!("removing {}: {e}", work_dir.display());
     }
     Ok(())
 }
@@ -227,7 +235,11 @@ async fn start_entra(
     let sts = config.fedauth.sts_url.as_str();
     if sts == config::FedAuthConfig::default().sts_url || sts.starts_with("entra-") {
         let http = sts == "entra-http";
-        config.fedauth.sts_url = if http { entra.http_sts_url() } else { entra.sts_url() };
+        config.fedauth.sts_url = if http {
+            entra.http_sts_url()
+        } else {
+            entra.sts_url()
+        };
         config.fedauth.tenant = Some(entra.tenant.clone());
     }
     config

@@ -67,6 +67,21 @@ def _no_rowid_rows(text):
     return "('rows', [])" if text.startswith("('rows', [('1', \"'id'\"") else text
 
 
+# What MS18 reports for a NaN or infinite float parameter: the server's refusal of the RPC.
+NON_FINITE_MS18 = (
+    "('error', 'execute', 'ProgrammingError', [('42000', 8023, '" + MS18_PREFIX + "[SQL Server]"
+    "The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream is "
+    "incorrect. Parameter 4 (\"\"): The supplied value is not a valid instance of data type "
+    "float. Check the source data for invalid values. An example of an invalid value is data of "
+    "numeric type with scale greater than precision.', 'SQLExecDirectW')])")
+NON_FINITE_OURS = ("('error', 'execute', 'DataError', [('22003', 0, '" + MS18_PREFIX
+                   + "Numeric value out of range', 'SQLExecDirectW')])")
+
+
+def _non_finite(text):
+    return NON_FINITE_MS18 if text == NON_FINITE_OURS else text
+
+
 DIFFERENCES = [
     Difference("message-prefix", _everywhere, lambda text: text.replace(OUR_PREFIX, MS18_PREFIX)),
     Difference("driver-identity", _getinfo, _getinfo_rewrite("driver-identity")),
@@ -74,6 +89,8 @@ DIFFERENCES = [
     Difference("no-async", _getinfo, _getinfo_rewrite("no-async")),
     Difference("forward-only-cursors", _getinfo, _getinfo_rewrite("forward-only-cursors")),
     Difference("getdata-any-order", _getinfo, _getinfo_rewrite("getdata-any-order")),
+    Difference("non-finite-float-parameter", lambda name: name == "params/non-finite-float",
+               _non_finite),
     Difference("ms18-rowid-columns-table-name", lambda name: name == "catalog/special-columns",
                _no_rowid_rows),
 ]

@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio_openssl::SslStream;
 
 use crate::jwt;
-use crate::sql::DoneKind;
+use crate::sql::{ConnectionFacts, DoneKind};
 
 use super::engine::{Session, SessionInfo};
 
@@ -77,6 +77,10 @@ pub async fn run(
     kind: Listener,
     spid: u16,
 ) -> io::Result<()> {
+    let (client_addr, local_port) = (
+        socket.peer_addr().ok(),
+        socket.local_addr().map(|a| a.port()).unwrap_or(0),
+    );
     let mut transport = match kind {
         Listener::Strict => strict_handshake(&server, socket).await?,
         _ => Transport::Plain(socket),
@@ -151,8 +155,21 @@ pub async fn run(
     let session = tokio::task::spawn_blocking(move || Session::new(dbs, &db, info))
         .await
         .map_err(|e| io::Error::other(e.to_string()))?;
+    let tds_version = login.tds_version.clamp(0x7200_0000, TDS_74);
+    let facts = ConnectionFacts {
+        encrypted: kind == Listener::Strict || negotiated == Negotiated::Full,
+        auth_scheme: "SQL".into(),
+        client_address: client_addr.map(|a| a.ip().to_string()).unwrap_or_default(),
+        client_port: client_addr.map(|a| a.port()).unwrap_or(0),
+        local_port,
+        tds_version,
+    };
     let session = match session {
-        Ok(s) => s,
+        Ok(mut s) => {
+            // sys.dm_exec_connections tells a test which listener and encryption it got.
+            s.set_connection_facts(facts.clone());
+            s
+        }
         Err(e) => {
             tracing::debug!(spid, "cannot open database {database}: {e:#}");
             let open_failed = Failure {
@@ -173,7 +190,6 @@ pub async fn run(
         }
     };
 
-    let tds_version = login.tds_version.clamp(0x7200_0000, TDS_74);
     let packet_size = match login.packet_size {
         0 => 4096,
         n => n.clamp(512, 32767),
@@ -212,6 +228,7 @@ pub async fn run(
         host: login.host_name.clone(),
         packet_size,
         spid,
+        facts,
     };
     session::run(server, transport, session, initial).await
 }

@@ -145,7 +145,10 @@ mod tests {
         wire.extend(packet(RPC, STATUS_EOM | STATUS_IGNORE, b""));
         let mut r = &wire[..];
         let first = read_message(&mut r, 1 << 20).await.unwrap().unwrap();
-        assert_eq!((first.kind, first.payload.as_slice(), first.ignored), (SQL_BATCH, &b"abcd"[..], false));
+        assert_eq!(
+            (first.kind, first.payload.as_slice(), first.ignored),
+            (SQL_BATCH, &b"abcd"[..], false)
+        );
         let second = read_message(&mut r, 1 << 20).await.unwrap().unwrap();
         assert!(second.ignored);
         assert!(read_message(&mut r, 1 << 20).await.unwrap().is_none());

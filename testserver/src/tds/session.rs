@@ -30,6 +30,8 @@ pub struct Initial {
     pub host: String,
     pub packet_size: usize,
     pub spid: u16,
+    /// Facts for sys.dm_exec_connections, restored after a connection reset.
+    pub facts: crate::sql::ConnectionFacts,
 }
 
 impl Initial {
@@ -324,7 +326,10 @@ impl Engine {
         if reset {
             self.reset();
         }
-        if !self.faults.stall.is_zero() && !matches!(job, Job::Attention) {
+        // Fault controls are not stalled, so a test can clear a stall without waiting it out.
+        let control =
+            matches!(&job, Job::Batch { sql, .. } if faults::parse_control(sql).is_some());
+        if !self.faults.stall.is_zero() && !matches!(job, Job::Attention) && !control {
             self.stall();
         }
         let spid = self.initial.spid;
@@ -404,7 +409,10 @@ impl Engine {
             &self.initial.database,
             self.initial.info(&self.server),
         ) {
-            Ok(s) => self.session = s,
+            Ok(mut s) => {
+                s.set_connection_facts(self.initial.facts.clone());
+                self.session = s
+            }
             Err(e) => tracing::warn!(spid = self.initial.spid, "reset failed: {e:#}"),
         }
         tokens::env_bytes(&mut self.out.buf, 18, &[], &[]);
