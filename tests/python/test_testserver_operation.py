@@ -296,3 +296,17 @@ def test_tsql_required_encryption_validates_the_certificate(server, tmp_path):
     assert "TRUE" in trusted.stdout
     untrusted = tsql(server, query, host="localhost", conf=conf(SYSTEM_BUNDLE))
     assert untrusted.returncode != 0 and "TRUE" not in untrusted.stdout
+
+
+def test_tsql_shows_error_number_state_class_server_and_line(server):
+    r = tsql(server, "SELECT 1\ngo\nTHROW 51000, 'thrown', 3\ngo\nSELECT 1\nSELEC 2")
+    out = r.stdout + r.stderr
+    assert re.search(r"Msg 51000 \(severity 16, state 3\) from testserver Line 1", out), out
+    assert re.search(r"Msg 102 \(severity 15, state 1\) from testserver Line \d", out), out
+
+
+@pytest.mark.xfail(reason="sql engine: errors report Line 1 wherever they are in the batch; reported",
+                   strict=False)
+def test_tsql_error_line_is_the_line_in_the_batch(server):
+    out = tsql(server, "SELECT 1\nSELEC 2").stdout
+    assert re.search(r"Msg 102 \(severity 15, state 1\) from testserver Line 2", out), out
