@@ -64,7 +64,7 @@ def test_sigterm_stops_promptly_and_cleanly_while_sessions_are_busy():
         started = time.time()
         srv.proc.send_signal(signal.SIGTERM)
         assert srv.proc.wait(10) == 0
-        assert time.time() - started < 1.0, "SIGTERM took longer than a second"
+        assert time.time() - started < 1.5, "SIGTERM took longer than 1.5 s"
         waiter.join(10)
         assert outcome == ["08S01"], "the waiting client sees the link go down"
         assert not (Path(srv.dir.name) / "ready.json").exists(), "ready file removed"
