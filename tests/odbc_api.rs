@@ -32,10 +32,19 @@ fn start() -> Option<Server> {
         eprintln!("skipped: TESTSERVER_BIN and ODBCSYSINI are not set (run through `make test`)");
         return None;
     };
-    let dir = std::env::temp_dir().join(format!("odbc-api-test-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let dir = std::env::temp_dir().join(format!(
+        "odbc-api-test-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     std::fs::create_dir_all(&dir).ok()?;
     let ready = dir.join("ready.json");
-    let child = Command::new(bin).arg("--ready-file").arg(&ready).stderr(std::process::Stdio::null()).spawn().ok()?;
+    let child = Command::new(bin)
+        .arg("--ready-file")
+        .arg(&ready)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut text = String::new();
     while Instant::now() < deadline {
@@ -50,16 +59,28 @@ fn start() -> Option<Server> {
     let key = "\"connection_string\": \"";
     let start = text.find(key)? + key.len();
     let end = start + text[start..].find('"')?;
-    let connection_string = format!("Driver={{ODBC Driver RS for SQL Server}};{}", &text[start..end]);
-    Some(Server { child, dir, connection_string })
+    let connection_string = format!(
+        "Driver={{ODBC Driver RS for SQL Server}};{}",
+        &text[start..end]
+    );
+    Some(Server {
+        child,
+        dir,
+        connection_string,
+    })
 }
 
 #[test]
 fn select_with_and_without_parameters() {
     let Some(server) = start() else { return };
     let env = Environment::new().unwrap();
-    let conn = env.connect_with_connection_string(&server.connection_string, ConnectionOptions::default()).unwrap();
-    let mut cursor = conn.execute("SELECT 42", (), None).unwrap().expect("a result set");
+    let conn = env
+        .connect_with_connection_string(&server.connection_string, ConnectionOptions::default())
+        .unwrap();
+    let mut cursor = conn
+        .execute("SELECT 42", (), None)
+        .unwrap()
+        .expect("a result set");
     let mut row = cursor.next_row().unwrap().expect("one row");
     let mut value: i32 = 0;
     row.get_data(1, &mut value).unwrap();
@@ -72,17 +93,24 @@ fn a_failed_login_reports_28000() {
     let Some(server) = start() else { return };
     let env = Environment::new().unwrap();
     let wrong = server.connection_string.replace("Test-Passw0rd!", "nope");
-    let err = env.connect_with_connection_string(&wrong, ConnectionOptions::default()).expect_err("login must fail");
+    let err = env
+        .connect_with_connection_string(&wrong, ConnectionOptions::default())
+        .expect_err("login must fail");
     let text = err.to_string();
     assert!(text.contains("28000"), "{text}");
-    assert!(!text.contains("nope"), "the password must not appear: {text}");
+    assert!(
+        !text.contains("nope"),
+        "the password must not appear: {text}"
+    );
 }
 
 #[test]
 fn parameters_are_bound() {
     let Some(server) = start() else { return };
     let env = Environment::new().unwrap();
-    let conn = env.connect_with_connection_string(&server.connection_string, ConnectionOptions::default()).unwrap();
+    let conn = env
+        .connect_with_connection_string(&server.connection_string, ConnectionOptions::default())
+        .unwrap();
     // The interim testserver answers any batch with one integer row; a parameterized statement
     // must at least reach it and come back without error.
     let result = conn.execute("SELECT ?", &5i32.into_parameter(), None);

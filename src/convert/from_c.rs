@@ -14,15 +14,20 @@
 //! | SQL_REAL; SQL_FLOAT, SQL_DOUBLE | `real`; `float` |
 //! | SQL_DECIMAL, SQL_NUMERIC | `decimal(p,s)` / `numeric(p,s)`, p = ColumnSize (1..=38), s = DecimalDigits (HY104 otherwise) |
 //! | SQL_TYPE_DATE | `date` |
-//! | SQL_TYPE_TIME, SQL_SS_TIME2 | `time(s)`, s = DecimalDigits (0..=7) |
-//! | SQL_TYPE_TIMESTAMP | `datetime2(s)`, even for datetime's shape (23, 3) |
-//! | SQL_SS_TIMESTAMPOFFSET | `datetimeoffset(s)` |
+//! | SQL_TYPE_TIME, SQL_SS_TIME2 | `time(7)`, whatever DecimalDigits (0..=9) says |
+//! | SQL_TYPE_TIMESTAMP | `datetime2(7)`, even for datetime's shape (23, 3) |
+//! | SQL_SS_TIMESTAMPOFFSET | `datetimeoffset(7)` |
 //! | SQL_GUID, SQL_SS_XML, SQL_SS_VARIANT | `uniqueidentifier`, `xml`, `sql_variant` |
 //!
 //! (*) Deliberate differences from msodbcsql: it declares the long types as the deprecated
 //! `text`/`ntext`/`image` unless `LongAsMax=yes` (and those cannot even be compared with
 //! `=`), and it refuses ColumnSize above 8000/4000 with HY104 where this module declares
 //! `(max)`.
+//!
+//! msodbcsql declares `time`, `datetime2` and `datetimeoffset` without a scale (so 7) through
+//! both SQLExecDirect and SQLPrepare, whatever DecimalDigits says (measured: DecimalDigits 0 and 3
+//! still give `datetime2`, and `CAST(? AS nvarchar)` shows seven fraction digits); DecimalDigits
+//! only bounds the fraction the value may carry.
 //!
 //! Character data longer than the declared length is 22001 ("String data, right
 //! truncation"); a timestamp whose fraction has more digits than DecimalDigits is 22008
@@ -124,10 +129,20 @@ pub fn declared_type(
             }
         }
         SQL_DATE | SQL_TYPE_DATE => ServerType::Date,
-        SQL_TIME | SQL_TYPE_TIME | SQL_SS_TIME2 => ServerType::Time { scale: fraction()? },
-        // Even ColumnSize 23 with 3 digits (datetime's shape) is datetime2(3) in msodbcsql.
-        SQL_TIMESTAMP | SQL_TYPE_TIMESTAMP => ServerType::DateTime2 { scale: fraction()? },
-        SQL_SS_TIMESTAMPOFFSET => ServerType::DateTimeOffset { scale: fraction()? },
+        // Declared at full precision, as msodbcsql does; `fraction()` only validates DecimalDigits
+        // here, and `allowed_fraction` applies it to the value.
+        SQL_TIME | SQL_TYPE_TIME | SQL_SS_TIME2 => {
+            fraction()?;
+            ServerType::Time { scale: 7 }
+        }
+        SQL_TIMESTAMP | SQL_TYPE_TIMESTAMP => {
+            fraction()?;
+            ServerType::DateTime2 { scale: 7 }
+        }
+        SQL_SS_TIMESTAMPOFFSET => {
+            fraction()?;
+            ServerType::DateTimeOffset { scale: 7 }
+        }
         SQL_GUID => ServerType::UniqueIdentifier,
         SQL_SS_XML => ServerType::Xml,
         SQL_SS_VARIANT => ServerType::Variant,
@@ -414,17 +429,17 @@ fn convert(
         T::Date => date_of(input).map(Value::Date),
         T::Time { scale } => {
             let time = time_of(input)?;
-            check_fraction(time.nanosecond, *scale)?;
+            check_fraction(time.nanosecond, allowed_fraction(param, *scale))?;
             Ok(Value::Time(time))
         }
         T::DateTime2 { scale } => {
             let ts = timestamp_of(input)?;
-            check_fraction(ts.time.nanosecond, *scale)?;
+            check_fraction(ts.time.nanosecond, allowed_fraction(param, *scale))?;
             Ok(Value::Timestamp(ts))
         }
         T::DateTimeOffset { scale } => {
             let v = offset_of(input)?;
-            check_fraction(v.local.time.nanosecond, *scale)?;
+            check_fraction(v.local.time.nanosecond, allowed_fraction(param, *scale))?;
             Ok(Value::DateTimeOffset(v))
         }
         T::UniqueIdentifier => match input {
@@ -680,6 +695,13 @@ fn offset_of(input: CInput<'_>) -> Result<DateTimeOffset, ConvertError> {
         local: timestamp_of(input)?,
         offset_minutes,
     })
+}
+
+/// The fraction digits a temporal parameter's value may carry: the binding's DecimalDigits
+/// (nanosecond digits 8 and 9 are accepted, SQL Server keeps seven), never more than the
+/// declared scale.
+fn allowed_fraction(param: &Param<'_>, declared_scale: u8) -> u8 {
+    u8::try_from(param.decimal_digits.clamp(0, 7)).map_or(declared_scale, |d| d.min(declared_scale))
 }
 
 fn check_fraction(nanosecond: u32, scale: u8) -> Result<(), ConvertError> {

@@ -1534,6 +1534,8 @@ mod params {
             ),
             Err("22008")
         );
+        // Declared datetime2(7) whatever DecimalDigits says, as msodbcsql declares `datetime2`;
+        // DecimalDigits still bounds the fraction (the 22008 cases).
         let ms = ts(2024, 1, 2, 3, 4, 5, 123_000_000);
         assert_eq!(
             param(
@@ -1543,7 +1545,7 @@ mod params {
                 3,
                 &timestamp_struct(ms)
             ),
-            Ok((Value::Timestamp(ms), ServerType::DateTime2 { scale: 3 }))
+            Ok((Value::Timestamp(ms), ServerType::DateTime2 { scale: 7 }))
         );
         assert_eq!(
             param(
@@ -1564,7 +1566,7 @@ mod params {
                 3,
                 &timestamp_struct(old)
             ),
-            Ok((Value::Timestamp(old), ServerType::DateTime2 { scale: 3 }))
+            Ok((Value::Timestamp(old), ServerType::DateTime2 { scale: 7 }))
         );
         let whole = ts(2024, 1, 2, 3, 4, 0, 0);
         assert_eq!(
@@ -1575,7 +1577,7 @@ mod params {
                 0,
                 &timestamp_struct(whole)
             ),
-            Ok((Value::Timestamp(whole), ServerType::DateTime2 { scale: 0 }))
+            Ok((Value::Timestamp(whole), ServerType::DateTime2 { scale: 7 }))
         );
         assert_eq!(
             param(
@@ -1585,7 +1587,7 @@ mod params {
                 0,
                 &timestamp_struct(whole)
             ),
-            Ok((Value::Timestamp(whole), ServerType::DateTime2 { scale: 0 }))
+            Ok((Value::Timestamp(whole), ServerType::DateTime2 { scale: 7 }))
         );
         let mut bad = timestamp_struct(t);
         bad[2] = 13; // month 13
@@ -1719,7 +1721,7 @@ mod params {
         };
         assert_eq!(
             param(SQL_C_TYPE_TIME, SQL_TYPE_TIME, 8, 0, &time_bytes),
-            Ok((Value::Time(t), ServerType::Time { scale: 0 }))
+            Ok((Value::Time(t), ServerType::Time { scale: 7 }))
         );
         let mut time2 = time_bytes.clone();
         time2.extend_from_slice(&[0, 0]);
@@ -1730,7 +1732,7 @@ mod params {
         };
         assert_eq!(
             param(SQL_C_SS_TIME2, SQL_SS_TIME2, 10, 1, &time2),
-            Ok((Value::Time(t2), ServerType::Time { scale: 1 }))
+            Ok((Value::Time(t2), ServerType::Time { scale: 7 }))
         );
         assert_eq!(
             param(SQL_C_BINARY, SQL_SS_TIME2, 16, 7, &time2),

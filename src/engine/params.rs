@@ -444,3 +444,52 @@ mod tests {
         );
     }
 }
+
+/// ODBC's procedure-call escape `{call name(args)}` (and `{call name}`) as T-SQL
+/// `EXEC name args`; SQL Server itself understands the other escapes ({fn}, {d}, {ts}, {oj}).
+/// `{? = call ...}` (a return value) is left unchanged: output parameters are not supported.
+pub fn rewrite_call_escape(sql: &str) -> Option<String> {
+    let body = sql.trim().strip_prefix('{')?.strip_suffix('}')?.trim();
+    let keyword = body.get(..4)?;
+    let after = &body[4..];
+    if !keyword.eq_ignore_ascii_case("call") || !after.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let after = after.trim();
+    let (name, args) = match after.find('(') {
+        Some(open) => {
+            let args = after[open + 1..].trim_end().strip_suffix(')')?;
+            (after[..open].trim(), args.trim())
+        }
+        None => (after.trim(), ""),
+    };
+    if name.is_empty() {
+        return None;
+    }
+    Some(if args.is_empty() {
+        format!("EXEC {name}")
+    } else {
+        format!("EXEC {name} {args}")
+    })
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::rewrite_call_escape;
+
+    #[test]
+    fn call_escapes_become_exec() {
+        assert_eq!(
+            rewrite_call_escape("{call dbo.p(?, 'x')}").as_deref(),
+            Some("EXEC dbo.p ?, 'x'")
+        );
+        assert_eq!(
+            rewrite_call_escape(" { CALL p } ").as_deref(),
+            Some("EXEC p")
+        );
+        assert_eq!(rewrite_call_escape("{call p()}").as_deref(), Some("EXEC p"));
+        assert_eq!(rewrite_call_escape("SELECT 1"), None);
+        assert_eq!(rewrite_call_escape("{? = call p(?)}"), None);
+        assert_eq!(rewrite_call_escape("{callp}"), None);
+    }
+}

@@ -512,6 +512,7 @@ fn native_sql(
 ) -> SqlReturn {
     on_dbc(handle, |_, diag| {
         let sql = input?.ok_or_else(Error::null_pointer)?;
+        let sql = crate::engine::params::rewrite_call_escape(&sql).unwrap_or(sql);
         let n = unsafe { text::write(&sql, out, buf as isize, unit, diag)? };
         unsafe { put(len, n as i32) };
         Ok(Status::Success)

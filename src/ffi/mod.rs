@@ -176,8 +176,10 @@ fn into_handle<T>(object: Arc<T>) -> Handle {
 /// `h` came from `into_handle::<T>` and is not used afterwards.
 unsafe fn release<T>(h: Handle) {
     unsafe {
-        (*(h as *const std::sync::atomic::AtomicU32))
-            .store(crate::handle::TAG_FREED, std::sync::atomic::Ordering::Release);
+        (*(h as *const std::sync::atomic::AtomicU32)).store(
+            crate::handle::TAG_FREED,
+            std::sync::atomic::Ordering::Release,
+        );
         drop(Arc::from_raw(h as *const T));
     }
 }

@@ -82,6 +82,8 @@ struct RowsState {
     rowset_len: usize,
     /// Bytes of long values a fetch batch may hold (unbounded without long columns).
     byte_budget: usize,
+    /// Rows delivered so far (SQL_ATTR_MAX_ROWS stops the cursor there).
+    delivered: usize,
     /// An error met after rows that are still to be delivered.
     pending_error: Option<Error>,
 }
@@ -163,9 +165,14 @@ impl Stmt {
         lock(&self.state)
     }
 
-    /// SQLCancel: interrupts the execution running on another thread (ATTENTION).
+    /// SQLCancel: interrupts the execution running on another thread (ATTENTION); on a
+    /// statement waiting for data at execution (SQL_NEED_DATA), abandons that execution.
     pub fn cancel(&self) {
         lock(&self.canceller).cancel();
+        // Never wait for the statement: another thread may be executing on it.
+        if let Ok(mut st) = self.state.try_lock() {
+            st.pending = None;
+        }
     }
 
     fn fresh_canceller(&self) -> Canceller {
@@ -229,6 +236,8 @@ impl Stmt {
             .session
             .as_mut()
             .ok_or_else(Error::connection_not_open)?;
+        let escaped = crate::engine::params::rewrite_call_escape(sql);
+        let sql = escaped.as_deref().unwrap_or(sql);
         let result = if let Some(call) = catalog {
             let args: Vec<(&str, crate::engine::ProcArg)> =
                 call.args.iter().map(|(n, a)| (*n, a.clone())).collect();
@@ -301,6 +310,7 @@ impl Stmt {
                     getdata_done: false,
                     rowset_len: 0,
                     byte_budget,
+                    delivered: 0,
                     pending_error: None,
                 });
                 dbc.owner = Some(self.id);
@@ -384,6 +394,7 @@ impl Stmt {
                 getdata_done: false,
                 rowset_len: 0,
                 byte_budget: usize::MAX,
+                delivered: 0,
                 pending_error: None,
             }),
             lookahead: None,
@@ -689,7 +700,8 @@ impl Stmt {
     pub fn fetch(&self, diag: &mut DiagArea) -> Result<(Status, usize, FetchLayout)> {
         let mut st = self.state();
         let layout = st.fetch_layout();
-        let array = layout.array;
+        let max_rows = st.attr(SQL_ATTR_MAX_ROWS).unwrap_or(0).max(0) as usize;
+        let mut array = layout.array;
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -697,11 +709,19 @@ impl Stmt {
         rows.getdata_col = 0;
         rows.getdata_offset = 0;
         rows.getdata_done = false;
+        if max_rows > 0 {
+            if rows.delivered >= max_rows {
+                rows.current_row = None;
+                return Ok((Status::NoData, 0, layout));
+            }
+            array = array.min(max_rows - rows.delivered);
+        }
         // The common case: the next rowset is already decoded.
         if rows.next_row + array <= rows.rows_in_batch {
             rows.current_row = Some(rows.next_row);
             rows.rowset_len = array;
             rows.next_row += array;
+            rows.delivered += array;
             return Ok((Status::Success, array, layout));
         }
         if let Some(e) = rows.pending_error.take() {
@@ -761,6 +781,7 @@ impl Stmt {
             rows.current_row = Some(0);
             rows.rowset_len = n;
             rows.next_row = n;
+            rows.delivered += n;
         }
         if reached_end {
             let mut dbc = self.dbc.lock();

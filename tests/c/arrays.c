@@ -82,6 +82,18 @@ int main(void) {
     }
     printf("end: fetched=%lu\n", (unsigned long)fetched);
 
+    /* SQL_ATTR_MAX_ROWS: the cursor ends after that many rows. */
+    SQLFreeStmt(st, SQL_CLOSE);
+    SQLFreeStmt(st, SQL_UNBIND);
+    SQLSetStmtAttr(st, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)1, 0);
+    SQLSetStmtAttr(st, SQL_ATTR_ROW_STATUS_PTR, NULL, 0);
+    SQLSetStmtAttr(st, SQL_ATTR_ROWS_FETCHED_PTR, NULL, 0);
+    SQLSetStmtAttr(st, SQL_ATTR_MAX_ROWS, (SQLPOINTER)2, 0);
+    check("select", SQL_HANDLE_STMT, st, SQLExecDirect(st, (SQLCHAR *)"SELECT id FROM #arr ORDER BY id", SQL_NTS));
+    int count = 0;
+    while (SQLFetch(st) == SQL_SUCCESS) count++;
+    printf("max rows 2: %d rows\n", count);
+
     SQLFreeHandle(SQL_HANDLE_STMT, st);
     disconnect(env, dbc);
     return 0;

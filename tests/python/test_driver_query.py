@@ -180,3 +180,12 @@ def test_large_values_read_whole(cnx):
     rows = cur.fetchall()
     assert [r[0] for r in rows] == [1, 2, 3]
     assert all(len(r[1]) == 6_000_000 and len(r[2]) == 3_000_000 for r in rows)
+
+
+def test_call_escape_runs_a_procedure(cnx):
+    name = table_name("p")
+    cur = cnx.cursor()
+    cur.execute(f"CREATE PROCEDURE {name} @a int, @b int AS SELECT @a + @b AS total")
+    cnx.commit()
+    assert cur.execute(f"{{call {name}(?, ?)}}", 2, 3).fetchone()[0] == 5
+    assert cur.execute(f"{{CALL {name} (40, 2)}}").fetchone()[0] == 42

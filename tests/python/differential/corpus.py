@@ -35,6 +35,23 @@ def connect_encrypt_yes(s):
         s.execute(cnx.cursor(), "SELECT 1 AS one")
 
 
+@scenario("connect/certificate-validated")
+def connect_certificate_validated(s):
+    """TrustServerCertificate=no against localhost: both drivers must validate the testserver's
+    certificate with the CA from SSL_CERT_FILE (set by the test for both)."""
+    port = s.server.info["tds_port"]
+    cnx = s.connect(Server=f"localhost,{port}", Encrypt="yes", TrustServerCertificate="no")
+    if cnx:
+        s.execute(cnx.cursor(), "SELECT 1 AS one")
+
+
+@scenario("connect/strict")
+def connect_strict(s):
+    cnx = s.connect(base="connection_string_strict")
+    if cnx:
+        s.execute(cnx.cursor(), "SELECT 1 AS one")
+
+
 @scenario("connect/bad-password")
 def connect_bad_password(s):
     s.connect(PWD="{not-the-password}")
@@ -620,3 +637,170 @@ def unicode_varchar(s):
     s.execute(cur, f"CREATE TABLE {t} (v varchar(20))")
     s.execute(cur, f"INSERT INTO {t} VALUES (?)", "café ü")
     s.execute(cur, f"SELECT v, DATALENGTH(v) AS bytes FROM {t}")
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+@scenario("params/echo-python-types")
+def params_echo(s):
+    cnx = s.connect()
+    s.execute(cnx.cursor(), "SELECT ? AS i, ? AS big, ? AS f, ? AS d, ? AS s, ? AS b, ? AS t, ? AS u, "
+                            "? AS dt, ? AS da, ? AS tm, ? AS n",
+              1, 2 ** 40, 0.1, decimal.Decimal("-0.000123"), "text", b"\x00\xff", True,
+              uuid.UUID("00112233-4455-6677-8899-aabbccddeeff"),
+              datetime.datetime(1900, 1, 1, 0, 0, 0, 1), datetime.date(9999, 12, 31),
+              datetime.time(0, 0, 1), None)
+
+
+@scenario("params/empty-values")
+def params_empty(s):
+    cnx = s.connect()
+    cur = cnx.cursor()
+    t = s.name("empty_values")
+    s.execute(cur, f"CREATE TABLE {t} (a varchar(10), b nvarchar(10), c varbinary(10), d nvarchar(max))")
+    s.execute(cur, f"INSERT INTO {t} VALUES (?, ?, ?, ?)", "", "", b"", "")
+    s.execute(cur, f"SELECT a, b, c, d, DATALENGTH(a) AS la, DATALENGTH(c) AS lc FROM {t}")
+
+
+@scenario("params/long-string-data-at-execution")
+def params_long_string(s):
+    cnx = s.connect()
+    cur = cnx.cursor()
+    t = s.name("dae")
+    s.execute(cur, f"CREATE TABLE {t} (v varchar(max), w nvarchar(max), x varbinary(max))")
+    s.execute(cur, f"INSERT INTO {t} VALUES (?, ?, ?)", "a" * 9000, "é" * 5000, b"\x01" * 9000)
+    s.execute(cur, f"SELECT LEN(v) AS lv, LEN(w) AS lw, DATALENGTH(x) AS lx, v, w, x FROM {t}")
+
+
+@scenario("params/decimal-extremes")
+def params_decimal(s):
+    cnx = s.connect()
+    cur = cnx.cursor()
+    t = s.name("dec")
+    s.execute(cur, f"CREATE TABLE {t} (a decimal(38,0), b decimal(38,38), c decimal(18,6))")
+    s.execute(cur, f"INSERT INTO {t} VALUES (?, ?, ?)", decimal.Decimal("9" * 38),
+              decimal.Decimal("0." + "1" * 38), decimal.Decimal("-123456789012.123456"))
+    s.execute(cur, f"SELECT a, b, c FROM {t}")
+
+
+# --- procedures ---------------------------------------------------------------------------------
+
+@scenario("procedure/exec-with-results")
+def procedure_exec(s):
+    cnx = s.connect()
+    cur = cnx.cursor()
+    p = s.name("sp")
+    t = s.name("sp_t")
+    s.execute(cur, f"CREATE TABLE {t} (id int)")
+    s.execute(cur, f"CREATE PROCEDURE {p} @n int AS BEGIN INSERT INTO {t} VALUES (@n); "
+                   f"SELECT id FROM {t}; PRINT 'done'; RETURN 5 END")
+    s.execute(cur, f"EXEC {p} 7")
+    s.execute(cur, f"DECLARE @r int; EXEC @r = {p} @n = ?; SELECT @r AS returned", 9)
+
+
+@scenario("procedure/odbc-call-escape", "ODBC escape {CALL p (?)} reaches the server verbatim (102 "
+                                        "Incorrect syntax near '{'); msodbcsql turns it into a "
+                                        "procedure call (statement text preparation, src/engine or "
+                                        "src/handle)")
+def procedure_call_escape(s):
+    cnx = s.connect()
+    cur = cnx.cursor()
+    p = s.name("sp")
+    s.execute(cur, f"CREATE PROCEDURE {p} @n int AS SELECT @n * 2 AS twice")
+    s.execute(cur, f"{{CALL {p} (?)}}", 8)
+    s.execute(cur, f"{{call {p}(21)}}")
+
+
+# --- more server errors -----------------------------------------------------------------------
+
+@scenario("error/invalid-column-207")
+def invalid_column(s):
+    cnx = s.connect()
+    s.execute(cnx.cursor(), "SELECT no_such_column FROM (SELECT 1 AS a) AS x")
+
+
+@scenario("error/truncation-2628", "server error 2628 (String or binary data would be truncated in "
+                                   "table ...) is mapped to SQLSTATE 22001; msodbcsql 18.6 reports "
+                                   "42000 for 2628 (src/diag/sqlstate.rs server_error_sqlstate)")
+def truncation(s):
+    cnx = s.connect()
+    cur = cnx.cursor()
+    t = s.name("trunc")
+    s.execute(cur, f"CREATE TABLE {t} (v varchar(3))")
+    s.execute(cur, f"INSERT INTO {t} VALUES ('abcdef')")
+    s.execute(cur, f"INSERT INTO {t} VALUES (?)", "abcdef")
+
+
+@scenario("error/in-second-result")
+def error_in_second_result(s):
+    cnx = s.connect()
+    s.execute(cnx.cursor(), "SELECT 1 AS a; SELECT * FROM no_such_table_xyz")
+
+
+@scenario("error/raiserror-after-rows")
+def raiserror_after_rows(s):
+    cnx = s.connect()
+    s.execute(cnx.cursor(), "SELECT 1 AS a; RAISERROR('after rows', 16, 1); SELECT 2 AS b")
+
+
+@scenario("error/query-timeout")
+def query_timeout(s):
+    cnx = s.connect()
+    cnx.timeout = 1
+    cur = cnx.cursor()
+    s.execute(cur, "WAITFOR DELAY '00:00:05'; SELECT 1 AS late")
+    s.execute(cur, "SELECT 2 AS after_timeout")
+
+
+@scenario("connect/unknown-user")
+def connect_unknown_user(s):
+    s.connect(UID="nobody_here")
+
+
+# --- more messages and transactions ----------------------------------------------------------
+
+@scenario("messages/many-prints")
+def many_prints(s):
+    cnx = s.connect()
+    s.execute(cnx.cursor(), "PRINT 'a'; PRINT 'b'; SELECT 1 AS x; PRINT 'c'; PRINT N'ünïcode'")
+
+
+@scenario("error/raiserror-arguments")
+def raiserror_arguments(s):
+    cnx = s.connect()
+    s.execute(cnx.cursor(), "RAISERROR('value %s is %d', 16, 3, 'x', 42)")
+
+
+@scenario("error/throw")
+def throw_error(s):
+    cnx = s.connect()
+    s.execute(cnx.cursor(), "THROW 51000, 'thrown on purpose', 1")
+
+
+@scenario("transaction/explicit-in-autocommit")
+def explicit_transaction(s):
+    cnx = s.connect()
+    cur = cnx.cursor()
+    t = s.name("etx")
+    s.execute(cur, f"CREATE TABLE {t} (id int)")
+    s.execute(cur, f"BEGIN TRANSACTION; INSERT INTO {t} VALUES (1); SELECT @@TRANCOUNT AS tc")
+    s.execute(cur, "ROLLBACK TRANSACTION")
+    s.execute(cur, f"SELECT COUNT(*) AS n, @@TRANCOUNT AS tc FROM {t}")
+
+
+@scenario("select/temporal-edges")
+def temporal_edges(s):
+    cnx = s.connect()
+    s.execute(cnx.cursor(),
+              "SELECT CAST('0001-01-01' AS date) AS dmin, CAST('9999-12-31 23:59:59.9999999' AS datetime2(7)) AS dt2max, "
+              "CAST('1753-01-01' AS datetime) AS dtmin, CAST('2079-06-06 23:59:00' AS smalldatetime) AS sdtmax, "
+              "CAST('23:59:59.9999999' AS time(7)) AS tmax, CAST('2024-01-01 00:00:00.003' AS datetime) AS dt3ms")
+
+
+@scenario("select/numeric-edges")
+def numeric_edges(s):
+    cnx = s.connect()
+    s.execute(cnx.cursor(),
+              "SELECT CAST(-9223372036854775807 AS bigint) - 1 AS bmin, CAST(3.4e38 AS real) AS rmax, "
+              "CAST(1.7976931348623157e308 AS float) AS fmax, CAST(-0.0000000001 AS decimal(38,10)) AS tiny, "
+              "CAST(0 AS decimal(5,5)) AS zero5, CAST(-922337203685.4775 AS money) AS mneg")

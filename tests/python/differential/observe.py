@@ -11,6 +11,8 @@ import uuid
 
 import pyodbc
 
+from conftest import build_connection_string
+
 # A value longer than this is recorded as its type, length and digest: a 1 MB repr in a failure
 # report helps nobody, and equality of the digest is equality of the value.
 LONG_VALUE = 2000
@@ -80,11 +82,15 @@ class Session:
     def record_error(self, call, exc):
         self.note("error", call, type(exc).__name__, error_records(exc))
 
-    def connect(self, autocommit=True, **keywords):
-        """Opens a connection, recording a failure; returns None when it failed."""
+    def connect(self, autocommit=True, base=None, **keywords):
+        """Opens a connection, recording a failure; returns None when it failed. `base` is
+        another connection string of the ready file (e.g. "connection_string_strict")."""
+        if base is None:
+            text = self.server.connection_string(self.driver, **keywords)
+        else:
+            text = build_connection_string(self.driver, self.server.info[base], **keywords)
         try:
-            cnx = pyodbc.connect(self.server.connection_string(self.driver, **keywords),
-                                 autocommit=autocommit, timeout=15)
+            cnx = pyodbc.connect(text, autocommit=autocommit, timeout=15)
         except pyodbc.Error as exc:
             self.record_error("connect", exc)
             return None

@@ -3665,6 +3665,54 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn output_clause_types() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE o (id BIGINT IDENTITY PRIMARY KEY, d DECIMAL(6, 2), n NVARCHAR(9));
+             INSERT INTO o (d, n) OUTPUT INSERTED.* VALUES (1.25, N'x');
+             UPDATE o SET d = 2 OUTPUT INSERTED.id, INSERTED.d AS nd WHERE id = 1;
+             DELETE FROM o OUTPUT DELETED.n",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let c = columns(&ev);
+        assert_eq!(
+            c[0].iter().map(|c| c.ty.clone()).collect::<Vec<_>>(),
+            vec![
+                SqlType::BigInt,
+                SqlType::Decimal {
+                    precision: 6,
+                    scale: 2
+                },
+                SqlType::NVarChar(Some(9))
+            ]
+        );
+        assert_eq!(
+            (c[1][1].name.as_str(), c[1][1].ty.clone()),
+            (
+                "nd",
+                SqlType::Decimal {
+                    precision: 6,
+                    scale: 2
+                }
+            )
+        );
+        assert_eq!(
+            rows(&ev)[0],
+            vec![
+                SqlValue::BigInt(1),
+                SqlValue::Decimal {
+                    value: 125,
+                    scale: 2
+                },
+                SqlValue::String("x".into())
+            ]
+        );
+        assert_eq!(rows(&ev)[2], vec![SqlValue::String("x".into())]);
+        assert_eq!(dones(&ev)[0], (Some(1), false, true));
+    }
+
+    #[test]
     fn computed_columns() {
         let (mut s, _d) = session();
         let ev = run(
