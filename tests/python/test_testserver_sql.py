@@ -42,6 +42,7 @@ TYPES = [
     ("text", "'old text'", "old text"),
     ("ntext", "N'old ntext'", "old ntext"),
     ("image", "0x0A0B", b"\x0a\x0b"),
+    ("xml", "'<a b=\"1\">x</a>'", '<a b="1">x</a>'),
 ]
 
 

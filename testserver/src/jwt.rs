@@ -278,4 +278,78 @@ mod tests {
         );
         assert!(matches!(check("abc"), TokenError::Malformed(_)));
     }
+
+    #[test]
+    fn refuses_not_yet_valid_and_wrong_tenant() {
+        let (key, keys, mut fa, principals) = setup();
+        let aud = "https://database.windows.net/";
+        let mut early = claims(7200, aud, OID);
+        early["nbf"] = (now_secs() + 3600).into();
+        assert_eq!(
+            validate(&sign(&early, &key), &keys, &fa, &principals).unwrap_err(),
+            TokenError::NotYetValid
+        );
+        fa.tenant = Some("t2".into());
+        let wrong = validate(
+            &sign(&claims(3600, aud, OID), &key),
+            &keys,
+            &fa,
+            &principals,
+        );
+        assert!(matches!(wrong.unwrap_err(), TokenError::WrongTenant(t) if t == "t1"));
+        fa.tenant = Some("T1".into());
+        assert!(
+            validate(
+                &sign(&claims(3600, aud, OID), &key),
+                &keys,
+                &fa,
+                &principals
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn maps_appid_azp_upn_and_preferred_username_to_principals() {
+        let (key, keys, fa, _) = setup();
+        let principal = |name: &str, appid: Option<&str>, upn: Option<&str>| Principal {
+            name: name.into(),
+            oid: None,
+            appid: appid.map(Into::into),
+            upn: upn.map(Into::into),
+            database: Some("master".into()),
+        };
+        let principals = vec![
+            principal("app", Some("app-1"), None),
+            principal("bob", None, Some("bob@contoso.com")),
+        ];
+        let with = |name: &str, value: &str| {
+            let mut c = claims(3600, "https://database.windows.net/", "no-such-oid");
+            c[name] = value.into();
+            validate(&sign(&c, &key), &keys, &fa, &principals)
+        };
+        for (claim, value, who) in [
+            ("appid", "app-1", "app"),
+            ("azp", "app-1", "app"),
+            ("upn", "bob@contoso.com", "bob"),
+            ("preferred_username", "BOB@contoso.com", "bob"),
+        ] {
+            let id = with(claim, value).unwrap();
+            assert_eq!(
+                (id.principal.as_str(), id.database.as_deref()),
+                (who, Some("master"))
+            );
+        }
+    }
+
+    #[test]
+    fn refusal_states_follow_azure() {
+        assert_eq!(TokenError::Expired.state(), 233);
+        assert_eq!(TokenError::UnknownPrincipal.state(), 1);
+        assert!(
+            TokenError::Expired
+                .login_message()
+                .ends_with("Token is expired.")
+        );
+    }
 }
