@@ -333,6 +333,36 @@ pub fn rows_for(data_type: i16, odbc_version: i32) -> Vec<&'static TypeInfoRow> 
     rows
 }
 
+/// What SQLGetTypeInfo does with its DataType argument before asking for rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeInfoRequest {
+    /// A type the driver answers (possibly with no rows: `SQL_DOUBLE`, the intervals...).
+    Answer,
+    /// HY004 "Invalid SQL data type": not an ODBC SQL type identifier.
+    InvalidType,
+    /// HYC00 "Optional feature not implemented": the driver-specific range (-80 and below)
+    /// apart from the SQL Server types msodbcsql knows.
+    NotImplemented,
+}
+
+/// How msodbcsql 18.6 treats `data_type` in SQLGetTypeInfo (measured for every value from
+/// -200 to 200 that matters and a few beyond: the ODBC 2 and 3 codes, including the ones SQL
+/// Server has no rows for, are answered; `SQL_SS_TABLE` (-153) and unknown codes above -80 are
+/// HY004; `SQL_SS_UDT` (-151) and unknown codes from -80 down are HYC00).
+pub fn classify_request(data_type: i16) -> TypeInfoRequest {
+    match data_type {
+        // SQL_ALL_TYPES, SQL_CHAR..SQL_VARCHAR (9-11 are the ODBC 2 date codes),
+        // SQL_BIT..SQL_LONGVARCHAR, SQL_WCHAR..SQL_GUID, the ODBC 3 date codes, the intervals.
+        SQL_ALL_TYPES | 1..=12 | -11..=-1 | 91..=93 | 101..=113 => TypeInfoRequest::Answer,
+        // sql_variant, xml, time(n), datetimeoffset(n), and -156, which msodbcsql passes on.
+        -150 | -152 | -154 | -155 | -156 => TypeInfoRequest::Answer,
+        -151 => TypeInfoRequest::NotImplemented,
+        -153 => TypeInfoRequest::InvalidType,
+        ..=-80 => TypeInfoRequest::NotImplemented,
+        _ => TypeInfoRequest::InvalidType,
+    }
+}
+
 /// One column of the SQLGetTypeInfo result set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResultColumn {
@@ -567,6 +597,28 @@ mod tests {
         assert_eq!(rows_for(-6, 3)[0].unsigned_attribute, Some(1));
         assert_eq!(rows_for(4, 3)[0].unsigned_attribute, Some(0));
         assert_eq!(rows_for(6, 3)[0].num_prec_radix, Some(2));
+    }
+
+    #[test]
+    fn request_verdicts_are_msodbcsqls() {
+        use TypeInfoRequest::*;
+        for answered in [
+            0, 1, 8, 9, 11, 12, -1, -9, -11, 91, 93, 101, 113, -150, -154, -156,
+        ] {
+            assert_eq!(classify_request(answered), Answer, "{answered}");
+        }
+        for invalid in [
+            13, 17, 90, 94, 95, 99, 100, 114, 200, 12345, -12, -25, -79, -153,
+        ] {
+            assert_eq!(classify_request(invalid), InvalidType, "{invalid}");
+        }
+        for unimplemented in [-80, -99, -100, -149, -151, -157, -1000, i16::MIN] {
+            assert_eq!(
+                classify_request(unimplemented),
+                NotImplemented,
+                "{unimplemented}"
+            );
+        }
     }
 
     #[test]

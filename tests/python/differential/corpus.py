@@ -544,13 +544,13 @@ def type_info_all(s):
 
 @scenario("catalog/type-info-each", "SQLGetTypeInfo(12345) runs sp_datatype_info_100 and returns an "
                                     "empty result; msodbcsql answers HY004 Invalid SQL data type "
-                                    "(src/ffi/catalog.rs SQLGetTypeInfo: validate with "
-                                    "info::type_info)")
+                                    "(src/ffi/catalog.rs SQLGetTypeInfo should check "
+                                    "info::type_info::classify_request first)")
 def type_info_each(s):
     cnx = s.connect()
     for sql_type in (pyodbc.SQL_CHAR, pyodbc.SQL_VARCHAR, pyodbc.SQL_WVARCHAR, pyodbc.SQL_INTEGER,
                      pyodbc.SQL_DECIMAL, pyodbc.SQL_TYPE_TIMESTAMP, pyodbc.SQL_VARBINARY,
-                     pyodbc.SQL_GUID, -154, -155, 12345):
+                     pyodbc.SQL_GUID, -154, -155, 101, -151, -153, -99, 12345):
         s.note("type", sql_type)
         _catalog(s, lambda c: c.getTypeInfo(sql_type))(cnx.cursor())
 
