@@ -4,6 +4,7 @@
 //! [`convert::ServerType`](crate::convert::ServerType), [`diag`](crate::diag) records.
 
 mod errors;
+pub mod fedauth;
 pub mod params;
 pub mod rows;
 pub mod runtime;

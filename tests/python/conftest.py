@@ -29,6 +29,50 @@ def testserver_bin():
     return str(release)
 
 
+def split_connection_string(text):
+    """key=value pairs of a connection string (braced values may hold ';')."""
+    pairs, key, i = [], None, 0
+    while i < len(text):
+        eq = text.find("=", i)
+        if eq < 0:
+            break
+        key = text[i:eq].strip()
+        i = eq + 1
+        if text.startswith("{", i):
+            end = i + 1
+            while True:
+                close = text.find("}", end)
+                if close < 0 or not text.startswith("}}", close):
+                    break
+                end = close + 2
+            value = text[i:close + 1] if close >= 0 else text[i:]
+            i = (close + 1) if close >= 0 else len(text)
+        else:
+            end = text.find(";", i)
+            end = len(text) if end < 0 else end
+            value = text[i:end]
+            i = end
+        if text.startswith(";", i):
+            i += 1
+        if key:
+            pairs.append((key, value))
+    return pairs
+
+
+def build_connection_string(driver, base, **extra):
+    pairs = [(k, v) for k, v in split_connection_string(base)]
+    lowered = {k.lower(): k for k in extra}
+    out = [f"Driver={{{driver}}}"] if driver else []
+    for k, v in pairs:
+        if k.lower() in lowered:
+            continue
+        out.append(f"{k}={v}")
+    for k, v in extra.items():
+        if v is not None:
+            out.append(f"{k}={v}")
+    return ";".join(out)
+
+
 class RunningServer:
     """A testserver process started with --ready-file; `info` is the ready file's JSON."""
 
@@ -55,9 +99,10 @@ class RunningServer:
         self.info = json.loads(ready.read_text())
 
     def connection_string(self, driver=OUR_DRIVER, **extra):
-        parts = [f"Driver={{{driver}}}", self.info["connection_string"]]
-        parts += [f"{k}={v}" for k, v in extra.items()]
-        return ";".join(p.strip(";") for p in parts if p)
+        """The ready file's connection string for `driver`; keywords in `extra` replace the
+        ones of the same name (drivers honour the FIRST duplicate, so appending would not
+        override) and a value of None removes the keyword."""
+        return build_connection_string(driver, self.info["connection_string"], **extra)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -86,6 +131,54 @@ def connect(server):
 
     def _connect(driver=OUR_DRIVER, autocommit=False, attrs_before=None, timeout=10, **kw):
         cnx = pyodbc.connect(server.connection_string(driver, **kw), autocommit=autocommit,
+                             attrs_before=attrs_before, timeout=timeout)
+        opened.append(cnx)
+        return cnx
+
+    yield _connect
+    for c in opened:
+        try:
+            c.close()
+        except Exception:
+            pass
+
+
+# --- testserver scenario corpus (tests/python/test_testserver_*.py) ---------------------------
+
+PEER_DRIVERS = ["MS18", "MSRS", "FreeTDS"]
+
+
+def installed_drivers():
+    import pyodbc
+
+    return set(pyodbc.drivers())
+
+
+def known_difference(request, peer, differences):
+    """Marks the running test as an expected failure when `differences` (peer -> reason)
+    names this peer: the stand-in follows MS18, other peers are recorded, not obeyed."""
+    reason = differences.get(peer)
+    if reason:
+        request.applymarker(pytest.mark.xfail(reason=f"{peer}: {reason}", strict=False))
+
+
+@pytest.fixture(params=PEER_DRIVERS)
+def peer(request):
+    """A peer driver name; skipped when unixODBC does not know it (set ODBCSYSINI)."""
+    if request.param not in installed_drivers():
+        pytest.skip(f"driver {request.param} not registered (export ODBCSYSINI=.../target/peers)")
+    return request.param
+
+
+@pytest.fixture
+def peer_connect(server, peer):
+    """peer_connect(autocommit=True, **keywords) -> pyodbc.Connection through the peer."""
+    import pyodbc
+
+    opened = []
+
+    def _connect(autocommit=True, attrs_before=None, timeout=10, **kw):
+        cnx = pyodbc.connect(server.connection_string(peer, **kw), autocommit=autocommit,
                              attrs_before=attrs_before, timeout=timeout)
         opened.append(cnx)
         return cnx

@@ -14,10 +14,10 @@ use serde::Deserialize;
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum Encryption {
-    /// Encrypt the login only, unless the client asks for more.
-    Off,
-    /// Encrypt everything when the client can.
+    /// Encrypt the login only, unless the client asks for more (SQL Server's default).
     #[default]
+    Off,
+    /// Encrypt everything ("force encryption"); clients that cannot are refused.
     On,
     /// Encrypt everything; clients that cannot are refused.
     Required,
@@ -119,7 +119,7 @@ impl Default for Config {
             tds_port: 0,
             strict_port: 0,
             redirect_port: 0,
-            encryption: Encryption::On,
+            encryption: Encryption::Off,
             server_name: "testserver".into(),
             databases: vec!["test".into(), "master".into()],
             data_dir: None,

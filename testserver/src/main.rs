@@ -73,7 +73,7 @@ fn main() {
 
 async fn run() -> Result<()> {
     let args = parse_args()?;
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
     };
@@ -114,6 +114,7 @@ async fn run() -> Result<()> {
     let databases = tds::engine::Databases::open(&config.databases, &data_dir)
         .context("opening the databases")?;
     let keys = config.trusted_keys()?;
+    let entra = start_entra(&mut config, &certs, &keys, &work_dir).await?;
     let server = Arc::new(Server::new(
         config.clone(),
         keys,
@@ -133,6 +134,12 @@ async fn run() -> Result<()> {
         &ca_file,
         &cert_file,
     );
+    let mut ready = ready;
+    if let Some(r) = ready.as_object_mut() {
+        for (k, v) in entra.ready_fields(&entra_base_connection_string(&config, tds_port)) {
+            r.entry(k).or_insert(v);
+        }
+    }
     tracing::info!(tds_port, strict_port, redirect_port, ca_file = %ca_file.display(), "testserver ready");
     if let Some(path) = &args.ready_file {
         write_atomically(path, &serde_json::to_vec_pretty(&ready)?)?;
@@ -198,6 +205,49 @@ fn ready_json(
         ),
         "pid": std::process::id(),
     })
+}
+
+/// The Entra ID mock: signs tokens with a key the TDS listener trusts, serves HTTPS with the
+/// listener's CA, and becomes the STS that FEDAUTHINFO announces (unless the config names one).
+async fn start_entra(
+    config: &mut Config,
+    certs: &tds::tls::Certificates,
+    keys: &config::TrustedKeys,
+    work_dir: &Path,
+) -> Result<entra::EntraHandle> {
+    let ca = entra::CaPem::new(&certs.ca, &certs.ca_key)?;
+    let entra_config = entra::EntraConfig {
+        dir: Some(work_dir.join("entra")),
+        ..Default::default()
+    };
+    let entra = entra::start(entra_config, Some(ca)).await?;
+    keys.add_pem(entra.jwt_public_key_pem.as_bytes())?;
+    // The default (or "entra-https") announces the mock over HTTPS; "entra-http" over plain
+    // HTTP on loopback (for clients that only trust the system store, e.g. MS18's libcurl).
+    let sts = config.fedauth.sts_url.as_str();
+    if sts == config::FedAuthConfig::default().sts_url || sts.starts_with("entra-") {
+        let http = sts == "entra-http";
+        config.fedauth.sts_url = if http { entra.http_sts_url() } else { entra.sts_url() };
+        config.fedauth.tenant = Some(entra.tenant.clone());
+    }
+    config
+        .principals
+        .extend(entra.principals().into_iter().map(|p| config::Principal {
+            name: p.name,
+            oid: p.oid,
+            appid: p.appid,
+            upn: p.upn,
+            database: None,
+        }));
+    Ok(entra)
+}
+
+fn entra_base_connection_string(config: &Config, tds_port: u16) -> String {
+    format!(
+        "Server={},{tds_port};Database={};Encrypt=yes;TrustServerCertificate=yes",
+        config.host,
+        config.default_database()
+    )
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {

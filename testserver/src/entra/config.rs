@@ -49,6 +49,14 @@ pub struct User {
     pub upn: String,
     pub password: String,
     pub object_id: String,
+    /// Has a database user on the TDS listener (false: tokens are valid, logins fail 18456,
+    /// as for a principal nobody ran `CREATE USER .. FROM EXTERNAL PROVIDER` for).
+    #[serde(default = "yes")]
+    pub in_database: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -99,11 +107,20 @@ impl Default for EntraConfig {
                     federated_subject: Some(FEDERATED_SUBJECT.into()),
                 },
             ],
-            users: vec![User {
-                upn: "alice@contoso.example".into(),
-                password: "Alice-Pa55".into(),
-                object_id: "0f1e2d3c-0000-4000-8000-00000000c001".into(),
-            }],
+            users: vec![
+                User {
+                    upn: "alice@contoso.example".into(),
+                    password: "Alice-Pa55".into(),
+                    object_id: "0f1e2d3c-0000-4000-8000-00000000c001".into(),
+                    in_database: true,
+                },
+                User {
+                    upn: "bob@contoso.example".into(),
+                    password: "Bob-Pa55".into(),
+                    object_id: "0f1e2d3c-0000-4000-8000-00000000c002".into(),
+                    in_database: false,
+                },
+            ],
             managed_identities: vec![
                 ManagedIdentity {
                     client_id: "0f1e2d3c-0000-4000-8000-00000000d001".into(),

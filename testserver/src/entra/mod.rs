@@ -90,6 +90,8 @@ pub async fn start(config: EntraConfig, ca: Option<CaPem>) -> Result<EntraHandle
         device_codes: Mutex::new(HashMap::new()),
         auth_codes: Mutex::new(HashMap::new()),
         arc_secret: Mutex::new(None),
+        token_lifetime_secs: std::sync::atomic::AtomicU64::new(config.token_lifetime_secs),
+        recent: Mutex::new(std::collections::VecDeque::new()),
         config: config.clone(),
     });
     let federated_token_file = mock.write_federated_token()?;
@@ -150,10 +152,60 @@ fn make_client_certs(config: &EntraConfig, dir: &Path) -> Result<ClientCerts> {
     Ok((by_thumbprint, files))
 }
 
+impl CaPem {
+    pub fn new(
+        cert: &openssl::x509::X509,
+        key: &openssl::pkey::PKey<openssl::pkey::Private>,
+    ) -> Result<CaPem> {
+        Ok(CaPem {
+            cert_pem: cert.to_pem()?,
+            key_pem: key.private_key_to_pem_pkcs8()?,
+        })
+    }
+}
+
+/// An identity the mock issues tokens for, as the TDS listener maps it to a database user.
+pub struct MockPrincipal {
+    pub name: String,
+    pub oid: Option<String>,
+    pub appid: Option<String>,
+    pub upn: Option<String>,
+}
+
 impl EntraHandle {
+    /// Every user, application and managed identity of the mock (names: UPN or display name,
+    /// as `CREATE USER [..] FROM EXTERNAL PROVIDER` would make them).
+    pub fn principals(&self) -> Vec<MockPrincipal> {
+        let c = &self.config;
+        let users = c.users.iter().filter(|u| u.in_database).map(|u| MockPrincipal {
+            name: u.upn.clone(),
+            oid: Some(u.object_id.clone()),
+            appid: None,
+            upn: Some(u.upn.clone()),
+        });
+        let apps = c.clients.iter().map(|a| MockPrincipal {
+            name: a.display_name.clone(),
+            oid: Some(a.object_id.clone()),
+            appid: Some(a.client_id.clone()),
+            upn: None,
+        });
+        let mis = c.managed_identities.iter().map(|m| MockPrincipal {
+            name: m.display_name.clone(),
+            oid: Some(m.object_id.clone()),
+            appid: Some(m.client_id.clone()),
+            upn: None,
+        });
+        users.chain(apps).chain(mis).collect()
+    }
+
     /// The STS URL the TDS listener announces in FEDAUTHINFO (authority + tenant).
     pub fn sts_url(&self) -> String {
         format!("{}/{}", self.https_url, self.tenant)
+    }
+
+    /// The same STS over plain HTTP on loopback.
+    pub fn http_sts_url(&self) -> String {
+        format!("{}/{}", self.http_url, self.tenant)
     }
 
     /// Counters as `GET /_counters` reports them.
@@ -171,7 +223,7 @@ impl EntraHandle {
         let secret_app = cfg.clients.iter().find(|c| c.secret.is_some());
         let cert_app = cfg.clients.iter().find(|c| c.certificate);
         let workload_app = cfg.clients.iter().find(|c| c.federated_subject.is_some());
-        let user = cfg.users.first();
+        let user = cfg.users.iter().find(|u| u.in_database);
         let uami = cfg.managed_identities.iter().find(|m| !m.system_assigned);
 
         let mut conn = Map::new();
@@ -228,13 +280,13 @@ impl EntraHandle {
         ) {
             add(
                 "ActiveDirectoryServicePrincipalCertificate",
-                format!("UID={};ClientCertificate={}", app.client_id, pem.display()),
+                format!("UID={};ClientCertPath={}", app.client_id, pem.display()),
                 json!({}),
             );
             add(
                 "ActiveDirectoryServicePrincipalCertificate/pkcs12",
                 format!(
-                    "UID={};ClientCertificate={};PWD={{{}}}",
+                    "UID={};ClientCertPath={};PWD={{{}}}",
                     app.client_id,
                     pfx.display(),
                     config::PFX_PASSWORD
@@ -252,6 +304,13 @@ impl EntraHandle {
                 "ActiveDirectoryInteractive",
                 format!("UID={}", u.upn),
                 json!({"BROWSER": format!("{FAKE_CLI_DIR}/browser")}),
+            );
+        }
+        if let Some(u) = cfg.users.iter().find(|u| !u.in_database) {
+            add(
+                "ActiveDirectoryPassword/not-in-database",
+                format!("UID={};PWD={{{}}}", u.upn, u.password),
+                json!({}),
             );
         }
         add("ActiveDirectoryDeviceCode", String::new(), json!({}));

@@ -89,6 +89,13 @@ fn trace_id() -> String {
 
 pub async fn handle(mock: &Mock, req: Req) -> Resp {
     let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    if !req.path.starts_with("/_") {
+        let mut recent = mock.recent.lock().unwrap();
+        if recent.len() >= 200 {
+            recent.pop_front();
+        }
+        recent.push_back(format!("{} {}", req.method, req.path));
+    }
     let endpoint = endpoint_name(&req, &segments);
     if let Some(name) = &endpoint {
         mock.count(name.split(':').next().unwrap_or(name));
@@ -108,11 +115,13 @@ pub async fn handle(mock: &Mock, req: Req) -> Resp {
     let form = req.form();
     match (req.method.as_str(), segments.as_slice()) {
         ("GET", ["_counters"]) => Resp::json(200, &mock.counters_json()),
+        ("GET", ["_requests"]) => Resp::json(200, &json!(&*mock.recent.lock().unwrap())),
         ("POST", ["_counters", "reset"]) => {
             mock.counters.lock().unwrap().clear();
             Resp::json(200, &json!({}))
         }
         ("POST", ["_faults"]) => set_faults(mock, &req.body),
+        ("POST", ["_config"]) => set_config(mock, &req.body),
         ("GET", ["_faults"]) => Resp::json(200, &json!(mock.faults.lock().unwrap().len())),
         ("POST", ["_workload", "rotate"]) => match mock.write_federated_token() {
             Ok(p) => Resp::json(200, &json!({"path": p})),
@@ -120,6 +129,10 @@ pub async fn handle(mock: &Mock, req: Req) -> Resp {
         },
         ("GET", ["_cli", "token"]) => cli_token(mock, &req),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(mock, &req, tenant, &form),
+        ("POST", [tenant, "oauth2", "token"]) if *tenant != "cloudshell" => {
+            token_v1(mock, &req, tenant, form)
+        }
+        ("GET", ["common", "UserRealm", user]) => user_realm(user),
         ("POST", [tenant, "oauth2", "v2.0", "devicecode"]) => device_code(mock, tenant, &form),
         ("GET", [tenant, "oauth2", "v2.0", "authorize"]) => authorize(mock, &req, tenant),
         ("GET", ["metadata", "identity", "oauth2", "token"]) => imds(mock, &req),
@@ -133,7 +146,7 @@ pub async fn handle(mock: &Mock, req: Req) -> Resp {
 /// The counter name of a request: "token:<grant>" style for the token endpoint.
 fn endpoint_name(req: &Req, segments: &[&str]) -> Option<String> {
     match segments {
-        [_, "oauth2", "v2.0", "token"] => {
+        [t, "oauth2", "v2.0", "token"] | [t, "oauth2", "token"] if *t != "cloudshell" => {
             let grant = req.form().get("grant_type").cloned().unwrap_or_default();
             let short = grant.rsplit(':').next().unwrap_or("").to_string();
             Some(format!("token:{short}"))
@@ -189,6 +202,22 @@ fn fault_response(f: &Fault) -> Resp {
     resp
 }
 
+/// `{"token_lifetime_secs": N}`: tokens issued from now on live N seconds.
+fn set_config(mock: &Mock, body: &[u8]) -> Resp {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    match v.get("token_lifetime_secs").and_then(Value::as_u64) {
+        Some(n) if n > 0 => {
+            mock.token_lifetime_secs
+                .store(n, std::sync::atomic::Ordering::SeqCst);
+            Resp::json(200, &json!({"token_lifetime_secs": n}))
+        }
+        _ => Resp::text(
+            400,
+            "expected {\"token_lifetime_secs\": <positive integer>}",
+        ),
+    }
+}
+
 fn set_faults(mock: &Mock, body: &[u8]) -> Resp {
     let parsed: Result<Vec<Fault>, _> = match serde_json::from_slice::<Value>(body) {
         Ok(Value::Array(a)) => serde_json::from_value(Value::Array(a)),
@@ -206,6 +235,45 @@ fn set_faults(mock: &Mock, body: &[u8]) -> Resp {
         }
         Err(e) => Resp::text(400, &format!("faults: {e}")),
     }
+}
+
+/// The v1 (ADAL) token endpoint MS18 uses: `resource=` instead of `scope=`, and every number
+/// in the answer a string.
+fn token_v1(mock: &Mock, req: &Req, tenant: &str, mut form: HashMap<String, String>) -> Resp {
+    if let Some(resource) = form.get("resource").cloned() {
+        form.entry("scope".into())
+            .or_insert_with(|| format!("{}/.default", resource.trim_end_matches('/')));
+    }
+    let resp = token(mock, req, tenant, &form);
+    if resp.status != 200 {
+        return resp;
+    }
+    let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+    let lifetime = v["expires_in"].as_u64().unwrap_or(0);
+    let now = now();
+    Resp::json(
+        200,
+        &json!({
+            "token_type": "Bearer",
+            "expires_in": lifetime.to_string(),
+            "ext_expires_in": lifetime.to_string(),
+            "expires_on": (now + lifetime).to_string(),
+            "not_before": now.to_string(),
+            "resource": form.get("resource").cloned().unwrap_or_default(),
+            "access_token": v["access_token"],
+        }),
+    )
+}
+
+/// ADAL's home-realm discovery: every account of the mock is a managed (cloud) account.
+fn user_realm(user: &str) -> Resp {
+    let domain = user.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+    Resp::json(
+        200,
+        &json!({"ver": "1.0", "account_type": "Managed", "domain_name": domain,
+                "cloud_instance_name": "microsoftonline.com",
+                "cloud_audience_urn": "urn:federation:MicrosoftOnline"}),
+    )
 }
 
 /// "https://database.windows.net//.default" -> "https://database.windows.net/".

@@ -23,6 +23,14 @@ async fn main() -> Result<()> {
     if let Some(l) = lifetime {
         config.token_lifetime_secs = l;
     }
+    // Generated files go next to the ready file (the caller's scratch directory).
+    if let Some(parent) = ready
+        .as_deref()
+        .map(std::path::Path::new)
+        .and_then(|p| p.parent())
+    {
+        config.dir = Some(parent.join("entra"));
+    }
     let handle = entra::start(config, None).await?;
     let mut fields = handle.ready_fields(&base);
     fields.insert("sts_url".into(), serde_json::json!(handle.sts_url()));

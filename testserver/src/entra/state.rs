@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub struct Mock {
@@ -28,6 +29,10 @@ pub struct Mock {
     pub auth_codes: Mutex<HashMap<String, AuthCode>>,
     /// Arc: the secret written to the most recent key file.
     pub arc_secret: Mutex<Option<String>>,
+    /// Lifetime of tokens issued from now on (config value, changed by `POST /_config`).
+    pub token_lifetime_secs: AtomicU64,
+    /// "METHOD /path" of the last requests (no query or body: they can carry secrets).
+    pub recent: Mutex<std::collections::VecDeque<String>>,
 }
 
 pub struct DeviceSession {
@@ -119,7 +124,7 @@ impl Mock {
     /// Signs an access token for `audience` with the principal's claims merged in.
     pub fn issue_token(&self, audience: &str, principal: Value) -> (String, u64) {
         let now = now();
-        let lifetime = self.config.token_lifetime_secs;
+        let lifetime = self.token_lifetime_secs.load(Ordering::SeqCst);
         let mut claims = json!({
             "aud": audience,
             "iss": self.issuer(),

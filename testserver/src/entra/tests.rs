@@ -7,9 +7,25 @@ use serde_json::json;
 
 const SCOPE: &str = "https://database.windows.net//.default";
 
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<Scratch>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Removes the mock's generated files when a test ends.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 async fn mock() -> (EntraHandle, reqwest::Client) {
+    let dir = std::env::temp_dir().join(format!("entra-test-{}", crypto::random_token(6)));
+    // Leaked on purpose into the test's lifetime: dropped when the test thread's locals go.
+    SCRATCH.with(|s| s.borrow_mut().push(Scratch(dir.clone())));
     let cfg = EntraConfig {
-        dir: Some(std::env::temp_dir().join(format!("entra-test-{}", crypto::random_token(6)))),
+        dir: Some(dir),
         device_code_interval_secs: 0,
         ..EntraConfig::default()
     };
@@ -575,4 +591,72 @@ async fn ready_fields_name_every_mode() {
         assert!(f["env"][mode]["SSL_CERT_FILE"].is_string());
     }
     assert_eq!(f["ca_file"], json!(h.ca_file));
+}
+
+#[tokio::test]
+async fn token_lifetime_can_be_changed_at_runtime() {
+    let (h, c) = mock().await;
+    let r = c
+        .post(format!("{}/_config", h.http_url))
+        .json(&json!({"token_lifetime_secs": 10}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let app = &h.config.clients[0];
+    let (_, body) = post_form(
+        &c,
+        &token_url(&h),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &app.client_id),
+            ("client_secret", app.secret.as_deref().unwrap()),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
+    assert_eq!(body["expires_in"], 10);
+    let cl = claims(&h, body["access_token"].as_str().unwrap());
+    assert_eq!(
+        cl["exp"].as_u64().unwrap() - cl["iat"].as_u64().unwrap(),
+        10
+    );
+    assert_eq!(h.principals().len(), 1 + 3 + 2, "bob has no database user");
+}
+
+#[tokio::test]
+async fn v1_endpoint_and_user_realm_as_msodbcsql_uses_them() {
+    let (h, c) = mock().await;
+    let app = &h.config.clients[0];
+    let (st, body) = post_form(
+        &c,
+        &format!("{}/oauth2/token", h.sts_url()),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &app.client_id),
+            ("client_secret", app.secret.as_deref().unwrap()),
+            ("resource", "https://database.windows.net/"),
+        ],
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    assert!(body["expires_in"].is_string() && body["expires_on"].is_string());
+    assert_eq!(body["resource"], "https://database.windows.net/");
+    assert_eq!(
+        claims(&h, body["access_token"].as_str().unwrap())["aud"],
+        "https://database.windows.net/"
+    );
+    let realm: Value = c
+        .get(format!(
+            "{}/common/UserRealm/alice%40contoso.example?api-version=1.0",
+            h.https_url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(realm["account_type"], "Managed");
+    assert_eq!(h.counters()["token:client_credentials"], 1);
 }

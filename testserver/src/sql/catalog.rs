@@ -34,6 +34,28 @@ pub(crate) fn call(
         "sp_describe_undeclared_parameters" => sp_describe_undeclared_parameters(s, &a),
         "sp_describe_first_result_set" => sp_describe_first_result_set(s, &a),
         "sp_server_info" => sp_server_info(),
+        "xp_msver" => xp_msver(&a),
+        "sp_rename" => return Some(sp_rename(s, &a).map(|_| 0)),
+        // Every user may do everything here: no privilege rows to report.
+        "sp_table_privileges" => Ok(rs(&[
+            ("TABLE_QUALIFIER", SYSNAME),
+            ("TABLE_OWNER", SYSNAME),
+            ("TABLE_NAME", SYSNAME),
+            ("GRANTOR", SYSNAME),
+            ("GRANTEE", SYSNAME),
+            ("PRIVILEGE", SqlType::VarChar(Some(32))),
+            ("IS_GRANTABLE", SqlType::VarChar(Some(3))),
+        ])),
+        "sp_column_privileges" => Ok(rs(&[
+            ("TABLE_QUALIFIER", SYSNAME),
+            ("TABLE_OWNER", SYSNAME),
+            ("TABLE_NAME", SYSNAME),
+            ("COLUMN_NAME", SYSNAME),
+            ("GRANTOR", SYSNAME),
+            ("GRANTEE", SYSNAME),
+            ("PRIVILEGE", SqlType::VarChar(Some(32))),
+            ("IS_GRANTABLE", SqlType::VarChar(Some(3))),
+        ])),
         "sp_helpdb" | "sp_databases" => sp_databases(s),
         _ => return None,
     };
@@ -295,7 +317,7 @@ fn tds_type(ty: &SqlType) -> u8 {
 }
 
 /// sys.types system_type_id.
-fn system_type_id(ty: &SqlType) -> i32 {
+pub(crate) fn system_type_id(ty: &SqlType) -> i32 {
     use SqlType::*;
     match ty {
         Bit => 104,
@@ -331,7 +353,7 @@ fn system_type_id(ty: &SqlType) -> i32 {
 }
 
 /// sys.columns max_length (bytes, -1 for max).
-fn max_length(ty: &SqlType) -> i16 {
+pub(crate) fn max_length(ty: &SqlType) -> i16 {
     use SqlType::*;
     match ty {
         VarChar(None) | NVarChar(None) | VarBinary(None) | Xml => -1,
@@ -362,7 +384,7 @@ fn max_length(ty: &SqlType) -> i16 {
     }
 }
 
-fn precision_byte(ty: &SqlType) -> u8 {
+pub(crate) fn precision_byte(ty: &SqlType) -> u8 {
     use SqlType::*;
     match ty {
         Decimal { precision, .. } | Numeric { precision, .. } => *precision,
@@ -385,7 +407,7 @@ fn precision_byte(ty: &SqlType) -> u8 {
     }
 }
 
-fn scale_byte(ty: &SqlType) -> u8 {
+pub(crate) fn scale_byte(ty: &SqlType) -> u8 {
     use SqlType::*;
     match ty {
         Decimal { scale, .. } | Numeric { scale, .. } => *scale,
@@ -1338,6 +1360,97 @@ fn sp_server_info() -> Result<ResultSet, Stop> {
     Ok(r)
 }
 
+/// `sp_rename 'old', 'new'` for tables, `sp_rename 't.old', 'new', 'COLUMN'` for columns.
+fn sp_rename(s: &mut Session, a: &Args) -> Result<(), Stop> {
+    let missing = || {
+        Stop::Error(SqlError::new(
+            201,
+            16,
+            "Procedure or function 'sp_rename' expects parameter '@objname', which was not supplied.",
+        ))
+    };
+    let old = a.get(0, "@objname").ok_or_else(missing)?;
+    let new = a.get(1, "@newname").ok_or_else(missing)?;
+    let kind = a
+        .get(2, "@objtype")
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let q = super::translate::quote_ident;
+    let part = super::functions::object_name_part;
+    if kind == "COLUMN" {
+        let (table, column) = old.rsplit_once('.').ok_or_else(|| {
+            Stop::Error(SqlError::new(
+                15248,
+                11,
+                "Either the parameter @objname is ambiguous or the claimed @objtype (COLUMN) is wrong.",
+            ))
+        })?;
+        let (table, column) = (part(table), part(column));
+        s.exec_sqlite(&format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            q(&table),
+            q(&column),
+            q(&new)
+        ))?;
+        // The engine's own catalog follows the rename.
+        let _ = s.conn.execute(
+            "UPDATE main.__ss_identity SET col = ?3 WHERE tbl = ?1 AND col = ?2",
+            [&table, &column, &new],
+        );
+        let _ = s.conn.execute(
+            "UPDATE main.__ss_constraints SET name = ?3 WHERE tbl = ?1 AND name = ?2 AND kind = 'DEFAULT'",
+            [&table, &column, &new],
+        );
+    } else {
+        let old = part(&old);
+        s.exec_sqlite(&format!("ALTER TABLE {} RENAME TO {}", q(&old), q(&new)))?;
+        for t in ["__ss_identity", "__ss_constraints"] {
+            let _ = s.conn.execute(
+                &format!("UPDATE main.{t} SET tbl = ?2 WHERE tbl = ?1"),
+                [&old, &new],
+            );
+        }
+    }
+    Ok(())
+}
+
+fn xp_msver(a: &Args) -> Result<ResultSet, Stop> {
+    use SqlType::*;
+    let mut r = rs(&[
+        ("Index", Int),
+        ("Name", SYSNAME),
+        ("Internal_Value", Int),
+        ("Character_Value", NVarChar(Some(255))),
+    ]);
+    let wanted = a.get(0, "@optname");
+    let all = [
+        (1, "ProductName", None, "Microsoft SQL Server"),
+        (
+            2,
+            "ProductVersion",
+            Some(1_048_576),
+            super::session::PRODUCT_VERSION,
+        ),
+        (3, "Language", Some(1033), "English (United States)"),
+        (4, "Platform", None, "Linux"),
+        (5, "Comments", None, "testserver"),
+        (6, "CompanyName", None, "Microsoft Corporation"),
+        (7, "FileDescription", None, "SQL Server Windows NT - 64 Bit"),
+        (8, "FileVersion", None, "2022.0160.4096.04"),
+        (9, "InternalName", None, "SQLSERVR"),
+    ];
+    for (i, name, internal, text) in all {
+        if wanted
+            .as_deref()
+            .is_none_or(|w| w.eq_ignore_ascii_case(name))
+        {
+            r.rows
+                .push(vec![SqlValue::Int(i), s_(name), i32v(internal), s_(text)]);
+        }
+    }
+    Ok(r)
+}
+
 fn sp_databases(s: &Session) -> Result<ResultSet, Stop> {
     use SqlType::*;
     let mut r = rs(&[
@@ -1414,30 +1527,70 @@ fn suggest_type(s: &Session, tsql: &str, param: &str) -> SqlType {
         {
             return ty;
         }
-        // INSERT INTO t (cols) VALUES (..., @p, ...)
-        if let Some(values) = tokens[..i].iter().rposition(|t| t.is("VALUES")) {
-            let open = values + 1;
-            let idx = super::translate::split_commas(&tokens[open + 1..i])
-                .len()
-                .saturating_sub(0);
-            let pos_in_row = tokens[open + 1..i].iter().filter(|t| t.is_op(",")).count();
-            let _ = idx;
-            if let Some(cols_open) = tokens[..values].iter().rposition(|t| t.is_op("(")) {
-                let cols = super::translate::split_commas(
-                    &tokens[cols_open + 1..values.saturating_sub(1)],
-                );
-                if let (Some(c), Some(target)) = (
-                    cols.get(pos_in_row),
-                    super::session::from_tables(&tokens).first(),
-                ) && let Some(name) = c.first().and_then(|t| t.name())
-                    && let Some((ty, _)) = s.table_column(&target.0, name)
-                {
-                    return ty;
-                }
-            }
+        // INSERT INTO t (cols) VALUES (..., @p, ...): the column at the parameter's position.
+        if let Some(ty) = insert_column_type(s, &tokens, i) {
+            return ty;
         }
     }
     SqlType::NVarChar(Some(4000))
+}
+
+fn insert_column_type(s: &Session, tokens: &[super::lexer::Token], i: usize) -> Option<SqlType> {
+    use super::translate::{matching_paren, split_commas, table_ref};
+    if !tokens.first()?.is("INSERT") {
+        return None;
+    }
+    let mut k = 1;
+    if tokens.get(k)?.is("INTO") {
+        k += 1;
+    }
+    let (table, len) = table_ref(tokens, k)?;
+    let open = k + len;
+    // Without a column list the values go to every column in order.
+    let (cols, close): (Vec<String>, usize) = if tokens.get(open)?.is_op("(") {
+        let close = matching_paren(tokens, open)?;
+        let names = split_commas(&tokens[open + 1..close])
+            .iter()
+            .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+            .collect();
+        (names, close)
+    } else {
+        let names = s
+            .table_columns(&table)
+            .into_iter()
+            .filter(|c| !c.identity)
+            .map(|c| c.name)
+            .collect();
+        (names, open.saturating_sub(1))
+    };
+    // The innermost parenthesis around the parameter is its row.
+    let mut depth = 0;
+    let mut row_open = None;
+    for j in (close + 1..i).rev() {
+        if tokens[j].is_op(")") {
+            depth += 1;
+        } else if tokens[j].is_op("(") {
+            if depth == 0 {
+                row_open = Some(j);
+                break;
+            }
+            depth -= 1;
+        }
+    }
+    let row_open = row_open?;
+    let mut position = 0;
+    let mut depth = 0;
+    for t in &tokens[row_open + 1..i] {
+        if t.is_op("(") {
+            depth += 1;
+        } else if t.is_op(")") {
+            depth -= 1;
+        } else if depth == 0 && t.is_op(",") {
+            position += 1;
+        }
+    }
+    let name = cols.get(position)?;
+    s.table_column(&table, name).map(|c| c.0)
 }
 
 fn sp_describe_undeclared_parameters(s: &mut Session, a: &Args) -> Result<ResultSet, Stop> {
@@ -1824,6 +1977,23 @@ mod tests {
             types.windows(2).all(|w| w[0] <= w[1]),
             "sorted by DATA_TYPE"
         );
+    }
+
+    #[test]
+    fn rename_tables_and_columns() {
+        let (mut s, _d) = setup();
+        let ev = run(
+            &mut s,
+            "EXEC sp_rename 'parent.name', 'title', 'COLUMN'; EXEC sp_rename 'child', 'kid'; SELECT title FROM parent; SELECT cid FROM kid",
+        );
+        assert!(
+            !ev.iter().any(|e| matches!(e, Event::Message { .. })),
+            "{ev:?}"
+        );
+        let ev = rpc_call(&mut s, "sp_columns", vec![nv("parent")]);
+        let (_, rows) = result(&ev);
+        assert_eq!(rows[1][3], s_("title"));
+        assert_eq!(rows[1][12], s_("(N'x')"), "the default follows the column");
     }
 
     #[test]

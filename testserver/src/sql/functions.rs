@@ -30,6 +30,12 @@ pub fn register(conn: &Connection) -> Result<()> {
     let volatile = FunctionFlags::SQLITE_UTF8;
     conn.create_scalar_function("ss_cast", -1, det, |ctx| cast(ctx, false))?;
     conn.create_scalar_function("ss_try_cast", -1, det, |ctx| cast(ctx, true))?;
+    conn.create_scalar_function("ss_variant", 2, det, |ctx| {
+        let decl = ctx.get::<String>(1)?;
+        let base = types::parse_decl(&decl)
+            .ok_or_else(|| user_err(243, &format!("Type {decl} is not a defined system type.")))?;
+        types::tag_variant(ctx.get_raw(0), &base).map_err(conv_err)
+    })?;
     for name in ["getdate", "current_timestamp_ss", "getutcdate"] {
         conn.create_scalar_function(name, 0, volatile, |_| Ok(now_text(3, false)))?;
     }
@@ -130,6 +136,33 @@ pub fn register(conn: &Connection) -> Result<()> {
         Ok(str_arg(ctx, 0)
             .and_then(|s| s.bytes().next())
             .map(|b| b as i64))
+    })?;
+    // T-SQL LIKE: % _ [abc] [a-z] [^x], case-insensitive, optional ESCAPE.
+    for args in [2, 3] {
+        conn.create_scalar_function("like", args, det, |ctx| {
+            let (Some(pattern), Some(value)) = (str_arg(ctx, 0), str_arg(ctx, 1)) else {
+                return Ok(None);
+            };
+            let escape = if ctx.len() > 2 {
+                str_arg(ctx, 2).and_then(|e| e.chars().next())
+            } else {
+                None
+            };
+            Ok(Some(tsql_like(&pattern, &value, escape) as i64))
+        })?;
+    }
+    conn.create_scalar_function("ss_divisor", 1, det, |ctx| {
+        let v = ctx.get::<Value>(0)?;
+        let zero = match &v {
+            Value::Integer(0) => true,
+            Value::Real(f) => *f == 0.0,
+            Value::Text(t) => t.trim().parse::<f64>() == Ok(0.0),
+            _ => false,
+        };
+        if zero {
+            return Err(user_err(8134, "Divide by zero error encountered."));
+        }
+        Ok(v)
     })?;
     conn.create_scalar_function("ss_ceiling", 1, det, |ctx| num_fn(ctx, f64::ceil))?;
     conn.create_scalar_function("floor", 1, det, |ctx| num_fn(ctx, f64::floor))?;
@@ -238,6 +271,73 @@ pub fn register(conn: &Connection) -> Result<()> {
         Ok(str_arg(ctx, 0).map(|s| object_name_part(&s)))
     })?;
     Ok(())
+}
+
+/// T-SQL LIKE matching (case-insensitive, as the default collation is).
+pub fn tsql_like(pattern: &str, value: &str, escape: Option<char>) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let v: Vec<char> = value.to_lowercase().chars().collect();
+    // Iterative matching with backtracking on the last %.
+    let (mut pi, mut vi) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    // One pattern element at p[pi]: its length and whether it matches c.
+    let element = |pi: usize, c: char| -> (usize, bool) {
+        match p[pi] {
+            e if Some(e) == escape && pi + 1 < p.len() => (2, p[pi + 1] == c),
+            '_' => (1, true),
+            '[' => match p[pi + 1..].iter().position(|x| *x == ']') {
+                Some(end) if end > 0 => {
+                    let set = &p[pi + 1..pi + 1 + end];
+                    let (negate, set) = if set[0] == '^' && set.len() > 1 {
+                        (true, &set[1..])
+                    } else {
+                        (false, set)
+                    };
+                    let mut hit = false;
+                    let mut k = 0;
+                    while k < set.len() {
+                        if k + 2 < set.len() && set[k + 1] == '-' {
+                            hit |= set[k] <= c && c <= set[k + 2];
+                            k += 3;
+                        } else {
+                            hit |= set[k] == c;
+                            k += 1;
+                        }
+                    }
+                    (end + 2, hit != negate)
+                }
+                _ => (1, c == '['),
+            },
+            e => (1, e == c),
+        }
+    };
+    while vi < v.len() {
+        if pi < p.len() && p[pi] == '%' && Some('%') != escape {
+            star = Some((pi, vi));
+            pi += 1;
+            continue;
+        }
+        if pi < p.len() {
+            let (len, ok) = element(pi, v[vi]);
+            if ok {
+                pi += len;
+                vi += 1;
+                continue;
+            }
+        }
+        match star {
+            Some((sp, sv)) => {
+                pi = sp + 1;
+                vi = sv + 1;
+                star = Some((sp, sv + 1));
+            }
+            None => return false,
+        }
+    }
+    while pi < p.len() && p[pi] == '%' {
+        pi += 1;
+    }
+    pi == p.len()
 }
 
 pub fn object_id(name: &str) -> i64 {
@@ -635,6 +735,22 @@ mod tests {
         assert_eq!(q(&c, "select ss_datepart('weekday', '2024-06-02')"), "1"); // a Sunday
         assert_eq!(q(&c, "select ss_datename('month', '2024-06-02')"), "June");
         assert_eq!(q(&c, "select eomonth('2023-02-10')"), "2023-02-28");
+    }
+
+    #[test]
+    fn tsql_like_patterns() {
+        assert!(tsql_like("a%", "ABC", None));
+        assert!(tsql_like("[a-c]_x", "bqX", None));
+        assert!(!tsql_like("[^a-c]%", "b", None));
+        assert!(tsql_like("#t[_][_]%", "#t__123", None));
+        assert!(!tsql_like("#t[_][_]%", "#tab", None));
+        assert!(tsql_like("100!%", "100%", Some('!')));
+        assert!(!tsql_like("100!%", "1000", Some('!')));
+        assert!(tsql_like("%b%c", "abxbc", None));
+        assert!(!tsql_like("", "a", None));
+        let c = Connection::open_in_memory().unwrap();
+        register(&c).unwrap();
+        assert_eq!(q(&c, "select 'x_1' LIKE 'x[_]%'"), "1");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The execution engine behind the TDS listener: SQLite under a T-SQL translation layer.
 //!
 //! Contract between the TDS layer (`tds/`) and this engine:
-//! - One [`Database`] per configured database, shared by sessions; one [`Session`] per
+//! - One [`Databases`] for all configured databases, shared by sessions; one [`Session`] per
 //!   connection, created after login.
 //! - The TDS layer decodes a SQL batch, an RPC (by name or by id: 10 sp_executesql,
 //!   11 sp_prepare, 12 sp_execute, 13 sp_prepexec, 15 sp_unprepare...) or a Transaction
@@ -11,6 +11,30 @@
 //! - The sink answers `ControlFlow::Break` when the client sent ATTENTION or went away: the
 //!   engine stops at once (the TDS layer then sends DONE with the ATTN bit).
 //! - Values are the wire's values, typed by [`SqlType`]; the TDS layer encodes them.
+//!   `SqlValue::DateTime` carries days since 0001-01-01 for datetime, smalldatetime and
+//!   datetime2 alike (the TDS layer converts to datetime's 1900 epoch).
+//! - Long waits that send nothing (WAITFOR DELAY) poll [`EventSink::is_cancelled`]; the TDS
+//!   layer implements it to see ATTENTION there too.
+//! - A request always ends with exactly one DONE whose `more` is false (an engine panic
+//!   becomes error 50000 and that DONE). For an RPC the statements end in DONEINPROC and the
+//!   RPC in RETURNSTATUS, RETURNVALUEs (output parameters, by their RPC ordinal), DONEPROC.
+//!
+//! What the engine runs (modules): `lexer` tokens, `parse` statements and control flow
+//! (no `;` needed), `translate` T-SQL to SQLite (names, TOP/OFFSET, CAST/CONVERT, T-SQL
+//! functions, OUTPUT -> RETURNING, CREATE TABLE), `types` storage forms that round-trip every
+//! SQL Server type exactly, `infer` result types of expressions, `session` batches,
+//! variables, IF/WHILE/TRY, transactions and errors with SQL Server's numbers and texts,
+//! `procs` RPCs (sp_executesql, sp_prepare/sp_execute/sp_prepexec/sp_prepexecrpc,
+//! sp_unprepare), user procedures and EXEC, `catalog` the sp_* catalog procedures,
+//! `sysviews` sys.* and INFORMATION_SCHEMA views, `bench` streaming row sources
+//! (`SELECT * FROM bench.narrow(n)`, `bench.wide(n)`, `bench.lob(n, bytes)`).
+//! Not supported (clear error 40000 or 102): MERGE, cursors, CREATE FUNCTION/TYPE, TVPs,
+//! APPLY/PIVOT, FOR XML/JSON, UPDATE/DELETE ... FROM with TOP or OUTPUT.
+//!
+//! Transactions: each database is one SQLite file in WAL mode shared by all sessions. A T-SQL
+//! transaction takes SQLite's write lock at its first write (so reads see committed data, as
+//! READ COMMITTED does); a second writer waits up to the lock timeout (SET LOCK_TIMEOUT,
+//! default 5 s) and then gets error 1222. Nothing waits forever.
 
 // Until main.rs drives the engine, parts of it are reachable from tests only.
 #![allow(dead_code, unused_imports)]
@@ -27,6 +51,7 @@ mod procs;
 #[cfg(test)]
 mod roundtrip_tests;
 mod session;
+mod sysviews;
 mod translate;
 mod types;
 
@@ -206,6 +231,20 @@ pub trait EventSink {
     }
 }
 
+/// Facts about the connection that only the TDS layer knows, shown by
+/// `sys.dm_exec_connections`. Optional: see [`Session::set_connection_facts`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectionFacts {
+    pub encrypted: bool,
+    /// "SQL" for SQL logins (the default), e.g. "NTLM"/"KERBEROS" otherwise.
+    pub auth_scheme: String,
+    pub client_address: String,
+    pub client_port: u16,
+    pub local_port: u16,
+    /// The TDS version as LOGINACK states it (0x74000004 for 7.4).
+    pub tds_version: u32,
+}
+
 // The engine (owned by sql/) provides, with exactly these shapes:
 //
 //   pub struct Databases;            // every configured database, shared by all sessions
@@ -222,3 +261,6 @@ pub trait EventSink {
 //       pub fn transaction_descriptor(&self) -> u64;   // 0 outside a transaction
 //       pub fn database(&self) -> &str;
 //   }
+//   Added (optional for the TDS layer): Session::set_connection_facts(ConnectionFacts) feeds
+//   sys.dm_exec_connections (encrypt_option...); EventSink::is_cancelled (default false) is
+//   polled during WAITFOR DELAY.

@@ -74,9 +74,36 @@ impl Session {
         params: Vec<Param>,
         sink: &mut dyn EventSink,
     ) {
+        super::session::guard(sink, |sink| self.execute_rpc_inner(target, params, sink));
+    }
+
+    fn execute_rpc_inner(
+        &mut self,
+        target: &RpcTarget,
+        params: Vec<Param>,
+        sink: &mut dyn EventSink,
+    ) {
         let mut out = Out::new(sink);
         self.vars.clear();
         let name = rpc_name(target);
+        if let Some(i) = params.iter().position(|p| match p.value {
+            SqlValue::Float(f) => !f.is_finite(),
+            SqlValue::Real(f) => !f.is_finite(),
+            _ => false,
+        }) {
+            let e = SqlError::new(
+                8023,
+                16,
+                format!(
+                    "The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream is incorrect. Parameter {} (\"{}\"): The supplied value is not a valid instance of data type float. Check the source data for invalid values. An example of an invalid value is data of numeric type with scale greater than precision.",
+                    i + 1,
+                    params[i].name
+                ),
+            );
+            let _ = self.report(&mut out, e);
+            out.finish(DoneKind::DoneProc);
+            return;
+        }
         let args: Vec<Arg> = params
             .iter()
             .map(|p| Arg {
@@ -113,10 +140,15 @@ impl Session {
             }
             Err(_) => {}
         }
+        self.drop_table_variables();
         out.finish(DoneKind::DoneProc);
     }
 
     pub fn transaction(&mut self, request: TmRequest, sink: &mut dyn EventSink) {
+        super::session::guard(sink, |sink| self.transaction_inner(request, sink));
+    }
+
+    fn transaction_inner(&mut self, request: TmRequest, sink: &mut dyn EventSink) {
         let mut out = Out::new(sink);
         self.done_kind = DoneKind::Done;
         let r = match request {

@@ -9,13 +9,13 @@ use super::translate::{
     self, SelectItem, TransError, Translator, matching_paren, quote_ident, quote_str, select_items,
 };
 use super::types::{self, decl, from_storage, parse_type};
-use super::{Column, DoneKind, EnvChange, Event, EventSink, SqlType, SqlValue};
+use super::{Column, ConnectionFacts, DoneKind, EnvChange, Event, EventSink, SqlType, SqlValue};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Every configured database, shared by all sessions.
@@ -136,7 +136,9 @@ impl From<TransError> for Stop {
 
 impl From<types::ConvError> for SqlError {
     fn from(e: types::ConvError) -> SqlError {
-        SqlError::new(e.number, 16, e.text).aborting()
+        let number = e.number;
+        let e = SqlError::new(number, 16, e.text);
+        if number == 8115 { e } else { e.aborting() }
     }
 }
 
@@ -155,7 +157,14 @@ pub(crate) fn map_sqlite_error(e: &rusqlite::Error, db: &str) -> SqlError {
     };
     if let Some(rest) = msg.strip_prefix(functions::CONV_PREFIX) {
         let (num, text) = rest.split_once(':').unwrap_or(("245", rest));
-        return SqlError::new(num.parse().unwrap_or(245), 16, text).aborting();
+        let number = num.parse().unwrap_or(245);
+        let e = SqlError::new(number, 16, text);
+        // Conversion failures end the batch; arithmetic errors only the statement.
+        return if matches!(number, 8134 | 8115 | 517) {
+            e
+        } else {
+            e.aborting()
+        };
     }
     if let rusqlite::Error::SqliteFailure(f, _) = e
         && matches!(
@@ -227,7 +236,17 @@ pub(crate) fn map_sqlite_error(e: &rusqlite::Error, db: &str) -> SqlError {
         .strip_prefix("near \"")
         .and_then(|r| r.split_once("\": syntax error"))
     {
-        return SqlError::new(102, 15, format!("Incorrect syntax near '{}'.", near.0)).aborting();
+        let near = near.0;
+        if translate::is_reserved(near) {
+            let kw = near.to_ascii_uppercase();
+            return SqlError::new(
+                156,
+                15,
+                format!("Incorrect syntax near the keyword '{kw}'."),
+            )
+            .aborting();
+        }
+        return SqlError::new(102, 15, format!("Incorrect syntax near '{near}'.")).aborting();
     }
     if msg.contains("syntax error") || msg.contains("incomplete input") {
         return SqlError::new(102, 15, "Incorrect syntax near the end of the statement.")
@@ -382,6 +401,17 @@ pub struct Session {
     pub(crate) vars: HashMap<String, Var>,
     pub(crate) nocount: bool,
     pub(crate) trancount: u32,
+    /// Whether SQLite's transaction is open. T-SQL transactions open it lazily, at their first
+    /// write: until then every statement sees the latest committed data (READ COMMITTED), and
+    /// a transaction that only reads never holds a lock.
+    pub(crate) sqlite_txn: bool,
+    /// SET IMPLICIT_TRANSACTIONS ON: table statements begin a transaction when none is open.
+    pub(crate) implicit_transactions: bool,
+    /// Table variables of the running batch (TEMP tables named `@t`).
+    pub(crate) table_vars: Vec<String>,
+    /// The DML verb and target table of the running statement, for error texts.
+    pub(crate) verb: String,
+    pub(crate) verb_table: String,
     pub(crate) descriptor: u64,
     next_descriptor: u64,
     pub(crate) rowcount: u64,
@@ -398,9 +428,14 @@ pub struct Session {
     pub(crate) prepared: HashMap<i32, super::procs::Prepared>,
     pub(crate) next_handle: i32,
     pub(crate) proc_name: String,
+    pub(crate) connection: Arc<Mutex<ConnectionFacts>>,
 }
 
-pub(crate) fn open_connection(path: &Path, lock_timeout_ms: i64) -> rusqlite::Result<Connection> {
+pub(crate) fn open_connection(
+    path: &Path,
+    id: &super::sysviews::Identity,
+    lock_timeout_ms: i64,
+) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -415,8 +450,57 @@ pub(crate) fn open_connection(path: &Path, lock_timeout_ms: i64) -> rusqlite::Re
          CREATE TEMP TABLE IF NOT EXISTS __ss_constraints (tbl TEXT COLLATE NOCASE, name TEXT, kind TEXT, cols TEXT);",
     )?;
     functions::register(&conn)?;
+    super::sysviews::install(&conn, id)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// Runs a request; a bug that panics becomes an error message and a final DONE instead of a
+/// dead session (the client must never wait for a reply that does not come).
+pub(crate) fn guard(sink: &mut dyn EventSink, f: impl FnOnce(&mut dyn EventSink)) {
+    let mut finished = false;
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        f(&mut *sink);
+        finished = true;
+    }));
+    if r.is_err() && !finished {
+        let _ = sink.send(Event::Message {
+            number: 50000,
+            state: 1,
+            class: 16,
+            text: "testserver internal error (engine panic); see the server log.".into(),
+            procedure: String::new(),
+            line: 1,
+        });
+        let _ = sink.send(Event::Done {
+            kind: DoneKind::Done,
+            row_count: None,
+            error: true,
+            more: false,
+        });
+    }
+}
+
+fn identity(
+    dbs: &Databases,
+    db: &str,
+    info: &SessionInfo,
+    connection: &Arc<Mutex<ConnectionFacts>>,
+) -> super::sysviews::Identity {
+    super::sysviews::Identity {
+        connection: connection.clone(),
+        db: db.to_string(),
+        db_id: dbs
+            .list
+            .iter()
+            .position(|(n, _)| n == db)
+            .map_or(1, |i| i as i64 + 1),
+        databases: dbs.list.iter().map(|(n, _)| n.clone()).collect(),
+        spid: info.spid as i64,
+        user: info.user.clone(),
+        host: info.host.clone(),
+        app: info.app.clone(),
+    }
 }
 
 pub const VERSION: &str = "Microsoft SQL Server 2022 (RTM-CU1) (KB5022375) - 16.0.4096.4 (X64) \n\tOct  8 2022 05:58:25 \n\tCopyright (C) 2022 Microsoft Corporation\n\tDeveloper Edition (64-bit) on Linux (testserver, SQLite engine) <X64>";
@@ -427,7 +511,12 @@ impl Session {
         let (name, path) = dbs.find(database).cloned().ok_or_else(|| {
             anyhow::anyhow!("Cannot open database \"{database}\" requested by the login.")
         })?;
-        let conn = open_connection(&path, DEFAULT_LOCK_TIMEOUT_MS as i64)?;
+        let connection = Arc::new(Mutex::new(ConnectionFacts::default()));
+        let conn = open_connection(
+            &path,
+            &identity(&dbs, &name, &info, &connection),
+            DEFAULT_LOCK_TIMEOUT_MS as i64,
+        )?;
         let spid = info.spid as u64;
         Ok(Session {
             dbs,
@@ -437,6 +526,11 @@ impl Session {
             vars: HashMap::new(),
             nocount: false,
             trancount: 0,
+            sqlite_txn: false,
+            implicit_transactions: false,
+            table_vars: Vec::new(),
+            verb: String::new(),
+            verb_table: String::new(),
             descriptor: 0,
             next_descriptor: (spid << 32) | 1,
             rowcount: 0,
@@ -450,6 +544,7 @@ impl Session {
             prepared: HashMap::new(),
             next_handle: 1,
             proc_name: String::new(),
+            connection,
         })
     }
 
@@ -457,16 +552,29 @@ impl Session {
         &self.db
     }
 
+    /// Tells the engine what the TDS layer knows about the connection (TLS, addresses), for
+    /// `sys.dm_exec_connections`. Optional; without it the view shows an unencrypted SQL login.
+    pub fn set_connection_facts(&mut self, facts: ConnectionFacts) {
+        if let Ok(mut f) = self.connection.lock() {
+            *f = facts;
+        }
+    }
+
     pub fn transaction_descriptor(&self) -> u64 {
         self.descriptor
     }
 
     pub fn execute_batch(&mut self, sql: &str, sink: &mut dyn EventSink) {
+        guard(sink, |sink| self.execute_batch_inner(sql, sink));
+    }
+
+    fn execute_batch_inner(&mut self, sql: &str, sink: &mut dyn EventSink) {
         let mut out = Out::new(sink);
         self.done_kind = DoneKind::Done;
         self.vars.clear();
         self.scope_identity = None;
         let _ = self.run_batch_text(sql, &mut out);
+        self.drop_table_variables();
         out.finish(DoneKind::Done);
     }
 
@@ -474,7 +582,14 @@ impl Session {
     /// Returns the RETURN status, if the batch returned one.
     pub(crate) fn run_batch_text(&mut self, sql: &str, out: &mut Out) -> Result<Option<i32>, Stop> {
         let stmts = match tokenize(sql) {
-            Ok(tokens) => parse_batch(&tokens).map_err(|e| syntax_error(&e)),
+            Ok(tokens) => parse_batch(&tokens)
+                .map_err(|e| syntax_error(&e))
+                .and_then(|stmts| {
+                    // SQL Server compiles the whole batch first: a syntax error anywhere means
+                    // nothing runs.
+                    self.precheck(&stmts)?;
+                    Ok(stmts)
+                }),
             Err(e) => Err(SqlError {
                 number: e.number,
                 state: 1,
@@ -494,6 +609,85 @@ impl Session {
             Err(e) if self.try_depth == 0 => self.report(out, e).map(|_| None),
             Err(e) => Err(Stop::Error(e)),
         }
+    }
+
+    /// Table variables end with their batch.
+    pub(crate) fn drop_table_variables(&mut self) {
+        for t in std::mem::take(&mut self.table_vars) {
+            let _ = self
+                .conn
+                .execute_batch(&format!("DROP TABLE IF EXISTS temp.{}", quote_ident(&t)));
+            let _ = self
+                .conn
+                .execute("DELETE FROM temp.__ss_identity WHERE tbl = ?1", [&t]);
+            let _ = self
+                .conn
+                .execute("DELETE FROM temp.__ss_constraints WHERE tbl = ?1", [&t]);
+        }
+    }
+
+    /// Finds syntax errors in a batch's queries and DML before anything runs (objects the
+    /// batch creates itself may not exist yet, so only syntax errors count).
+    fn precheck(&self, stmts: &[Stmt]) -> Result<(), SqlError> {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Simple(tokens) => {
+                    let verb = tokens[0].keyword().unwrap_or_default();
+                    // Table variables the batch declares do not exist before it runs.
+                    let uses_table_variable = tokens.windows(2).any(|w| {
+                        matches!(&w[1].tok, Tok::Var(_))
+                            && ["FROM", "JOIN", "INTO", "UPDATE", "INSERT", "DELETE"]
+                                .iter()
+                                .any(|k| w[0].is(k))
+                    });
+                    if !matches!(
+                        verb.as_str(),
+                        "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH"
+                    ) || uses_table_variable
+                        || (verb == "INSERT"
+                            && tokens.iter().any(|t| t.is("EXEC") || t.is("EXECUTE")))
+                        || tokens.iter().any(|t| t.is("bench"))
+                        || is_assignment(tokens, main_select(tokens))
+                        || (verb == "SELECT" && tokens.iter().any(|t| t.is("INTO")))
+                    {
+                        continue;
+                    }
+                    let rewritten = translate::rewrite_dml_joins(tokens);
+                    let tokens = rewritten.as_deref().unwrap_or(tokens);
+                    let sql = match self.translator().translate(tokens) {
+                        Ok(sql) => sql,
+                        Err(e) if e.class == 15 => {
+                            let mut e: SqlError = e.into();
+                            e.line = tokens[0].line;
+                            return Err(e);
+                        }
+                        Err(_) => continue,
+                    };
+                    if let Err(e) = self.conn.prepare_cached(&sql) {
+                        let mut e = map_sqlite_error(&e, &self.db);
+                        if matches!(e.number, 102 | 156) {
+                            e.line = tokens[0].line;
+                            return Err(e);
+                        }
+                    }
+                }
+                Stmt::Block(b) => self.precheck(b)?,
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
+                    self.precheck(std::slice::from_ref(then))?;
+                    if let Some(o) = otherwise {
+                        self.precheck(std::slice::from_ref(o))?;
+                    }
+                }
+                Stmt::While { body, .. } => self.precheck(std::slice::from_ref(body))?,
+                Stmt::TryCatch { body, catch } => {
+                    self.precheck(body)?;
+                    self.precheck(catch)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Sends an error (or INFO) message followed by its DONE.
@@ -629,7 +823,67 @@ impl Session {
     }
 
     pub(crate) fn sql_err(&self, e: &rusqlite::Error) -> Stop {
-        Stop::Error(self.constraint_error(map_sqlite_error(e, &self.db)))
+        Stop::Error(self.statement_error(self.constraint_error(map_sqlite_error(e, &self.db))))
+    }
+
+    /// NOT NULL and FOREIGN KEY failures, worded for the statement that failed.
+    fn statement_error(&self, mut e: SqlError) -> SqlError {
+        let verb = self.verb.as_str();
+        if let Some(col) = e.text.split_once("ss_len:").map(|(_, c)| c.to_string()) {
+            return SqlError::new(
+                2628,
+                16,
+                format!(
+                    "String or binary data would be truncated in table '{}.dbo.{}', column '{col}'.",
+                    self.db, self.verb_table
+                ),
+            );
+        }
+        if e.number == 515 && !verb.is_empty() {
+            e.text = e.text.replace("INSERT fails.", &format!("{verb} fails."));
+        }
+        if e.number == 547 && e.text.contains("FOREIGN KEY") && !verb.is_empty() {
+            let fks = |table: &str| -> Vec<(i64, String, String)> {
+                self.conn
+                    .prepare("SELECT id, \"table\", \"from\" FROM pragma_foreign_key_list(?1)")
+                    .and_then(|mut st| {
+                        st.query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                            .map(|r| r.flatten().collect())
+                    })
+                    .unwrap_or_default()
+            };
+            let db = &self.db;
+            let target = self.verb_table.as_str();
+            if verb == "DELETE" {
+                // A child row still references the deleted parent.
+                let children: Vec<(String, i64, String)> = self
+                    .conn
+                    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+                    .and_then(|mut st| {
+                        st.query_map([], |r| r.get::<_, String>(0))
+                            .map(|r| r.flatten().collect::<Vec<_>>())
+                    })
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flat_map(|t| {
+                        fks(&t)
+                            .into_iter()
+                            .filter(|f| f.1.eq_ignore_ascii_case(target))
+                            .map(move |f| (t.clone(), f.0, f.2))
+                    })
+                    .collect();
+                if let Some((child, id, col)) = children.first() {
+                    e.text = format!(
+                        "The DELETE statement conflicted with the REFERENCE constraint \"FK__{child}__{id}\". The conflict occurred in database \"{db}\", table \"dbo.{child}\", column '{col}'."
+                    );
+                }
+            } else if let Some((id, parent, _)) = fks(target).first() {
+                e.text = format!(
+                    "The {verb} statement conflicted with the FOREIGN KEY constraint \"FK__{target}__{id}\". The conflict occurred in database \"{db}\", table \"dbo.{parent}\"."
+                );
+            }
+        }
+        e
     }
 
     /// Names the constraint in SQLite's UNIQUE failures as SQL Server does.
@@ -711,10 +965,7 @@ impl Session {
         Ok(())
     }
 
-    pub(crate) fn type_env<'s>(
-        &'s self,
-        tables: &'s [(String, Option<String>)],
-    ) -> SessionTypes<'s> {
+    pub(crate) fn type_env<'s>(&'s self, tables: &'s [TableRef]) -> SessionTypes<'s> {
         SessionTypes {
             session: self,
             tables,
@@ -726,6 +977,18 @@ impl Session {
 
     fn exec_simple(&mut self, tokens: &[Token], out: &mut Out) -> Exec {
         let kw = tokens[0].keyword().unwrap_or_default();
+        if self.implicit_transactions && self.trancount == 0 && begins_implicit_transaction(tokens)
+        {
+            self.begin_tran(out)?;
+        }
+        if self.trancount > 0 && !self.sqlite_txn && writes(tokens) {
+            self.open_sqlite_txn()?;
+        }
+        self.verb.clear();
+        if matches!(kw.as_str(), "INSERT" | "UPDATE" | "DELETE") {
+            self.verb = kw.clone();
+            self.verb_table = dml_target(tokens).unwrap_or_default();
+        }
         match kw.as_str() {
             "SELECT" | "WITH" => self.exec_select(tokens, out),
             "INSERT" | "UPDATE" | "DELETE" | "MERGE" => self.exec_dml(tokens, out),
@@ -797,7 +1060,7 @@ impl Session {
         if let Some(r) = super::bench::try_bench(self, tokens, out) {
             return r;
         }
-        let select = tokens.iter().position(|t| t.is("SELECT")).unwrap_or(0);
+        let select = main_select(tokens);
         let (items, end) = select_items(tokens, select);
         // SELECT @v = expr, ...: assignment, no result set.
         if is_assignment(tokens, select) {
@@ -916,7 +1179,7 @@ impl Session {
         &self,
         stmt: &rusqlite::Statement,
         items: Option<&[SelectItem]>,
-        tables: &[(String, Option<String>)],
+        tables: &[TableRef],
     ) -> (Vec<Option<Column>>, Vec<String>) {
         let ncols = stmt.column_count();
         let aligned = items.filter(|it| it.len() == ncols && !it.iter().any(|i| i.is_star()));
@@ -937,8 +1200,17 @@ impl Session {
                         .and_then(|it| infer::expr_type(&it[i].expr, &env))
                         .map(|(t, n)| (t, n, false))
                 };
+                // Star expansions over catalog views: the column's declared type by name.
+                let by_name = || {
+                    aligned
+                        .is_none()
+                        .then(|| env.column_type(None, &names[i]))
+                        .flatten()
+                        .map(|(t, n)| (t, n, false))
+                };
                 self.origin_type(stmt, i)
                     .or_else(inferred)
+                    .or_else(by_name)
                     .map(|(ty, nullable, identity)| Column {
                         name: names[i].clone(),
                         ty,
@@ -986,7 +1258,7 @@ impl Session {
         let Some(query) = query else {
             return Ok(Vec::new());
         };
-        let select = query.iter().position(|t| t.is("SELECT")).unwrap_or(0);
+        let select = main_select(query);
         let (items, _) = select_items(query, select);
         let sql = self.translator().translate(query)?;
         let tables = from_tables(query);
@@ -1010,6 +1282,10 @@ impl Session {
     fn origin_type(&self, stmt: &rusqlite::Statement, i: usize) -> Option<(SqlType, bool, bool)> {
         let meta = stmt.column_metadata(i).ok().flatten()?;
         let (db, table, column, decl_type, _, not_null, pk, autoinc) = meta;
+        // SQLite's own catalog (under the catalog views) has no SQL Server types.
+        if table.to_bytes().starts_with(b"sqlite_") || table.to_bytes().starts_with(b"__ss_") {
+            return None;
+        }
         let decl_type = decl_type?.to_str().ok()?;
         if decl_type == "INTEGER" && pk {
             let db = db.to_str().ok()?;
@@ -1059,16 +1335,184 @@ impl Session {
         if tokens[0].is("MERGE") {
             return Err(Stop::Error(TransError::unsupported("MERGE").into()));
         }
-        // INSERT ... EXEC proc: run the procedure, insert its first result set.
         if tokens[0].is("INSERT")
             && let Some(p) = tokens.iter().position(|t| t.is("EXEC") || t.is("EXECUTE"))
         {
-            let _ = p;
-            return Err(Stop::Error(
-                TransError::unsupported("INSERT ... EXEC").into(),
-            ));
+            return self.insert_exec(tokens, p, out);
+        }
+        if let Some(rewritten) = translate::rewrite_dml_joins(tokens) {
+            return self.run_query(&rewritten, None, true, out);
+        }
+        if let Some(tagged) = self.tag_variant_values(tokens) {
+            return self.run_query(&tagged, None, true, out);
         }
         self.run_query(tokens, None, true, out)
+    }
+
+    /// `INSERT [INTO] t [(cols)] EXEC proc ...`: the procedure's rows go into the table; its
+    /// messages go to the client.
+    fn insert_exec(&mut self, tokens: &[Token], exec: usize, out: &mut Out) -> Exec {
+        let mut k = 1;
+        if tokens.get(k).is_some_and(|t| t.is("INTO")) {
+            k += 1;
+        }
+        let (table, len) = translate::table_ref(tokens, k).ok_or_else(|| syntax_near(tokens, k))?;
+        let cols: Vec<String> = match tokens.get(k + len) {
+            Some(t) if t.is_op("(") && k + len + 1 < exec => {
+                translate::split_commas(&tokens[k + len + 1..exec - 1])
+                    .iter()
+                    .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+                    .collect()
+            }
+            _ => self
+                .table_columns(&table)
+                .into_iter()
+                .filter(|c| !c.identity)
+                .map(|c| c.name)
+                .collect(),
+        };
+        let mut capture = Capture::default();
+        {
+            let mut inner = Out::new(&mut capture);
+            let r = super::procs::exec_statement(self, &tokens[exec..], &mut inner);
+            if inner.cancelled {
+                return Err(Stop::Cancel);
+            }
+            r?;
+        }
+        for m in capture.messages {
+            out.send(m)?;
+        }
+        let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            quote_ident(&table),
+            cols.iter()
+                .map(|c| quote_ident(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            placeholders.join(", ")
+        );
+        let mut count = 0u64;
+        {
+            let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql_err(&e))?;
+            for row in &capture.rows {
+                if row.len() != cols.len() {
+                    return Err(Stop::Error(SqlError::new(
+                        213,
+                        16,
+                        "Column name or number of supplied values does not match table definition.",
+                    )));
+                }
+                let values: Vec<Value> = row.iter().map(types::to_storage).collect();
+                stmt.execute(rusqlite::params_from_iter(values.iter()))
+                    .map_err(|e| self.sql_err(&e))?;
+                count += 1;
+            }
+        }
+        self.after_dml(tokens, count);
+        let row_count = (!self.nocount).then_some(count);
+        out.send(Event::Done {
+            kind: self.done_kind,
+            row_count,
+            error: false,
+            more: true,
+        })
+    }
+
+    /// `INSERT ... VALUES` into sql_variant columns: each value keeps its SQL Server type
+    /// (`ss_variant(expr, 'type')`), as sql_variant does.
+    fn tag_variant_values(&self, tokens: &[Token]) -> Option<Vec<Token>> {
+        if !tokens.first()?.is("INSERT") {
+            return None;
+        }
+        let mut k = 1;
+        if tokens.get(k)?.is("INTO") {
+            k += 1;
+        }
+        let (table, len) = translate::table_ref(tokens, k)?;
+        let columns = self.table_columns(&table);
+        if !columns.iter().any(|c| c.ty == SqlType::Variant) {
+            return None;
+        }
+        let mut at = k + len;
+        let targets: Vec<String> = if tokens.get(at)?.is_op("(") {
+            let close = matching_paren(tokens, at)?;
+            let names = translate::split_commas(&tokens[at + 1..close])
+                .iter()
+                .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+                .collect();
+            at = close + 1;
+            names
+        } else {
+            columns
+                .iter()
+                .filter(|c| !c.identity)
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        if !tokens.get(at)?.is("VALUES") {
+            return None;
+        }
+        let env = self.type_env(&[]);
+        let mut out: Vec<Token> = tokens[..=at].to_vec();
+        let mut i = at + 1;
+        while i < tokens.len() {
+            if !tokens[i].is_op("(") {
+                out.push(tokens[i].clone());
+                i += 1;
+                continue;
+            }
+            let close = matching_paren(tokens, i)?;
+            out.push(tokens[i].clone());
+            for (n, expr) in translate::split_commas(&tokens[i + 1..close])
+                .into_iter()
+                .enumerate()
+            {
+                if n > 0 {
+                    out.push(Token {
+                        tok: Tok::Op(","),
+                        line: 0,
+                    });
+                }
+                let is_variant = targets
+                    .get(n)
+                    .and_then(|t| columns.iter().find(|c| c.name.eq_ignore_ascii_case(t)))
+                    .is_some_and(|c| c.ty == SqlType::Variant);
+                match infer::expr_type(&expr, &env).filter(|_| is_variant) {
+                    Some((base, _)) if base != SqlType::Variant => {
+                        out.push(Token {
+                            tok: Tok::Word("ss_variant".into()),
+                            line: 0,
+                        });
+                        out.push(Token {
+                            tok: Tok::Op("("),
+                            line: 0,
+                        });
+                        out.extend(expr);
+                        out.push(Token {
+                            tok: Tok::Op(","),
+                            line: 0,
+                        });
+                        out.push(Token {
+                            tok: Tok::Str {
+                                value: decl(&base),
+                                national: false,
+                            },
+                            line: 0,
+                        });
+                        out.push(Token {
+                            tok: Tok::Op(")"),
+                            line: 0,
+                        });
+                    }
+                    _ => out.extend(expr),
+                }
+            }
+            out.push(tokens[close].clone());
+            i = close + 1;
+        }
+        Some(out)
     }
 
     fn exec_select_assign(
@@ -1171,7 +1615,11 @@ impl Session {
                 })
                 .collect()
         };
-        let temp = if target.starts_with('#') { "TEMP " } else { "" };
+        let temp = if translate::is_temp_name(&target) {
+            "TEMP "
+        } else {
+            ""
+        };
         let defs: Vec<String> = cols
             .iter()
             .map(|(n, t)| format!("{} {}", quote_ident(n), decl(t)))
@@ -1281,7 +1729,7 @@ impl Session {
     }
 
     pub(crate) fn table_exists(&self, name: &str) -> bool {
-        let schema = if name.starts_with('#') {
+        let schema = if translate::is_temp_name(name) {
             "temp"
         } else {
             "main"
@@ -1303,7 +1751,10 @@ impl Session {
         if if_exists {
             i = 4;
         }
-        let names: Vec<Vec<Token>> = translate::split_commas(&tokens[i..]);
+        let names: Vec<Vec<Token>> = translate::split_commas(tokens.get(i..).unwrap_or_default());
+        if names.is_empty() || names.iter().any(|n| n.is_empty()) {
+            return Err(syntax_near(tokens, tokens.len()));
+        }
         for n in names {
             let skip = translate::schema_prefix(&n, 0).unwrap_or(0);
             let name = n
@@ -1327,7 +1778,7 @@ impl Session {
                         )));
                     }
                     self.exec_sqlite(&format!("DROP {} {}", what, quote_ident(&name)))?;
-                    let schema = if name.starts_with('#') {
+                    let schema = if translate::is_temp_name(&name) {
                         "temp"
                     } else {
                         "main"
@@ -1456,10 +1907,23 @@ impl Session {
             if part.get(p).is_some_and(|t| t.is("AS")) {
                 p += 1;
             }
-            if part.get(p).is_some_and(|t| t.is("TABLE") || t.is("CURSOR")) {
-                return Err(Stop::Error(
-                    TransError::unsupported("table variables and cursors").into(),
-                ));
+            if part.get(p).is_some_and(|t| t.is("TABLE")) {
+                // DECLARE @t TABLE (...): a TEMP table named @t, dropped when the batch ends.
+                let mut create = tokenize("CREATE TABLE").unwrap_or_default();
+                create.push(Token {
+                    tok: Tok::Quoted(name.clone()),
+                    line: part[0].line,
+                });
+                create.extend_from_slice(&tokens_after_table(tokens, name));
+                let _ = self
+                    .conn
+                    .execute_batch(&format!("DROP TABLE IF EXISTS temp.{}", quote_ident(name)));
+                self.exec_create(&create, &mut Out::new(&mut NullSink))?;
+                self.table_vars.push(name.clone());
+                return Ok(());
+            }
+            if part.get(p).is_some_and(|t| t.is("CURSOR")) {
+                return Err(Stop::Error(TransError::unsupported("cursors").into()));
             }
             let ty = parse_type(&part, &mut p, false).map_err(|_| syntax_near(&part, p))?;
             let mut value = Value::Null;
@@ -1538,6 +2002,7 @@ impl Session {
                     .map_err(|e| self.sql_err(&e))?;
             }
             "TRANSACTION" => {}
+            "IMPLICIT_TRANSACTIONS" => self.implicit_transactions = on,
             "IDENTITY_INSERT"
             | "XACT_ABORT"
             | "ANSI_NULLS"
@@ -1551,7 +2016,6 @@ impl Session {
             | "TEXTSIZE"
             | "DATEFORMAT"
             | "DATEFIRST"
-            | "IMPLICIT_TRANSACTIONS"
             | "CURSOR_CLOSE_ON_COMMIT"
             | "STATISTICS"
             | "SHOWPLAN_ALL"
@@ -1565,7 +2029,15 @@ impl Session {
             | "ANSI_DEFAULTS"
             | "QUERY_GOVERNOR_COST_LIMIT"
             | "PARSEONLY"
-            | "FORCEPLAN" => {
+            | "FORCEPLAN"
+            | "ANSI_NULL_DFLT_OFF"
+            | "ARITHIGNORE"
+            | "FIPS_FLAGGER"
+            | "NO_BROWSETABLE"
+            | "REMOTE_PROC_TRANSACTIONS"
+            | "OFFSETS"
+            | "SHOWPLAN_TEXT"
+            | "RESULT_SET_CACHING" => {
                 if option == "LANGUAGE" {
                     let lang = tokens.get(2).map(|t| t.to_string()).unwrap_or_default();
                     out.send(Event::EnvChange(EnvChange::Language {
@@ -1574,7 +2046,10 @@ impl Session {
                     }))?;
                 }
             }
-            _ => return Err(syntax_near(tokens, 1)),
+            _ => {
+                let text = format!("'{}' is not a recognized SET option.", second);
+                return Err(Stop::Error(SqlError::new(195, 15, text).aborting()));
+            }
         }
         Ok(())
     }
@@ -1687,9 +2162,30 @@ impl Session {
         }
     }
 
+    /// Takes SQLite's write lock for the T-SQL transaction (waiting up to the lock timeout).
+    fn open_sqlite_txn(&mut self) -> Exec {
+        self.exec_sqlite("BEGIN IMMEDIATE")?;
+        self.sqlite_txn = true;
+        Ok(())
+    }
+
+    /// Ends SQLite's transaction, if the T-SQL one had opened it.
+    fn end_sqlite_txn(&mut self, commit: bool) -> Exec {
+        if std::mem::take(&mut self.sqlite_txn) {
+            if commit {
+                if let Err(e) = self.conn.execute_batch("COMMIT") {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(self.sql_err(&e));
+                }
+            } else {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn begin_tran(&mut self, out: &mut Out) -> Exec {
         if self.trancount == 0 {
-            self.exec_sqlite("BEGIN")?;
             self.descriptor = self.next_descriptor;
             self.next_descriptor += 1;
             out.send(Event::EnvChange(EnvChange::BeginTransaction(
@@ -1709,10 +2205,11 @@ impl Session {
             )));
         }
         if self.trancount == 1 {
-            self.exec_sqlite("COMMIT")?;
+            let r = self.end_sqlite_txn(true);
             let d = std::mem::take(&mut self.descriptor);
             self.trancount = 0;
-            return out.send(Event::EnvChange(EnvChange::CommitTransaction(d)));
+            out.send(Event::EnvChange(EnvChange::CommitTransaction(d)))?;
+            return r;
         }
         self.trancount -= 1;
         Ok(())
@@ -1728,11 +2225,11 @@ impl Session {
         }
         if let Some(sp) = savepoint {
             let sql = format!("ROLLBACK TO {}", quote_ident(sp));
-            if self.conn.execute_batch(&sql).is_ok() {
+            if self.sqlite_txn && self.conn.execute_batch(&sql).is_ok() {
                 return Ok(());
             }
         }
-        let _ = self.conn.execute_batch("ROLLBACK");
+        self.end_sqlite_txn(false)?;
         let d = std::mem::take(&mut self.descriptor);
         self.trancount = 0;
         out.send(Event::EnvChange(EnvChange::RollbackTransaction(d)))
@@ -1745,6 +2242,9 @@ impl Session {
                 16,
                 "Cannot issue SAVE TRANSACTION when there is no active transaction.",
             )));
+        }
+        if !self.sqlite_txn {
+            self.open_sqlite_txn()?;
         }
         self.exec_sqlite(&format!("SAVEPOINT {}", quote_ident(name)))
             .map(|_| ())
@@ -1761,9 +2261,11 @@ impl Session {
             )));
         };
         if display != self.db {
-            if self.trancount > 0 {
+            // A transaction that has written holds its SQLite connection; one that has only
+            // read (or not started) moves along.
+            if self.sqlite_txn {
                 return Err(Stop::Error(
-                    TransError::unsupported("USE inside a transaction").into(),
+                    TransError::unsupported("USE after writes inside a transaction").into(),
                 ));
             }
             let bound = if self.lock_timeout_ms < 0 {
@@ -1771,7 +2273,8 @@ impl Session {
             } else {
                 self.lock_timeout_ms
             };
-            self.conn = open_connection(&path, bound).map_err(|e| self.sql_err(&e))?;
+            let id = identity(&self.dbs, &display, &self.info, &self.connection);
+            self.conn = open_connection(&path, &id, bound).map_err(|e| self.sql_err(&e))?;
         }
         let old = std::mem::replace(&mut self.db, display.clone());
         out.send(Event::EnvChange(EnvChange::Database {
@@ -1831,6 +2334,56 @@ fn leak_op(o: &str) -> &'static str {
     }
 }
 
+/// The statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON (a SELECT only
+/// when it reads a table; BEGIN TRAN then nests, giving @@TRANCOUNT 2).
+fn begins_implicit_transaction(tokens: &[Token]) -> bool {
+    let kw = tokens[0].keyword().unwrap_or_default();
+    match kw.as_str() {
+        "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "CREATE" | "ALTER" | "DROP" | "TRUNCATE"
+        | "GRANT" | "REVOKE" | "OPEN" | "FETCH" => true,
+        "SELECT" | "WITH" => tokens.iter().any(|t| t.is("FROM")),
+        "BEGIN" => tokens
+            .get(1)
+            .is_some_and(|t| t.is("TRAN") || t.is("TRANSACTION")),
+        _ => false,
+    }
+}
+
+/// Whether a statement writes (and so needs the transaction's write lock).
+fn writes(tokens: &[Token]) -> bool {
+    let kw = tokens[0].keyword().unwrap_or_default();
+    match kw.as_str() {
+        "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "CREATE" | "DROP" | "ALTER" | "TRUNCATE" => true,
+        "SELECT" | "WITH" => {
+            let mut depth = 0;
+            tokens.iter().any(|t| {
+                if t.is_op("(") {
+                    depth += 1;
+                } else if t.is_op(")") {
+                    depth -= 1;
+                }
+                depth == 0 && (t.is("INTO") || t.is("INSERT") || t.is("UPDATE") || t.is("DELETE"))
+            })
+        }
+        _ => false,
+    }
+}
+
+/// The statement's own SELECT: the first at the top level (after any CTEs).
+fn main_select(tokens: &[Token]) -> usize {
+    let mut depth = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.is_op("(") {
+            depth += 1;
+        } else if t.is_op(")") {
+            depth -= 1;
+        } else if depth == 0 && t.is("SELECT") {
+            return i;
+        }
+    }
+    0
+}
+
 /// `SELECT @v = ...` assigns instead of returning rows.
 fn is_assignment(tokens: &[Token], select: usize) -> bool {
     let mut i = select + 1;
@@ -1863,11 +2416,7 @@ pub(crate) fn syntax_near(tokens: &[Token], i: usize) -> Stop {
 }
 
 fn table_name_at(tokens: &[Token], i: usize) -> Option<String> {
-    let skip = translate::schema_prefix(tokens, i).unwrap_or(0);
-    tokens
-        .get(i + skip)
-        .and_then(|t| t.name())
-        .map(str::to_string)
+    translate::table_ref(tokens, i).map(|(name, _)| name)
 }
 
 /// The table an INSERT/UPDATE/DELETE writes.
@@ -1882,30 +2431,142 @@ fn dml_target(tokens: &[Token]) -> Option<String> {
     table_name_at(tokens, i)
 }
 
-/// Tables (with aliases) named after FROM/JOIN/INTO/UPDATE, for typing column references.
-pub(crate) fn from_tables(tokens: &[Token]) -> Vec<(String, Option<String>)> {
+/// A table a statement reads or writes, for typing column references.
+#[derive(Debug, Clone)]
+pub(crate) struct TableRef {
+    pub name: String,
+    pub alias: Option<String>,
+    /// A derived table, VALUES list or CTE: its columns' expressions and their own tables.
+    pub derived: Option<Derived>,
+    pub cte: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Derived {
+    pub columns: Vec<(String, Vec<Token>)>,
+    pub tables: Vec<TableRef>,
+}
+
+fn alias_at(tokens: &[Token], mut k: usize) -> (Option<String>, usize) {
+    if tokens.get(k).is_some_and(|t| t.is("AS")) {
+        k += 1;
+    }
+    let alias = tokens.get(k).and_then(|t| match &t.tok {
+        Tok::Word(w) if !translate::is_reserved(w) && !t.is("WITH") => Some(w.clone()),
+        Tok::Quoted(w) => Some(w.clone()),
+        _ => None,
+    });
+    let next = if alias.is_some() { k + 1 } else { k };
+    (alias, next)
+}
+
+/// `(names)` at `tokens[k]`, if present.
+fn name_list(tokens: &[Token], k: usize) -> Option<(Vec<String>, usize)> {
+    if !tokens.get(k)?.is_op("(") {
+        return None;
+    }
+    let close = matching_paren(tokens, k)?;
+    let names = translate::split_commas(&tokens[k + 1..close])
+        .iter()
+        .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+        .collect();
+    Some((names, close + 1))
+}
+
+/// The columns of `( SELECT ... )` or `( VALUES (...), ... )` body tokens.
+fn derived_of(inner: &[Token], names: Option<Vec<String>>) -> Derived {
+    let mut columns: Vec<(String, Vec<Token>)> = if inner.first().is_some_and(|t| t.is("VALUES")) {
+        let row = inner
+            .get(1)
+            .filter(|t| t.is_op("("))
+            .and_then(|_| matching_paren(inner, 1));
+        row.map(|close| {
+            translate::split_commas(&inner[2..close])
+                .into_iter()
+                .map(|e| (String::new(), e))
+                .collect()
+        })
+        .unwrap_or_default()
+    } else {
+        let (items, _) = select_items(inner, main_select(inner));
+        items
+            .into_iter()
+            .map(|i| (i.column_name(), i.expr))
+            .collect()
+    };
+    if let Some(names) = names {
+        for (c, n) in columns.iter_mut().zip(names) {
+            c.0 = n;
+        }
+    }
+    Derived {
+        columns,
+        tables: from_tables(inner),
+    }
+}
+
+/// Tables (with aliases) named after FROM/JOIN/INTO/UPDATE, and the statement's CTEs.
+pub(crate) fn from_tables(tokens: &[Token]) -> Vec<TableRef> {
     let mut out = Vec::new();
+    // WITH name [(cols)] AS (query) [, ...]
+    if tokens.first().is_some_and(|t| t.is("WITH")) {
+        let mut k = 1;
+        while let Some(name) = tokens.get(k).and_then(|t| t.name()).map(str::to_string) {
+            let (names, after) =
+                name_list(tokens, k + 1).map_or((None, k + 1), |(n, a)| (Some(n), a));
+            if !tokens.get(after).is_some_and(|t| t.is("AS")) {
+                break;
+            }
+            let Some(close) = tokens
+                .get(after + 1)
+                .filter(|t| t.is_op("("))
+                .and_then(|_| matching_paren(tokens, after + 1))
+            else {
+                break;
+            };
+            out.push(TableRef {
+                name,
+                alias: None,
+                derived: Some(derived_of(&tokens[after + 2..close], names)),
+                cte: true,
+            });
+            if !tokens.get(close + 1).is_some_and(|t| t.is_op(",")) {
+                break;
+            }
+            k = close + 2;
+        }
+    }
     for (i, t) in tokens.iter().enumerate() {
-        if t.is("FROM")
+        let introduces = t.is("FROM")
             || t.is("JOIN")
             || t.is("INTO")
             || (t.is("UPDATE") && i == 0)
-            || (i == 0 && t.is("DELETE"))
-        {
-            let j = i + 1;
-            if let Some(name) = table_name_at(tokens, j) {
-                let after = j + 1 + translate::schema_prefix(tokens, j).unwrap_or(0);
-                let mut alias_at = after;
-                if tokens.get(alias_at).is_some_and(|t| t.is("AS")) {
-                    alias_at += 1;
-                }
-                let alias = tokens.get(alias_at).and_then(|t| match &t.tok {
-                    Tok::Word(w) if !translate::is_reserved(w) && !t.is("WITH") => Some(w.clone()),
-                    Tok::Quoted(w) => Some(w.clone()),
-                    _ => None,
-                });
-                out.push((name, alias));
-            }
+            || (i == 0 && t.is("DELETE"));
+        if !introduces {
+            continue;
+        }
+        let j = i + 1;
+        if tokens.get(j).is_some_and(|t| t.is_op("(")) {
+            let Some(close) = matching_paren(tokens, j) else {
+                continue;
+            };
+            let (alias, after) = alias_at(tokens, close + 1);
+            let names = name_list(tokens, after).map(|(n, _)| n);
+            let name = alias.clone().unwrap_or_default();
+            out.push(TableRef {
+                name,
+                alias,
+                derived: Some(derived_of(&tokens[j + 1..close], names)),
+                cte: false,
+            });
+        } else if let Some((name, len)) = translate::table_ref(tokens, j) {
+            let (alias, _) = alias_at(tokens, j + len);
+            out.push(TableRef {
+                name,
+                alias,
+                derived: None,
+                cte: false,
+            });
         }
     }
     out
@@ -2050,7 +2711,7 @@ fn format_message(msg: &str, args: &[Value]) -> String {
 /// Column and variable types for inference.
 pub(crate) struct SessionTypes<'s> {
     session: &'s Session,
-    tables: &'s [(String, Option<String>)],
+    tables: &'s [TableRef],
 }
 
 impl TypeEnv for SessionTypes<'_> {
@@ -2059,15 +2720,40 @@ impl TypeEnv for SessionTypes<'_> {
     }
 
     fn column_type(&self, qualifier: Option<&str>, name: &str) -> Option<(SqlType, bool)> {
-        for (table, alias) in self.tables {
+        for t in self.tables.iter().filter(|t| !t.cte) {
             if let Some(q) = qualifier
-                && !(q.eq_ignore_ascii_case(table)
-                    || alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(q)))
+                && !(q.eq_ignore_ascii_case(&t.name)
+                    || t.alias
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(q)))
             {
                 continue;
             }
-            if let Some(t) = self.session.table_column(table, name) {
-                return Some(t);
+            // A derived table, or a CTE by that name: the type of the column's expression.
+            let derived = t.derived.as_ref().or_else(|| {
+                self.tables
+                    .iter()
+                    .find(|c| c.cte && c.name.eq_ignore_ascii_case(&t.name))
+                    .and_then(|c| c.derived.as_ref())
+            });
+            if let Some(d) = derived {
+                if let Some((_, expr)) =
+                    d.columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))
+                {
+                    return infer::expr_type(
+                        expr,
+                        &SessionTypes {
+                            session: self.session,
+                            tables: &d.tables,
+                        },
+                    );
+                }
+                continue;
+            }
+            if let Some(c) = self.session.table_column(&t.name, name) {
+                let catalog_view =
+                    t.name.starts_with("sys.") || t.name.starts_with("INFORMATION_SCHEMA.");
+                return (catalog_view || c.0 != SqlType::Variant).then_some(c);
             }
         }
         None
@@ -2085,7 +2771,18 @@ impl Session {
 
     /// The columns of a table as SQL Server would describe them.
     pub(crate) fn table_columns(&self, table: &str) -> Vec<Column> {
-        let schema = if table.starts_with('#') {
+        if let Some(cols) = super::sysviews::view_columns(table) {
+            return cols
+                .into_iter()
+                .map(|(name, ty)| Column {
+                    name,
+                    ty,
+                    nullable: true,
+                    identity: false,
+                })
+                .collect();
+        }
+        let schema = if translate::is_temp_name(table) {
             "temp"
         } else {
             "main"
@@ -2119,7 +2816,8 @@ impl Session {
                         identity: true,
                     }
                 } else {
-                    let ty = translate::column_type(&decl_type).unwrap_or(SqlType::NVarChar(None));
+                    // Computed columns declare no type: sql_variant stands for "from the values".
+                    let ty = translate::column_type(&decl_type).unwrap_or(SqlType::Variant);
                     Column {
                         name,
                         ty,
@@ -2132,7 +2830,66 @@ impl Session {
     }
 }
 
+/// Keeps the rows and messages of statements run for INSERT ... EXEC.
+#[derive(Default)]
+struct Capture {
+    rows: Vec<Vec<SqlValue>>,
+    messages: Vec<Event>,
+}
+
+impl EventSink for Capture {
+    fn send(&mut self, event: Event) -> ControlFlow<()> {
+        match event {
+            Event::Row(r) => self.rows.push(r),
+            m @ Event::Message { .. } => self.messages.push(m),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Discards events (for statements run internally).
+struct NullSink;
+
+impl EventSink for NullSink {
+    fn send(&mut self, _: Event) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+/// `DECLARE @t TABLE (...)`: the tokens from the column list on.
+fn tokens_after_table(tokens: &[Token], name: &str) -> Vec<Token> {
+    let at = tokens
+        .iter()
+        .position(|t| matches!(&t.tok, Tok::Var(v) if v == name))
+        .unwrap_or(0);
+    let table = tokens[at..]
+        .iter()
+        .position(|t| t.is("TABLE"))
+        .map_or(tokens.len(), |k| at + k + 1);
+    tokens[table..].to_vec()
+}
+
 impl translate::Env for Session {
+    fn is_table_variable(&self, name: &str) -> bool {
+        self.table_vars.iter().any(|t| t == name)
+    }
+
+    fn is_string(&self, expr: &[Token], statement: &[Token]) -> bool {
+        let tables = from_tables(statement);
+        matches!(
+            infer::expr_type(expr, &self.type_env(&tables)).map(|t| t.0),
+            Some(
+                SqlType::Char(_)
+                    | SqlType::VarChar(_)
+                    | SqlType::NChar(_)
+                    | SqlType::NVarChar(_)
+                    | SqlType::Text
+                    | SqlType::NText
+            )
+        )
+    }
+
     fn sysvar(&self, name: &str) -> Option<String> {
         let num = |n: i64| Some(n.to_string());
         match name {
@@ -2488,6 +3245,451 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn cte_result_columns_follow_the_outer_select() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "WITH c AS (SELECT 1 AS n, N'x' AS t) SELECT t, n FROM c",
+        );
+        let c = &columns(&ev)[0];
+        assert_eq!(
+            (c[0].name.as_str(), c[1].ty.clone()),
+            ("t", SqlType::Int),
+            "{ev:?}"
+        );
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::String("x".into()), SqlValue::Int(1)]]
+        );
+    }
+
+    #[test]
+    fn plus_concatenates_strings() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE n (f NVARCHAR(10), l NVARCHAR(10), k INT); INSERT n VALUES (N'Ada', N'Lovelace', 1);
+             DECLARE @sep NVARCHAR(3) = N' ';
+             SELECT f + @sep + l, n.f + n.l, k + 1, UPPER(f) + LEFT(l, 1), CAST(k AS VARCHAR(5)) + f FROM n",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = &rows(&ev)[0];
+        assert_eq!(r[0], SqlValue::String("Ada Lovelace".into()));
+        assert_eq!(r[1], SqlValue::String("AdaLovelace".into()));
+        assert_eq!(r[2], SqlValue::Int(2));
+        assert_eq!(r[3], SqlValue::String("ADAL".into()));
+        assert_eq!(r[4], SqlValue::String("1Ada".into()));
+    }
+
+    #[test]
+    fn table_variables() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "DECLARE @t TABLE (id INT IDENTITY PRIMARY KEY, v NVARCHAR(10));
+             INSERT INTO @t (v) VALUES (N'a'), (N'b');
+             UPDATE @t SET v = N'c' WHERE id = 2;
+             SELECT x.id, x.v FROM @t AS x ORDER BY x.id",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        assert_eq!(columns(&ev)[0][1].ty, SqlType::NVarChar(Some(10)));
+        assert_eq!(
+            rows(&ev),
+            vec![
+                vec![SqlValue::Int(1), SqlValue::String("a".into())],
+                vec![SqlValue::Int(2), SqlValue::String("c".into())]
+            ]
+        );
+        let ev = run(&mut s, "SELECT * FROM @t");
+        assert_eq!(
+            errors(&ev)[0].0,
+            1087,
+            "the variable ends with its batch: {ev:?}"
+        );
+    }
+
+    #[test]
+    fn too_long_values_are_errors() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE t (s VARCHAR(3), b VARBINARY(2)); INSERT t (s) VALUES ('abcd'); INSERT t (b) VALUES (0x010203); INSERT t VALUES ('abc', 0x0102); SELECT COUNT(*) FROM t",
+        );
+        let e = errors(&ev);
+        assert_eq!(e[0].0, 2628, "{ev:?}");
+        assert!(e[0].2.contains("column 's'"), "{}", e[0].2);
+        assert!(e[1].2.contains("column 'b'"), "{}", e[1].2);
+        assert_eq!(rows(&ev), vec![vec![SqlValue::Int(1)]]);
+    }
+
+    #[test]
+    fn derived_tables_and_ctes_keep_types() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE t (d DECIMAL(10, 2), n NVARCHAR(5)); INSERT t VALUES (1.5, N'a');
+             SELECT v FROM (VALUES (0, CAST('12.5' AS DECIMAL(38, 10)))) x(n, v);
+             SELECT q.d, q.m FROM (SELECT d, n AS m FROM t) AS q;
+             WITH c (dd) AS (SELECT d FROM t) SELECT dd FROM c",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let c = columns(&ev);
+        assert_eq!(
+            c[0][0].ty,
+            SqlType::Decimal {
+                precision: 38,
+                scale: 10
+            }
+        );
+        assert_eq!(
+            (c[1][0].ty.clone(), c[1][1].ty.clone()),
+            (
+                SqlType::Decimal {
+                    precision: 10,
+                    scale: 2
+                },
+                SqlType::NVarChar(Some(5))
+            )
+        );
+        assert_eq!(
+            c[2][0].ty,
+            SqlType::Decimal {
+                precision: 10,
+                scale: 2
+            }
+        );
+        assert_eq!(
+            rows(&ev)[0][0],
+            SqlValue::Decimal {
+                value: 125_000_000_000,
+                scale: 10
+            }
+        );
+    }
+
+    /// Whatever arrives, the reply ends with exactly one final DONE (and no panic).
+    #[test]
+    fn hostile_batches_always_end_properly() {
+        let (mut s, _d) = session();
+        let inputs = [
+            "",
+            " ",
+            ";",
+            ";;;",
+            "(",
+            ")",
+            "((",
+            "'",
+            "N'",
+            "[",
+            "\"",
+            "/*",
+            "--",
+            "@",
+            "@@",
+            "@@nope",
+            "0x",
+            ".",
+            "..",
+            "*",
+            "SELECT",
+            "SELECT ,",
+            "SELECT (1",
+            "SELECT 1)",
+            "SELECT * FROM",
+            "INSERT",
+            "INSERT INTO",
+            "UPDATE SET",
+            "DELETE",
+            "CREATE TABLE",
+            "CREATE TABLE t (",
+            "CREATE TABLE t (a)",
+            "CREATE TABLE t (a INT",
+            "DROP",
+            "DROP TABLE",
+            "DECLARE",
+            "DECLARE @x",
+            "DECLARE @x INT =",
+            "SET",
+            "SET @x = 1",
+            "SET NOCOUNT",
+            "IF",
+            "IF 1=1",
+            "ELSE",
+            "END",
+            "BEGIN",
+            "BEGIN TRY",
+            "BEGIN TRY SELECT 1 END TRY",
+            "WHILE",
+            "EXEC",
+            "EXEC (",
+            "EXECUTE sp_executesql",
+            "EXEC sp_executesql N'SELECT @a', N'@a int'",
+            "RAISERROR",
+            "RAISERROR(",
+            "RAISERROR('x')",
+            "THROW",
+            "THROW 1",
+            "PRINT",
+            "USE",
+            "USE nope",
+            "WAITFOR",
+            "WAITFOR DELAY",
+            "WAITFOR DELAY 'x'",
+            "COMMIT",
+            "ROLLBACK",
+            "SAVE TRAN",
+            "SELECT CAST(1 AS)",
+            "SELECT CAST(1 AS nope)",
+            "SELECT CONVERT(",
+            "SELECT DATEADD(",
+            "SELECT DATEADD(xx, 1, 1)",
+            "SELECT TOP",
+            "SELECT TOP (",
+            "SELECT 1 OFFSET",
+            "SELECT * FROM bench.narrow(",
+            "SELECT * FROM bench.narrow(-1)",
+            "SELECT * FROM bench.nope(1)",
+            "SELECT * FROM bench.lob(1, 99999999999999)",
+            "SELECT 1e999999",
+            "SELECT 99999999999999999999999999999999999999999",
+            "SELECT CAST(1 AS decimal(39,0))",
+            "SELECT CAST('x' AS varchar(9000))",
+            "SELECT @@SPID +",
+            "SELECT 1 +",
+            "CREATE PROCEDURE",
+            "CREATE PROCEDURE p AS",
+            "EXEC p",
+            "ALTER TABLE",
+            "ALTER TABLE t ADD",
+            "TRUNCATE TABLE",
+            "SELECT N'\u{1F600}' AS e",
+            "SELECT 'a' COLLATE",
+            "SELECT * FROM (VALUES (1)) x(",
+            "WITH",
+            "WITH c AS (",
+            "SELECT 1 UNION",
+            "SELECT OBJECT_ID(",
+            "INSERT INTO @t VALUES (1)",
+            "DECLARE @t TABLE (",
+            "SELECT 1/0.0",
+        ];
+        let mut bad = Vec::new();
+        for sql in inputs {
+            let ev = run(&mut s, sql);
+            let finals = ev
+                .iter()
+                .filter(|e| matches!(e, Event::Done { more: false, .. }))
+                .count();
+            let last_final = matches!(ev.last(), Some(Event::Done { more: false, .. }));
+            let internal = ev.iter().any(
+                |e| matches!(e, Event::Message { text, .. } if text.contains("internal error")),
+            );
+            if finals != 1 || !last_final || internal {
+                bad.push(sql);
+            }
+        }
+        assert!(bad.is_empty(), "mishandled: {bad:?}");
+    }
+
+    #[test]
+    fn update_and_delete_with_joins() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE o (id INT PRIMARY KEY, total INT, status NVARCHAR(10));
+             CREATE TABLE l (oid INT, amount INT);
+             INSERT o VALUES (1, 0, N'new'), (2, 0, N'new'), (3, 0, N'old');
+             INSERT l VALUES (1, 5), (2, 7), (3, 1);
+             UPDATE x SET x.total = l.amount * 2, status = N'done' FROM o AS x INNER JOIN l ON l.oid = x.id WHERE x.status = N'new';
+             DELETE o FROM o JOIN l ON l.oid = o.id WHERE l.amount = 1;
+             SELECT id, total, status FROM o ORDER BY id",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        assert_eq!(
+            dones(&ev)[2..4],
+            [(Some(2), false, true), (Some(1), false, true)]
+        );
+        assert_eq!(
+            rows(&ev),
+            vec![
+                vec![
+                    SqlValue::Int(1),
+                    SqlValue::Int(10),
+                    SqlValue::String("done".into())
+                ],
+                vec![
+                    SqlValue::Int(2),
+                    SqlValue::Int(14),
+                    SqlValue::String("done".into())
+                ]
+            ]
+        );
+    }
+
+    #[test]
+    fn insert_exec() {
+        let (mut s, _d) = session();
+        run(
+            &mut s,
+            "CREATE TABLE t (id INT IDENTITY PRIMARY KEY, n INT, m NVARCHAR(5))",
+        );
+        run(
+            &mut s,
+            "CREATE PROCEDURE two AS BEGIN PRINT 'making'; SELECT 1, N'a' UNION ALL SELECT 2, N'b' END",
+        );
+        let ev = run(
+            &mut s,
+            "INSERT INTO t (n, m) EXEC two; INSERT t EXEC ('SELECT 3, N''c'''); SELECT n, m FROM t ORDER BY id",
+        );
+        assert_eq!(errors(&ev), vec![(0, 0, "making".into())], "{ev:?}");
+        assert_eq!(rows(&ev).len(), 3, "{ev:?}");
+        assert_eq!(dones(&ev)[0], (Some(2), false, true));
+    }
+
+    #[test]
+    fn sql_variant_keeps_base_types() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE v (a SQL_VARIANT); INSERT v VALUES (456.7); INSERT v VALUES ('txt'); INSERT INTO v (a) VALUES (CAST('2024-06-03' AS DATE)), (NULL);
+             SELECT a FROM v",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = rows(&ev);
+        assert_eq!(
+            r[0][0],
+            SqlValue::Variant(
+                Box::new(SqlValue::Decimal {
+                    value: 4567,
+                    scale: 1
+                }),
+                SqlType::Numeric {
+                    precision: 4,
+                    scale: 1
+                }
+            )
+        );
+        assert_eq!(
+            r[1][0],
+            SqlValue::Variant(
+                Box::new(SqlValue::String("txt".into())),
+                SqlType::VarChar(Some(3))
+            )
+        );
+        assert_eq!(
+            r[2][0],
+            SqlValue::Variant(
+                Box::new(SqlValue::Date(types::days_from_ymd(2024, 6, 3))),
+                SqlType::Date
+            )
+        );
+        assert_eq!(r[3][0], SqlValue::Null);
+    }
+
+    #[test]
+    fn function_defaults() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE d (id INT, at DATETIME NOT NULL DEFAULT GETDATE(), g UNIQUEIDENTIFIER DEFAULT NEWID(), n INT DEFAULT (0));
+             INSERT d (id) VALUES (1); SELECT at, g, n FROM d",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = &rows(&ev)[0];
+        assert!(matches!(r[0], SqlValue::DateTime { .. }), "{r:?}");
+        assert!(matches!(r[1], SqlValue::Guid(_)), "{r:?}");
+        assert_eq!(r[2], SqlValue::Int(0));
+    }
+
+    #[test]
+    fn connection_facts_show_in_dm_exec_connections() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "SELECT encrypt_option, auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID",
+        );
+        assert_eq!(
+            rows(&ev),
+            vec![vec![
+                SqlValue::String("FALSE".into()),
+                SqlValue::String("SQL".into())
+            ]]
+        );
+        s.set_connection_facts(ConnectionFacts {
+            encrypted: true,
+            ..Default::default()
+        });
+        let ev = run(
+            &mut s,
+            "SELECT encrypt_option FROM sys.dm_exec_connections WHERE session_id = @@SPID",
+        );
+        assert_eq!(rows(&ev), vec![vec![SqlValue::String("TRUE".into())]]);
+    }
+
+    #[test]
+    fn implicit_transactions() {
+        let (mut s, _d) = session();
+        run(&mut s, "CREATE TABLE t (a INT)");
+        let ev = run(
+            &mut s,
+            "SET IMPLICIT_TRANSACTIONS ON; SELECT 1; SELECT @@TRANCOUNT",
+        );
+        assert_eq!(
+            rows(&ev)[1],
+            vec![SqlValue::Int(0)],
+            "SELECT without a table starts nothing"
+        );
+        let ev = run(&mut s, "INSERT t VALUES (1); SELECT @@TRANCOUNT");
+        assert!(
+            matches!(ev[0], Event::EnvChange(EnvChange::BeginTransaction(_))),
+            "{ev:?}"
+        );
+        assert_eq!(rows(&ev), vec![vec![SqlValue::Int(1)]]);
+        run(&mut s, "IF @@TRANCOUNT > 0 ROLLBACK TRAN");
+        let ev = run(&mut s, "SELECT COUNT(*) FROM t; SELECT @@TRANCOUNT");
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::Int(0)], vec![SqlValue::Int(1)]],
+            "the SELECT began one"
+        );
+        run(
+            &mut s,
+            "INSERT t VALUES (2); IF @@TRANCOUNT > 0 COMMIT TRAN; SET IMPLICIT_TRANSACTIONS OFF",
+        );
+        let ev = run(&mut s, "SELECT COUNT(*) FROM t; SELECT @@TRANCOUNT");
+        assert_eq!(
+            rows(&ev),
+            vec![vec![SqlValue::Int(1)], vec![SqlValue::Int(0)]]
+        );
+    }
+
+    #[test]
+    fn computed_columns() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE c (a INT, b INT, s AS (a + b), p AS a * b PERSISTED); INSERT c (a, b) VALUES (2, 3); SELECT s, p FROM c",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        assert_eq!(rows(&ev), vec![vec![SqlValue::Int(5), SqlValue::Int(6)]]);
+    }
+
+    #[test]
+    fn divide_by_zero_is_an_error() {
+        let (mut s, _d) = session();
+        let ev = run(&mut s, "SELECT 1/0; SELECT 7 / 2 * 2, 7 % 3, 1.0 / 4");
+        let e = errors(&ev);
+        assert_eq!(
+            (e[0].0, e[0].1, e[0].2.as_str()),
+            (8134, 16, "Divide by zero error encountered."),
+            "{ev:?}"
+        );
+        // The error ends the statement, not the batch.
+        assert_eq!(rows(&ev)[0][..2], [SqlValue::Int(6), SqlValue::Int(1)]);
+    }
+
+    #[test]
     fn version_and_sysvars() {
         let (mut s, _d) = session();
         let ev = run(&mut s, "SELECT @@VERSION, @@SPID, DB_NAME()");
@@ -2569,6 +3771,16 @@ pub(crate) mod tests {
         assert_more_flags(&ev);
         let ev = run(&mut s, "SELECT 1 SELEC 2");
         assert_eq!(errors(&ev)[0].0, 102, "{ev:?}");
+        let ev = run(&mut s, "SELECT * FROM t WHERE ORDER BY 1");
+        assert_eq!(
+            errors(&ev)[0],
+            (156, 15, "Incorrect syntax near the keyword 'ORDER'.".into()),
+            "{ev:?}"
+        );
+        // Nothing of a batch with a syntax error runs.
+        let ev = run(&mut s, "SELECT 1; SELECT * FROM sys.tables WHERE");
+        assert_eq!(errors(&ev)[0].0, 102, "{ev:?}");
+        assert!(rows(&ev).is_empty(), "{ev:?}");
         let ev = run(&mut s, "SELECT * FROM");
         let e = &errors(&ev)[0];
         assert_eq!((e.0, e.1), (102, 15), "{ev:?}");
@@ -2598,8 +3810,29 @@ pub(crate) mod tests {
             e[0].2
         );
         assert_eq!(e[1].0, 515);
+
         assert_eq!(rows(&ev), vec![vec![SqlValue::Int(1)]]);
         assert_more_flags(&ev);
+        let ev = run(
+            &mut s,
+            "CREATE TABLE c (id INT, pid INT REFERENCES p(id)); INSERT c VALUES (1, 99); INSERT c VALUES (1, 1); DELETE FROM p; UPDATE c SET pid = NULL, id = NULL WHERE 0 = 1",
+        );
+        let e = errors(&ev);
+        assert_eq!(e[0].0, 547, "{ev:?}");
+        assert!(
+            e[0].2.starts_with(
+                "The INSERT statement conflicted with the FOREIGN KEY constraint \"FK__c__0\""
+            ),
+            "{}",
+            e[0].2
+        );
+        assert!(
+            e[1].2.starts_with(
+                "The DELETE statement conflicted with the REFERENCE constraint \"FK__c__0\""
+            ),
+            "{}",
+            e[1].2
+        );
     }
 
     #[test]
@@ -2667,6 +3900,45 @@ pub(crate) mod tests {
                 .any(|e| matches!(e, Event::EnvChange(EnvChange::RollbackTransaction(_))))
         );
         assert_eq!(s.transaction_descriptor(), 0);
+    }
+
+    #[test]
+    fn transactions_read_committed_and_lock_timeout() {
+        let (mut a, d) = session();
+        let dbs = a.dbs.clone();
+        let info = || SessionInfo {
+            user: "sa".into(),
+            spid: 52,
+            app: "t".into(),
+            host: "h".into(),
+            server_name: "s".into(),
+        };
+        let mut b = Session::new(dbs, "master", info()).unwrap();
+        run(&mut a, "CREATE TABLE t (v INT); INSERT t VALUES (1)");
+        // A reading transaction sees what B commits meanwhile, and does not block B.
+        run(&mut a, "BEGIN TRAN; SELECT v FROM t");
+        let ev = run(&mut b, "UPDATE t SET v = 2");
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        assert_eq!(
+            rows(&run(&mut a, "SELECT v FROM t")),
+            vec![vec![SqlValue::Int(2)]]
+        );
+        // Once A writes, B waits for A's lock and gives up with 1222.
+        run(&mut a, "UPDATE t SET v = 3");
+        let t = std::time::Instant::now();
+        let ev = run(&mut b, "SET LOCK_TIMEOUT 200; UPDATE t SET v = 4");
+        assert_eq!(errors(&ev)[0].0, 1222, "{ev:?}");
+        assert!(t.elapsed().as_millis() < 2000);
+        assert_eq!(
+            rows(&run(&mut b, "SELECT v FROM t")),
+            vec![vec![SqlValue::Int(2)]]
+        );
+        run(&mut a, "COMMIT");
+        assert_eq!(
+            rows(&run(&mut b, "SELECT v FROM t")),
+            vec![vec![SqlValue::Int(3)]]
+        );
+        drop(d);
     }
 
     #[test]

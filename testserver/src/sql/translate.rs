@@ -154,6 +154,68 @@ pub trait Env {
         name: &str,
         args: &[Vec<Token>],
     ) -> Option<Result<String, TransError>>;
+    /// Whether `expr` (within `statement`, for its tables) has a character type, which makes
+    /// `+` a concatenation.
+    fn is_string(&self, _expr: &[Token], _statement: &[Token]) -> bool {
+        false
+    }
+    /// Whether `@name` is a table variable (a TEMP table of that name).
+    fn is_table_variable(&self, _name: &str) -> bool {
+        false
+    }
+}
+
+/// The operand left of the operator at `op`: a literal, a (qualified) name, or a call or
+/// parenthesized expression.
+fn left_operand(tokens: &[Token], op: usize) -> &[Token] {
+    let end = op;
+    let Some(last) = op.checked_sub(1) else {
+        return &[];
+    };
+    let mut start = last;
+    if tokens[last].is_op(")") {
+        let mut depth = 0;
+        for k in (0..=last).rev() {
+            if tokens[k].is_op(")") {
+                depth += 1;
+            } else if tokens[k].is_op("(") {
+                depth -= 1;
+                if depth == 0 {
+                    start = k;
+                    break;
+                }
+            }
+        }
+        if start > 0 && tokens[start - 1].name().is_some() {
+            start -= 1;
+        }
+    } else {
+        while start >= 2 && tokens[start - 1].is_op(".") && tokens[start - 2].name().is_some() {
+            start -= 2;
+        }
+    }
+    &tokens[start..end]
+}
+
+fn right_operand(tokens: &[Token], op: usize) -> &[Token] {
+    let start = op + 1;
+    let Some(first) = tokens.get(start) else {
+        return &[];
+    };
+    let mut end = start + 1;
+    if first.is_op("(") {
+        end = matching_paren(tokens, start).map_or(tokens.len(), |c| c + 1);
+    } else if first.name().is_some() {
+        while tokens.get(end).is_some_and(|t| t.is_op("."))
+            && tokens.get(end + 1).is_some_and(|t| t.name().is_some())
+        {
+            end += 2;
+        }
+        if tokens.get(end).is_some_and(|t| t.is_op("(")) {
+            end = matching_paren(tokens, end).map_or(tokens.len(), |c| c + 1);
+        }
+    }
+    &tokens[start..end.min(tokens.len())]
 }
 
 pub fn quote_ident(name: &str) -> String {
@@ -354,7 +416,9 @@ fn item_of(mut expr: Vec<Token>) -> SelectItem {
 fn skip_top(tokens: &[Token], i: usize) -> (usize, Vec<Token>) {
     let mut j = i + 1;
     let limit = if tokens.get(j).is_some_and(|t| t.is_op("(")) {
-        let close = matching_paren(tokens, j).unwrap_or(tokens.len() - 1);
+        let Some(close) = matching_paren(tokens, j) else {
+            return (tokens.len(), Vec::new());
+        };
         let l = tokens[j + 1..close].to_vec();
         j = close + 1;
         l
@@ -424,6 +488,14 @@ impl Translator<'_> {
                 }
             }
             match &t.tok {
+                Tok::Op("(") if next.is_some_and(|n| n.is("VALUES")) => {
+                    if let Some(end) = self.values_table(tokens, i, &mut out)? {
+                        i = end;
+                        continue;
+                    }
+                    depth += 1;
+                    out.push('(');
+                }
                 Tok::Op("(") => {
                     depth += 1;
                     out.push('(');
@@ -436,13 +508,24 @@ impl Translator<'_> {
                 Tok::Op("!<") => out.push_str(">="),
                 Tok::Op("!>") => out.push_str("<="),
                 Tok::Op("+") => {
-                    let stringy =
-                        |t: Option<&Token>| matches!(t.map(|t| &t.tok), Some(Tok::Str { .. }));
-                    if stringy(i.checked_sub(1).and_then(|p| tokens.get(p))) || stringy(next) {
+                    let stringy = |operand: &[Token]| match operand {
+                        [] => false,
+                        [t] if matches!(t.tok, Tok::Str { .. }) => true,
+                        [t] if matches!(t.tok, Tok::Num(_)) => false,
+                        operand => self.env.is_string(operand, tokens),
+                    };
+                    if stringy(left_operand(tokens, i)) || stringy(right_operand(tokens, i)) {
                         out.push_str(" || ");
                     } else {
                         out.push_str(" + ");
                     }
+                }
+                Tok::Op(o @ ("/" | "%")) if !right_operand(tokens, i).is_empty() => {
+                    // A zero divisor is error 8134 in SQL Server (SQLite would answer NULL).
+                    let divisor = right_operand(tokens, i);
+                    out.push_str(&format!(" {o} ss_divisor({})", self.translate(divisor)?));
+                    i += 1 + divisor.len();
+                    continue;
                 }
                 Tok::Op(o) => {
                     out.push(' ');
@@ -462,6 +545,22 @@ impl Translator<'_> {
                     b.iter().for_each(|x| out.push_str(&format!("{x:02X}")));
                     out.push('\'');
                 }
+                Tok::Var(v) if self.env.is_table_variable(v) => {
+                    out.push(' ');
+                    out.push_str(&quote_ident(v));
+                }
+                Tok::Var(v)
+                    if i > 0
+                        && ["FROM", "JOIN", "INTO", "UPDATE", "INSERT", "DELETE"]
+                            .iter()
+                            .any(|k| tokens[i - 1].is(k)) =>
+                {
+                    return Err(TransError {
+                        number: 1087,
+                        class: 15,
+                        text: format!("Must declare the table variable \"{v}\"."),
+                    });
+                }
                 Tok::Var(v) => {
                     out.push(' ');
                     out.push_str(v);
@@ -475,20 +574,27 @@ impl Translator<'_> {
                     out.push(' ');
                     out.push_str(&lit);
                 }
-                Tok::Quoted(q) => {
-                    if let Some(skip) = schema_prefix(tokens, i) {
-                        i += skip;
-                        continue;
+                Tok::Word(_) | Tok::Quoted(_)
+                    if name_chain(tokens, i).is_some() && !tokens[i].is("bench") =>
+                {
+                    let (parts, len) = name_chain(tokens, i).unwrap();
+                    out.push(' ');
+                    for (k, p) in resolve_chain(&parts).iter().enumerate() {
+                        if k > 0 {
+                            out.push('.');
+                        }
+                        emit_name(&mut out, p);
                     }
+                    i += len;
+                    // A qualified function call: dbo.f(...) keeps its arguments.
+                    continue;
+                }
+                Tok::Quoted(q) => {
                     out.push(' ');
                     out.push_str(&quote_ident(q));
                 }
                 Tok::Word(w) => {
                     let kw = w.to_ascii_uppercase();
-                    if let Some(skip) = schema_prefix(tokens, i) {
-                        i += skip;
-                        continue;
-                    }
                     if (next.is_some_and(|n| n.is_op("(")) && !is_reserved(w)
                         || kw == "LEFT"
                         || kw == "RIGHT"
@@ -640,6 +746,48 @@ impl Translator<'_> {
                 out.push_str(&l);
             }
         }
+    }
+
+    /// `(VALUES (..), (..)) [AS] t (c1, c2)`: SQLite names VALUES columns column1, column2...,
+    /// so the aliases become a select list. Returns the index after it if rewritten.
+    fn values_table(
+        &self,
+        tokens: &[Token],
+        open: usize,
+        out: &mut String,
+    ) -> Result<Option<usize>, TransError> {
+        let Some(close) = matching_paren(tokens, open) else {
+            return Ok(None);
+        };
+        let mut k = close + 1;
+        if tokens.get(k).is_some_and(|t| t.is("AS")) {
+            k += 1;
+        }
+        let Some(alias) = tokens.get(k).and_then(|t| t.name()) else {
+            return Ok(None);
+        };
+        if !tokens.get(k + 1).is_some_and(|t| t.is_op("(")) {
+            return Ok(None);
+        }
+        let Some(cols_close) = matching_paren(tokens, k + 1) else {
+            return Ok(None);
+        };
+        let cols: Vec<String> = split_commas(&tokens[k + 2..cols_close])
+            .iter()
+            .filter_map(|c| c.first().and_then(|t| t.name()).map(str::to_string))
+            .collect();
+        let inner = self.translate(&tokens[open + 1..close])?;
+        let list: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(n, c)| format!("column{} AS {}", n + 1, quote_ident(c)))
+            .collect();
+        out.push_str(&format!(
+            " (SELECT {} FROM ({inner})) AS {}",
+            list.join(", "),
+            quote_ident(alias)
+        ));
+        Ok(Some(cols_close + 1))
     }
 
     /// OFFSET n ROWS [FETCH NEXT m ROWS ONLY] -> LIMIT m OFFSET n.
@@ -802,6 +950,19 @@ impl Translator<'_> {
                     a.first().cloned().unwrap_or("NULL".into())
                 )
             }
+            "OBJECTPROPERTY" | "OBJECTPROPERTYEX" => {
+                let a = tr_args(&args)?;
+                let (id, prop) = (
+                    a.first().cloned().unwrap_or("NULL".into()),
+                    a.get(1).cloned().unwrap_or("NULL".into()),
+                );
+                format!(
+                    " (SELECT CASE lower({prop}) WHEN 'isprocedure' THEN type = 'P' WHEN 'isusertable' THEN type = 'U'
+                        WHEN 'istable' THEN type = 'U' WHEN 'isview' THEN type = 'V' WHEN 'ismsshipped' THEN 0
+                        WHEN 'ownerid' THEN 1 WHEN 'schemaid' THEN 1 END
+                       FROM \"sys.objects\" WHERE object_id = {id})"
+                )
+            }
             "OBJECT_NAME" => {
                 let a = tr_args(&args)?;
                 format!(
@@ -850,6 +1011,93 @@ fn type_at(tokens: &[Token], pos: usize) -> Result<SqlType, TransError> {
     Ok(ty)
 }
 
+/// A dotted name at `tokens[i]` (`a.b.c`, `db..t`): its parts ("" for an omitted one) and
+/// how many tokens it spans. None unless it has at least one dot.
+pub fn name_chain(tokens: &[Token], i: usize) -> Option<(Vec<String>, usize)> {
+    if i > 0 && tokens[i - 1].is_op(".") {
+        return None;
+    }
+    let mut parts = vec![tokens.get(i)?.name()?.to_string()];
+    let mut k = i + 1;
+    while tokens.get(k).is_some_and(|t| t.is_op(".")) {
+        match tokens.get(k + 1) {
+            Some(t) if t.is_op(".") => {
+                parts.push(String::new());
+                k += 1;
+            }
+            Some(t) if t.name().is_some() => {
+                parts.push(t.name().unwrap().to_string());
+                k += 2;
+            }
+            // `alias.*`
+            _ => break,
+        }
+    }
+    (parts.len() > 1).then_some((parts, k - i))
+}
+
+/// The catalog view a `sys.x` / `INFORMATION_SCHEMA.x` name denotes (its SQLite name).
+pub fn catalog_view_name(schema: &str, name: &str) -> Option<String> {
+    if schema.eq_ignore_ascii_case("sys") {
+        Some(format!("sys.{}", name.to_ascii_lowercase()))
+    } else if schema.eq_ignore_ascii_case("INFORMATION_SCHEMA") {
+        Some(format!("INFORMATION_SCHEMA.{}", name.to_ascii_uppercase()))
+    } else {
+        None
+    }
+}
+
+/// Resolves a dotted name: catalog views become one quoted name, database and `dbo`
+/// qualifiers go away (`db.dbo.t.c` -> `t`, `c`).
+pub fn resolve_chain(parts: &[String]) -> Vec<String> {
+    let n = parts.len();
+    for k in 0..n.min(2) {
+        if k + 1 < n
+            && (k == 0 || parts[0].is_empty() || n > 2)
+            && let Some(view) = catalog_view_name(&parts[k], &parts[k + 1])
+        {
+            let mut out = vec![view];
+            out.extend(parts[k + 2..].iter().cloned());
+            return out;
+        }
+    }
+    if n >= 3 && (parts[1].is_empty() || parts[1].eq_ignore_ascii_case("dbo")) {
+        return parts[2..].to_vec();
+    }
+    if n >= 2 && parts[0].eq_ignore_ascii_case("dbo") {
+        return parts[1..].to_vec();
+    }
+    parts.to_vec()
+}
+
+/// The object a table reference at `tokens[i]` names, and the tokens it spans.
+pub fn table_ref(tokens: &[Token], i: usize) -> Option<(String, usize)> {
+    if let Some((parts, len)) = name_chain(tokens, i) {
+        let resolved = resolve_chain(&parts);
+        return Some((resolved.last()?.clone(), len));
+    }
+    match &tokens.get(i)?.tok {
+        Tok::Var(v) => Some((v.clone(), 1)),
+        _ => Some((tokens[i].name()?.to_string(), 1)),
+    }
+}
+
+/// Temporary tables (`#t`) and table variables (`@t`) live in SQLite's TEMP schema.
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with('#') || name.starts_with('@')
+}
+
+fn emit_name(out: &mut String, name: &str) {
+    let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !is_reserved(name);
+    if plain {
+        out.push_str(name);
+    } else {
+        out.push_str(&quote_ident(name));
+    }
+}
+
 /// How many tokens of a schema/database prefix start at `tokens[i]` (`dbo.`, `db.dbo.`,
 /// `db..`), so that `dbo.t` names the SQLite table `t`.
 pub fn schema_prefix(tokens: &[Token], i: usize) -> Option<usize> {
@@ -872,6 +1120,118 @@ pub fn schema_prefix(tokens: &[Token], i: usize) -> Option<usize> {
     let n = name(i).unwrap();
     if dot(i + 1) && name(i + 2).is_some() && n.eq_ignore_ascii_case("dbo") {
         return Some(2);
+    }
+    None
+}
+
+/// Index of the first top-level word `kw` in `tokens[from..]`.
+fn top_level(tokens: &[Token], from: usize, kw: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, t) in tokens.iter().enumerate().skip(from) {
+        if t.is_op("(") {
+            depth += 1;
+        } else if t.is_op(")") {
+            depth -= 1;
+        } else if depth == 0 && t.is(kw) {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// The table a reference in a FROM clause names, if `target` is its alias or its name.
+fn find_target(from: &[Token], target: &str) -> Option<String> {
+    let mut k = 0;
+    while k < from.len() {
+        let starts = k == 0 || from[k - 1].is("JOIN") || from[k - 1].is_op(",");
+        if starts && let Some((name, len)) = table_ref(from, k) {
+            let mut a = k + len;
+            if from.get(a).is_some_and(|t| t.is("AS")) {
+                a += 1;
+            }
+            let alias = from
+                .get(a)
+                .and_then(|t| t.name())
+                .filter(|n| !is_reserved(n));
+            let matches = match alias {
+                Some(alias) => alias.eq_ignore_ascii_case(target),
+                None => name.eq_ignore_ascii_case(target),
+            };
+            if matches {
+                return Some(name);
+            }
+        }
+        k += 1;
+    }
+    None
+}
+
+/// T-SQL's `UPDATE t SET ... FROM t JOIN s ...` and `DELETE t FROM t JOIN s ...`, which
+/// SQLite cannot run, as statements over the target's rowids that it can.
+pub fn rewrite_dml_joins(tokens: &[Token]) -> Option<Vec<Token>> {
+    use super::lexer::{render, tokenize};
+    if tokens.iter().any(|t| t.is("OUTPUT") || t.is("TOP")) {
+        return None;
+    }
+    let bracket = |n: &str| format!("[{}]", n.replace(']', "]]"));
+    if tokens.first()?.is("UPDATE") {
+        let (target, len) = table_ref(tokens, 1)?;
+        let set = 1 + len;
+        if !tokens.get(set)?.is("SET") {
+            return None;
+        }
+        let from = top_level(tokens, set, "FROM")?;
+        let where_at = top_level(tokens, from, "WHERE").unwrap_or(tokens.len());
+        let from_clause = &tokens[from + 1..where_at];
+        let real = find_target(from_clause, &target)?;
+        let mut sets = Vec::new();
+        let mut exprs = Vec::new();
+        for (n, a) in split_commas(&tokens[set + 1..from]).iter().enumerate() {
+            let eq = a.iter().position(|t| t.is_op("="))?;
+            let column = a[..eq].last()?.name()?;
+            sets.push(format!("{} = __s.v{n}", bracket(column)));
+            exprs.push(format!("{} AS v{n}", render(&a[eq + 1..])));
+        }
+        let cond = if where_at < tokens.len() {
+            format!("WHERE {}", render(&tokens[where_at + 1..]))
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "UPDATE {r} SET {} FROM (SELECT {t}.rowid AS __rid, {} FROM {} {cond}) AS __s WHERE {r}.rowid = __s.__rid",
+            sets.join(", "),
+            exprs.join(", "),
+            render(from_clause),
+            r = bracket(&real),
+            t = bracket(&target),
+        );
+        return tokenize(&sql).ok();
+    }
+    if tokens.first()?.is("DELETE") {
+        let mut k = 1;
+        if tokens.get(k)?.is("FROM") {
+            k += 1;
+        }
+        let (target, len) = table_ref(tokens, k)?;
+        let from = k + len;
+        if !tokens.get(from)?.is("FROM") {
+            return None;
+        }
+        let where_at = top_level(tokens, from, "WHERE").unwrap_or(tokens.len());
+        let from_clause = &tokens[from + 1..where_at];
+        let real = find_target(from_clause, &target)?;
+        let cond = if where_at < tokens.len() {
+            format!("WHERE {}", render(&tokens[where_at + 1..]))
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "DELETE FROM {} WHERE rowid IN (SELECT {}.rowid FROM {} {cond})",
+            bracket(&real),
+            bracket(&target),
+            render(from_clause)
+        );
+        return tokenize(&sql).ok();
     }
     None
 }
@@ -938,7 +1298,7 @@ pub fn create_table(tr: &Translator, tokens: &[Token]) -> Result<CreateTable, Tr
         .and_then(|t| t.name())
         .ok_or_else(|| err_at(tokens, i))?
         .to_string();
-    let temp = table.starts_with('#');
+    let temp = is_temp_name(&table);
     i += 1;
     if !tokens.get(i).is_some_and(|t| t.is_op("(")) {
         return Err(err_at(tokens, i));
@@ -949,7 +1309,8 @@ pub fn create_table(tr: &Translator, tokens: &[Token]) -> Result<CreateTable, Tr
     let mut col_sql = Vec::new();
     let mut table_constraints = Vec::new();
     let mut constraints = Vec::new();
-    let mut has_table_pk = false;
+    // The table-level PRIMARY KEY: its index among the constraints and its columns.
+    let mut table_pk: Option<(usize, Vec<String>)> = None;
     for part in &parts {
         let first = part.first().ok_or_else(|| err_at(tokens, close))?;
         if first.is("CONSTRAINT")
@@ -964,7 +1325,9 @@ pub fn create_table(tr: &Translator, tokens: &[Token]) -> Result<CreateTable, Tr
             }
             let (sql, named) = table_constraint(tr, part, &table)?;
             if let Some(c) = named {
-                has_table_pk |= c.1 == "PRIMARY KEY";
+                if c.1 == "PRIMARY KEY" {
+                    table_pk = Some((table_constraints.len(), c.2.clone()));
+                }
                 constraints.push(c);
             }
             table_constraints.push(sql);
@@ -981,11 +1344,21 @@ pub fn create_table(tr: &Translator, tokens: &[Token]) -> Result<CreateTable, Tr
         }
         defs.push(def);
     }
-    let pk_count = defs.iter().filter(|d| d.primary_key).count() + has_table_pk as usize;
-    // An identity column becomes SQLite's auto-increment rowid when it can be the key.
+    let pk_count = defs.iter().filter(|d| d.primary_key).count() + table_pk.is_some() as usize;
+    // An identity column becomes SQLite's auto-increment rowid when it can be the key: no other
+    // key, its own PRIMARY KEY, or a table PRIMARY KEY on it alone.
     for (d, sql) in defs.iter().zip(col_sql.iter_mut()) {
-        if d.identity.is_some() && (pk_count == 0 || (pk_count == 1 && d.primary_key)) {
+        let table_key_is_it = table_pk
+            .as_ref()
+            .is_some_and(|(_, cols)| cols.len() == 1 && cols[0].eq_ignore_ascii_case(&d.name));
+        if d.identity.is_some()
+            && (pk_count == 0 || (pk_count == 1 && (d.primary_key || table_key_is_it)))
+        {
             *sql = format!("{} INTEGER PRIMARY KEY AUTOINCREMENT", quote_ident(&d.name));
+            if table_key_is_it {
+                let (index, _) = table_pk.take().unwrap();
+                table_constraints.remove(index);
+            }
         }
     }
     let body = col_sql
@@ -1104,7 +1477,8 @@ pub fn default_constraint_name(kind: &str, table: &str) -> String {
     let hash = table
         .bytes()
         .fold(0x811c9dc5u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
-    format!("{prefix}__{}__{hash:08X}", &table[..table.len().min(8)])
+    let short: String = table.chars().take(8).collect();
+    format!("{prefix}__{short}__{hash:08X}")
 }
 
 fn column_def(
@@ -1116,6 +1490,26 @@ fn column_def(
         .name()
         .ok_or_else(|| TransError::syntax(&part[0]))?
         .to_string();
+    if part.get(1).is_some_and(|t| t.is("AS")) {
+        // A computed column: SQLite's generated column; its type comes from its values.
+        let persisted = part.last().is_some_and(|t| t.is("PERSISTED"));
+        let end = part.len() - persisted as usize;
+        let expr = tr.translate(&part[2..end])?;
+        let kind = if persisted { "STORED" } else { "VIRTUAL" };
+        let def = ColumnDef {
+            name: name.clone(),
+            ty: SqlType::Variant,
+            nullable: true,
+            identity: None,
+            primary_key: false,
+            default: None,
+        };
+        return Ok((
+            def,
+            format!("{} GENERATED ALWAYS AS ({expr}) {kind}", quote_ident(&name)),
+            None,
+        ));
+    }
     let mut i = 1;
     let ty = parse_type(part, &mut i, false).map_err(|e| match e.strip_prefix("type:") {
         Some(n) => TransError {
@@ -1145,6 +1539,19 @@ fn column_def(
     ) {
         // SQL Server's default collation ignores case.
         sql.push_str(" COLLATE NOCASE");
+    }
+    // Longer values are an error (2628) in SQL Server, never silently stored.
+    let limit = match &ty {
+        SqlType::Char(n) | SqlType::NChar(n) | SqlType::Binary(n) => Some(*n),
+        SqlType::VarChar(n) | SqlType::NVarChar(n) | SqlType::VarBinary(n) => *n,
+        _ => None,
+    };
+    if let Some(n) = limit {
+        let col = quote_ident(&name);
+        sql.push_str(&format!(
+            " CONSTRAINT {} CHECK (length({col}) <= {n})",
+            quote_ident(&format!("ss_len:{name}"))
+        ));
     }
     let mut named = None;
     let mut constraint_name = None;
@@ -1302,6 +1709,39 @@ mod tests {
     }
 
     #[test]
+    fn qualified_names() {
+        assert_eq!(
+            tr(
+                "SELECT [INFORMATION_SCHEMA].[TABLES].[TABLE_NAME], s.name FROM master.sys.tables s, db.dbo.t, dbo.u, x..y"
+            ),
+            "SELECT \"INFORMATION_SCHEMA.TABLES\".TABLE_NAME, s.name FROM \"sys.tables\" s, t, u, y"
+        );
+    }
+
+    #[test]
+    fn values_with_column_aliases() {
+        assert_eq!(
+            tr("SELECT p0 FROM (VALUES (1, 0), (2, 1)) AS imp(p0, n) ORDER BY n"),
+            "SELECT p0 FROM(SELECT column1 AS \"p0\", column2 AS \"n\" FROM(VALUES(1, 0),(2, 1))) AS \"imp\" ORDER BY n"
+        );
+    }
+
+    #[test]
+    fn identity_with_a_table_primary_key() {
+        let t = tokenize(
+            "CREATE TABLE users (id INTEGER NOT NULL IDENTITY, name VARCHAR(50), PRIMARY KEY (id))",
+        )
+        .unwrap();
+        let c = create_table(&Translator { env: &NoEnv }, &t).unwrap();
+        assert!(
+            c.sql.contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT"),
+            "{}",
+            c.sql
+        );
+        assert!(!c.sql.contains("PRIMARY KEY (\"id\")"), "{}", c.sql);
+    }
+
+    #[test]
     fn offset_fetch() {
         assert_eq!(
             tr("SELECT a FROM t ORDER BY a OFFSET 10 ROWS FETCH NEXT 5 ROWS ONLY"),
@@ -1357,8 +1797,7 @@ mod tests {
             c.sql
         );
         assert!(
-            c.sql
-                .contains("\"name\" NVARCHAR(50) COLLATE NOCASE NOT NULL DEFAULT"),
+            c.sql.contains("\"name\" NVARCHAR(50) COLLATE NOCASE CONSTRAINT \"ss_len:name\" CHECK (length(\"name\") <= 50) NOT NULL DEFAULT"),
             "{}",
             c.sql
         );

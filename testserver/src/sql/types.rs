@@ -922,6 +922,16 @@ pub fn from_storage(v: ValueRef, ty: &SqlType) -> Result<SqlValue, ConvError> {
             }
         },
         T::Variant => {
+            if let ValueRef::Blob(b) = v
+                && let Some((base, payload)) = untag_variant(b)
+            {
+                let inner = if matches!(base, T::Binary(_) | T::VarBinary(_)) {
+                    from_storage(ValueRef::Blob(payload), &base)?
+                } else {
+                    from_storage(ValueRef::Text(payload), &base)?
+                };
+                return Ok(SqlValue::Variant(Box::new(inner), base));
+            }
             let (value, base) = match v {
                 ValueRef::Integer(i) => match i32::try_from(i) {
                     Ok(x) => (SqlValue::Int(x), T::Int),
@@ -965,6 +975,43 @@ fn as_bytes(v: &ValueRef) -> Vec<u8> {
         ValueRef::Real(f) => f.to_be_bytes().to_vec(),
         ValueRef::Null => Vec::new(),
     }
+}
+
+const VARIANT_TAG: &[u8] = b"\x01SSV:";
+
+/// A sql_variant value keeps its base type: a BLOB of the tag, the base type's declaration,
+/// a NUL, and the value's storage text (or bytes).
+pub fn tag_variant(v: ValueRef, base: &SqlType) -> Result<Value, ConvError> {
+    if matches!(v, ValueRef::Null) {
+        return Ok(Value::Null);
+    }
+    let stored = convert_storage(v, base)?;
+    let payload = match &stored {
+        Value::Blob(b) => b.clone(),
+        other => value_text_bytes(other),
+    };
+    let mut out = VARIANT_TAG.to_vec();
+    out.extend_from_slice(decl(base).as_bytes());
+    out.push(0);
+    out.extend_from_slice(&payload);
+    Ok(Value::Blob(out))
+}
+
+fn value_text_bytes(v: &Value) -> Vec<u8> {
+    match v {
+        Value::Integer(i) => i.to_string().into_bytes(),
+        Value::Real(f) => format!("{f:?}").into_bytes(),
+        Value::Text(t) => t.clone().into_bytes(),
+        Value::Blob(b) => b.clone(),
+        Value::Null => Vec::new(),
+    }
+}
+
+fn untag_variant(b: &[u8]) -> Option<(SqlType, &[u8])> {
+    let rest = b.strip_prefix(VARIANT_TAG)?;
+    let nul = rest.iter().position(|c| *c == 0)?;
+    let base = parse_decl(std::str::from_utf8(&rest[..nul]).ok()?)?;
+    Some((base, &rest[nul + 1..]))
 }
 
 /// The canonical storage of a value converted to `ty` (for CAST and typed variables).

@@ -60,7 +60,6 @@ impl Login7 {
             other => Err(format!("FEDAUTH library {other} is not supported")),
         }
     }
-
 }
 
 /// Tokens travel as UTF-16LE; tolerate UTF-8 (a common client bug) so the error is about the

@@ -18,6 +18,7 @@ pub const PRELOGIN: u8 = 0x12;
 
 // Packet status bits.
 pub const STATUS_EOM: u8 = 0x01;
+pub const STATUS_IGNORE: u8 = 0x02;
 pub const STATUS_RESET_CONNECTION: u8 = 0x08;
 pub const STATUS_RESET_CONNECTION_SKIP_TRAN: u8 = 0x10;
 
@@ -28,6 +29,9 @@ pub struct Message {
     /// Status of the first packet (carries the reset-connection bits).
     pub status: u8,
     pub payload: Vec<u8>,
+    /// The client abandoned the message while sending it (IGNORE bit on the last packet):
+    /// the server answers a single DONE and runs nothing.
+    pub ignored: bool,
 }
 
 impl Message {
@@ -61,6 +65,7 @@ pub async fn read_message<R: AsyncRead + Unpin>(
             kind,
             status,
             payload: Vec::new(),
+            ignored: false,
         });
         if msg.kind != kind {
             return Err(invalid(format!(
@@ -76,6 +81,7 @@ pub async fn read_message<R: AsyncRead + Unpin>(
         r.read_exact(&mut msg.payload[start..]).await?;
         // ATTENTION is a header-only message; some clients omit EOM on it.
         if status & STATUS_EOM != 0 || kind == ATTENTION {
+            msg.ignored = status & STATUS_IGNORE != 0;
             return Ok(message);
         }
     }
@@ -117,4 +123,52 @@ fn push_packet(kind: u8, chunk: &[u8], eom: bool, spid: u16, id: &mut u8, out: &
     out.push(*id);
     out.push(0);
     out.extend_from_slice(chunk);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet(kind: u8, status: u8, payload: &[u8]) -> Vec<u8> {
+        let mut p = vec![kind, status];
+        p.extend_from_slice(&((payload.len() + HEADER_LEN) as u16).to_be_bytes());
+        p.extend_from_slice(&[0, 0, 1, 0]);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    #[tokio::test]
+    async fn messages_span_packets_and_the_ignore_bit_abandons_one() {
+        let mut wire = packet(SQL_BATCH, 0, b"ab");
+        wire.extend(packet(SQL_BATCH, STATUS_EOM, b"cd"));
+        wire.extend(packet(RPC, 0, b"xx"));
+        wire.extend(packet(RPC, STATUS_EOM | STATUS_IGNORE, b""));
+        let mut r = &wire[..];
+        let first = read_message(&mut r, 1 << 20).await.unwrap().unwrap();
+        assert_eq!((first.kind, first.payload.as_slice(), first.ignored), (SQL_BATCH, &b"abcd"[..], false));
+        let second = read_message(&mut r, 1 << 20).await.unwrap().unwrap();
+        assert!(second.ignored);
+        assert!(read_message(&mut r, 1 << 20).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn oversized_and_mixed_messages_are_errors() {
+        let wire = packet(SQL_BATCH, STATUS_EOM, &[0; 100]);
+        assert!(read_message(&mut &wire[..], 50).await.is_err());
+        let mut wire = packet(SQL_BATCH, 0, b"a");
+        wire.extend(packet(RPC, STATUS_EOM, b"b"));
+        assert!(read_message(&mut &wire[..], 1 << 20).await.is_err());
+    }
+
+    #[test]
+    fn frame_splits_at_packet_size_and_marks_the_last() {
+        let mut out = Vec::new();
+        let mut id = 0;
+        frame(TABULAR_RESULT, &[7; 20], 16, true, 51, &mut id, &mut out);
+        assert_eq!(out.len(), 20 + 3 * HEADER_LEN);
+        assert_eq!(out[1], 0); // first packet: not EOM
+        assert_eq!(&out[4..6], &51u16.to_be_bytes());
+        let last = 2 * 16;
+        assert_eq!(out[last + 1], STATUS_EOM);
+    }
 }

@@ -171,20 +171,32 @@ pub fn transaction_manager(payload: &[u8]) -> DecodeResult<(Headers, TmRequest)>
 /// may be secrets); the statement text of sp_executesql/sp_prepare/sp_prepexec and the arguments
 /// of catalog procedures are shown.
 pub fn describe_rpc(calls: &[RpcCall]) -> String {
-    calls.iter().map(describe_call).collect::<Vec<_>>().join("; ")
+    calls
+        .iter()
+        .map(describe_call)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn describe_call(c: &RpcCall) -> String {
     let name = match &c.target {
-        RpcTarget::Id(id) => proc_name(*id).map(str::to_string).unwrap_or_else(|| format!("proc#{id}")),
+        RpcTarget::Id(id) => proc_name(*id)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("proc#{id}")),
         RpcTarget::Name(n) => n.clone(),
     };
-    let bare = name.rsplit('.').next().unwrap_or(&name).trim_matches(['[', ']']).to_ascii_lowercase();
+    let bare = name
+        .rsplit('.')
+        .next()
+        .unwrap_or(&name)
+        .trim_matches(['[', ']'])
+        .to_ascii_lowercase();
     // How many leading parameters are statement text/declarations, not user data.
     let shown = match bare.as_str() {
         "sp_executesql" => 2,
         "sp_prepare" | "sp_prepexec" | "sp_cursorprepexec" | "sp_cursoropen" => 3,
-        "sp_execute" | "sp_unprepare" | "sp_cursorexecute" | "sp_cursorfetch" | "sp_cursorclose" => 1,
+        "sp_execute" | "sp_unprepare" | "sp_cursorexecute" | "sp_cursorfetch"
+        | "sp_cursorclose" => 1,
         _ => usize::MAX, // catalog and other system procedures
     };
     let params: Vec<String> = c
@@ -192,7 +204,11 @@ fn describe_call(c: &RpcCall) -> String {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let value = if i < shown { describe_value(&p.value) } else { "..".into() };
+            let value = if i < shown {
+                describe_value(&p.value)
+            } else {
+                "..".into()
+            };
             let out = if p.output { " OUTPUT" } else { "" };
             format!("{}:{:?}={value}{out}", p.name, p.ty)
         })

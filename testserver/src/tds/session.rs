@@ -57,6 +57,8 @@ enum Job {
         request: crate::sql::TmRequest,
         reset: bool,
     },
+    /// A request the client abandoned mid-send: answer DONE, run nothing.
+    Ignored,
     /// A request we could not decode: answer with an error, keep the session.
     BadRequest(String),
     Attention,
@@ -172,6 +174,10 @@ fn decode(message: &Message, spid: u16) -> Job {
     let reset = message.resets_connection();
     let result = match message.kind {
         packet::ATTENTION => return Job::Attention,
+        _ if message.ignored => {
+            tracing::debug!(spid, kind = message.kind, "request abandoned by the client (IGNORE)");
+            return Job::Ignored;
+        }
         packet::SQL_BATCH => requests::sql_batch(&message.payload).map(|(_, sql)| {
             tracing::debug!(spid, reset, "batch: {}", truncate(&sql, 500));
             Job::Batch { sql, reset }
@@ -322,6 +328,7 @@ impl Engine {
             self.stall();
         }
         let spid = self.initial.spid;
+        let in_transaction = self.session.transaction_descriptor() != 0;
         let mut sink = Sink::new(
             &mut self.out,
             &self.shared,
@@ -329,6 +336,7 @@ impl Engine {
             &mut self.faults,
             spid,
         );
+        sink.in_transaction = in_transaction;
         match job {
             Job::Attention => {
                 // Attention after the request had already finished: acknowledge alone.
@@ -354,6 +362,7 @@ impl Engine {
                 }
             }
             Job::Transaction { request, .. } => self.session.transaction(request, &mut sink),
+            Job::Ignored => {}
             Job::BadRequest(text) => {
                 sink.error(8009, 1, 16, &text);
                 let _ = sink.encode(Event::Done {
@@ -414,6 +423,8 @@ struct Sink<'a> {
     rows: u64,
     /// Set MORE on the final DONEPROC (all RPCs of a batch but the last).
     force_more: bool,
+    /// A transaction is open (DONE_INXACT), followed through the ENVCHANGEs.
+    in_transaction: bool,
     /// A final DONE/DONEPROC went out.
     ended: bool,
     /// The engine was told to stop.
@@ -440,6 +451,7 @@ impl<'a> Sink<'a> {
             rows: 0,
             force_more: false,
             ended: false,
+            in_transaction: false,
             stopped: false,
             killed: false,
         }
@@ -534,6 +546,9 @@ impl<'a> Sink<'a> {
                 if row_count.is_some() {
                     status |= tokens::DONE_COUNT;
                 }
+                if self.in_transaction {
+                    status |= tokens::DONE_INXACT;
+                }
                 let cur_cmd = if self.columns.is_empty() { 0 } else { 0xC1 };
                 tokens::done(buf, kind, status, cur_cmd, row_count.unwrap_or(0));
                 if kind != DoneKind::DoneInProc && status & tokens::DONE_MORE == 0 {
@@ -591,12 +606,15 @@ impl<'a> Sink<'a> {
                     tokens::env_string(buf, tokens::ENV_LANGUAGE, &new, &old)
                 }
                 EnvChange::BeginTransaction(d) => {
+                    self.in_transaction = true;
                     tokens::env_bytes(buf, tokens::ENV_BEGIN_TRAN, &d.to_le_bytes(), &[])
                 }
                 EnvChange::CommitTransaction(d) => {
+                    self.in_transaction = false;
                     tokens::env_bytes(buf, tokens::ENV_COMMIT_TRAN, &[], &d.to_le_bytes())
                 }
                 EnvChange::RollbackTransaction(d) => {
+                    self.in_transaction = false;
                     tokens::env_bytes(buf, tokens::ENV_ROLLBACK_TRAN, &[], &d.to_le_bytes())
                 }
             },
@@ -625,8 +643,11 @@ impl<'a> Sink<'a> {
                 rows = self.rows,
                 "sending a malformed token (fault)"
             );
+            // Garbage where a token should start, then the socket closes: a corrupt stream
+            // must end in an error on every client, never in a wait for bytes never sent.
             self.out.buf.extend_from_slice(&[0x5A, 0xA5, 0x5A, 0xA5]);
-            self.ended = true;
+            self.out.end();
+            self.killed = true;
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
@@ -634,6 +655,12 @@ impl<'a> Sink<'a> {
 }
 
 impl EventSink for Sink<'_> {
+    fn is_cancelled(&mut self) -> bool {
+        self.stopped
+            || self.shared.attention.load(Ordering::SeqCst)
+            || self.shared.gone.load(Ordering::SeqCst)
+    }
+
     fn send(&mut self, event: Event) -> ControlFlow<()> {
         if self.stopped
             || self.shared.attention.load(Ordering::SeqCst)

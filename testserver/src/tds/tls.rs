@@ -40,7 +40,12 @@ impl Certificates {
         let ca = build_cert("testserver CA", &ca_key, None, true)?;
         let leaf_key = PKey::from_rsa(Rsa::generate(2048)?)?;
         let leaf = build_cert("localhost", &leaf_key, Some((&ca, &ca_key)), false)?;
-        Ok(Certificates { ca, ca_key, leaf, leaf_key })
+        Ok(Certificates {
+            ca,
+            ca_key,
+            leaf,
+            leaf_key,
+        })
     }
 
     /// Another `localhost`/`127.0.0.1` certificate and key signed by the same CA.

@@ -22,6 +22,7 @@ pub const DONEINPROC: u8 = 0xFF;
 
 pub const DONE_MORE: u16 = 0x0001;
 pub const DONE_ERROR: u16 = 0x0002;
+pub const DONE_INXACT: u16 = 0x0004;
 pub const DONE_COUNT: u16 = 0x0010;
 pub const DONE_ATTN: u16 = 0x0020;
 

@@ -861,9 +861,7 @@ fn scalar(ty: &SqlType, b: &[u8]) -> DecodeResult<SqlValue> {
         Float => SqlValue::Float(f64::from_le_bytes(
             b.try_into().map_err(|_| "float length")?,
         )),
-        Money if b.len() == 8 => {
-            SqlValue::Money((le_int(&b[..4]) << 32) | le_uint(&b[4..]) as i64)
-        }
+        Money if b.len() == 8 => SqlValue::Money((le_int(&b[..4]) << 32) | le_uint(&b[4..]) as i64),
         Money | SmallMoney => SqlValue::Money(le_int(b)),
         Decimal { scale, .. } | Numeric { scale, .. } => {
             let mut mag = [0u8; 16];
