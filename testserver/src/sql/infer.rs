@@ -267,7 +267,20 @@ fn primary(tokens: &[Token], env: &dyn TypeEnv) -> Option<(SqlType, bool)> {
         "ERROR_MESSAGE" => null(NVarChar(Some(4000))),
         "ERROR_PROCEDURE" => null(NVarChar(Some(128))),
         "EOMONTH" => null(Date),
-        "DATEADD" | "DATETRUNC" => args.get(2).or(args.get(1)).and_then(|a| expr_type(a, env)),
+        // A date in a string is a datetime to DATEADD.
+        "DATEADD" | "DATETRUNC" => args
+            .get(2)
+            .or(args.get(1))
+            .and_then(|a| expr_type(a, env))
+            .map(|(t, n)| match t {
+                Date
+                | Time { .. }
+                | DateTime
+                | SmallDateTime
+                | DateTime2 { .. }
+                | DateTimeOffset { .. } => (t, n),
+                _ => (DateTime, n),
+            }),
         "ISNULL" => arg(0).map(|(t, _)| (t, arg(1).is_none_or(|t| t.1))),
         "COALESCE" => args
             .iter()
@@ -440,5 +453,10 @@ mod tests {
         );
         assert_eq!(ty("@@VERSION"), Some(SqlType::NVarChar(Some(300))));
         assert_eq!(ty("mystery(1)"), None);
+        assert_eq!(ty("DATEADD(day, 1, '2024-01-31')"), Some(SqlType::DateTime));
+        assert_eq!(
+            ty("DATEADD(day, 1, CAST('2024-01-31' AS date))"),
+            Some(SqlType::Date)
+        );
     }
 }

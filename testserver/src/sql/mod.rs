@@ -36,9 +36,6 @@
 //! READ COMMITTED does); a second writer waits up to the lock timeout (SET LOCK_TIMEOUT,
 //! default 5 s) and then gets error 1222. Nothing waits forever.
 
-// Until main.rs drives the engine, parts of it are reachable from tests only.
-#![allow(dead_code, unused_imports)]
-
 use std::ops::ControlFlow;
 
 mod bench;

@@ -34,7 +34,6 @@ pub(crate) struct Arg {
     /// `@name` (lower-case) or empty when positional.
     pub name: String,
     pub value: Value,
-    pub ty: Option<SqlType>,
     pub output: bool,
     /// EXEC only: the caller's variable that receives an OUTPUT value.
     pub target: Option<String>,
@@ -109,7 +108,6 @@ impl Session {
             .map(|p| Arg {
                 name: p.name.to_lowercase(),
                 value: storage_of_typed(&p.value, &p.ty),
-                ty: Some(p.ty.clone()),
                 output: p.output,
                 target: None,
                 default: false,
@@ -189,6 +187,20 @@ impl Session {
         args: &[Arg],
         out: &mut Out,
     ) -> Result<CallResult, Stop> {
+        if self.nest_level >= 32 {
+            return Err(Stop::Error(SqlError::new(
+                217,
+                16,
+                "Maximum stored procedure, function, trigger, or view nesting level exceeded (limit 32).",
+            )));
+        }
+        self.nest_level += 1;
+        let r = self.call_nested(name, args, out);
+        self.nest_level -= 1;
+        r
+    }
+
+    fn call_nested(&mut self, name: &str, args: &[Arg], out: &mut Out) -> Result<CallResult, Stop> {
         let saved_kind = std::mem::replace(&mut self.done_kind, DoneKind::DoneInProc);
         // A procedure (or dynamic SQL) is its own scope for SCOPE_IDENTITY().
         let saved_scope = self.scope_identity.take();
@@ -663,7 +675,6 @@ fn exec_arg(s: &Session, part: &[Token]) -> Result<Arg, Stop> {
         return Ok(Arg {
             name,
             value: Value::Null,
-            ty: None,
             output,
             target: None,
             default: true,
@@ -674,14 +685,13 @@ fn exec_arg(s: &Session, part: &[Token]) -> Result<Arg, Stop> {
         _ => None,
     };
     // A bare word argument is a string (EXEC sp_columns mytable).
-    let (value, ty) = match p {
-        [t] if matches!(t.tok, Tok::Word(_)) && !t.is("NULL") => (Value::Text(t.to_string()), None),
-        _ => s.eval(p)?,
+    let value = match p {
+        [t] if matches!(t.tok, Tok::Word(_)) && !t.is("NULL") => Value::Text(t.to_string()),
+        _ => s.eval(p)?.0,
     };
     Ok(Arg {
         name,
         value,
-        ty,
         output,
         target,
         default: false,
@@ -900,6 +910,20 @@ mod tests {
             ev.iter()
                 .any(|e| matches!(e, Event::Message { number: 2812, .. }))
         );
+    }
+
+    #[test]
+    fn runaway_recursion_stops_at_32_levels() {
+        let (mut s, _d) = session();
+        super::super::session::tests::run(&mut s, "CREATE PROCEDURE r AS EXEC r");
+        let ev = super::super::session::tests::run(&mut s, "EXEC r");
+        assert!(
+            ev.iter()
+                .any(|e| matches!(e, Event::Message { number: 217, .. })),
+            "{:?}",
+            ev.last()
+        );
+        assert!(matches!(ev.last(), Some(Event::Done { more: false, .. })));
     }
 
     #[test]

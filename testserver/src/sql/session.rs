@@ -428,6 +428,8 @@ pub struct Session {
     pub(crate) prepared: HashMap<i32, super::procs::Prepared>,
     pub(crate) next_handle: i32,
     pub(crate) proc_name: String,
+    /// Procedure nesting depth (@@NESTLEVEL), bounded at 32 as in SQL Server.
+    pub(crate) nest_level: u32,
     pub(crate) connection: Arc<Mutex<ConnectionFacts>>,
 }
 
@@ -544,22 +546,26 @@ impl Session {
             prepared: HashMap::new(),
             next_handle: 1,
             proc_name: String::new(),
+            nest_level: 0,
             connection,
         })
     }
 
+    #[allow(dead_code)] // contract API, for the TDS layer
     pub fn database(&self) -> &str {
         &self.db
     }
 
     /// Tells the engine what the TDS layer knows about the connection (TLS, addresses), for
     /// `sys.dm_exec_connections`. Optional; without it the view shows an unencrypted SQL login.
+    #[allow(dead_code)] // contract API, for the TDS layer
     pub fn set_connection_facts(&mut self, facts: ConnectionFacts) {
         if let Ok(mut f) = self.connection.lock() {
             *f = facts;
         }
     }
 
+    #[allow(dead_code)] // contract API, for the TDS layer
     pub fn transaction_descriptor(&self) -> u64 {
         self.descriptor
     }
@@ -582,6 +588,12 @@ impl Session {
     /// Returns the RETURN status, if the batch returned one.
     pub(crate) fn run_batch_text(&mut self, sql: &str, out: &mut Out) -> Result<Option<i32>, Stop> {
         let stmts = match tokenize(sql) {
+            Ok(tokens) if nesting_depth(&tokens) > MAX_NESTING => Err(SqlError::new(
+                191,
+                15,
+                "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into smaller queries.",
+            )
+            .aborting()),
             Ok(tokens) => parse_batch(&tokens)
                 .map_err(|e| syntax_error(&e))
                 .and_then(|stmts| {
@@ -2369,6 +2381,27 @@ fn writes(tokens: &[Token]) -> bool {
     }
 }
 
+/// Deeper nesting (parentheses, BEGIN/CASE/IF) than this is error 191: the engine recurses
+/// on it and must not exhaust its stack.
+const MAX_NESTING: usize = 256;
+
+fn nesting_depth(tokens: &[Token]) -> usize {
+    let (mut depth, mut max, mut conditions) = (0usize, 0usize, 0usize);
+    for t in tokens {
+        if t.is_op("(") || t.is("BEGIN") || t.is("CASE") {
+            depth += 1;
+            max = max.max(depth + conditions);
+        } else if (t.is_op(")") || t.is("END")) && depth > 0 {
+            depth -= 1;
+        } else if t.is("IF") || t.is("WHILE") {
+            // Conditions nest without closing tokens; counting them all is a safe upper bound.
+            conditions += 1;
+            max = max.max(depth + conditions);
+        }
+    }
+    max
+}
+
 /// The statement's own SELECT: the first at the top level (after any CTEs).
 fn main_select(tokens: &[Token]) -> usize {
     let mut depth = 0;
@@ -2913,7 +2946,8 @@ impl translate::Env for Session {
             "LOCK_TIMEOUT" => num(self.lock_timeout_ms),
             "DATEFIRST" => num(7),
             "MICROSOFTVERSION" => num(0x1000_1000),
-            "PROCID" | "NESTLEVEL" | "CURSOR_ROWS" => num(0),
+            "NESTLEVEL" => num(self.nest_level as i64),
+            "PROCID" | "CURSOR_ROWS" => num(0),
             "DBTS" => Some("X'00000000000007D1'".into()),
             "MAX_CONNECTIONS" => num(32767),
             "PACK_RECEIVED" | "PACK_SENT" | "PACKET_ERRORS" | "CONNECTIONS" | "CPU_BUSY"
@@ -3474,6 +3508,15 @@ pub(crate) mod tests {
             "DECLARE @t TABLE (",
             "SELECT 1/0.0",
         ];
+        let deep_parens = format!("SELECT {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        let deep_ifs = "IF 1=1 ".repeat(100_000) + "SELECT 1";
+        let deep_casts =
+            "SELECT ".to_string() + &"CAST(".repeat(50_000) + "1" + &" AS INT)".repeat(50_000);
+        let inputs: Vec<&str> = inputs
+            .iter()
+            .copied()
+            .chain([deep_parens.as_str(), deep_ifs.as_str(), deep_casts.as_str()])
+            .collect();
         let mut bad = Vec::new();
         for sql in inputs {
             let ev = run(&mut s, sql);
@@ -3662,6 +3705,73 @@ pub(crate) mod tests {
             rows(&ev),
             vec![vec![SqlValue::Int(1)], vec![SqlValue::Int(0)]]
         );
+    }
+
+    #[test]
+    fn output_clause_types() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE o (id BIGINT IDENTITY PRIMARY KEY, d DECIMAL(6, 2), n NVARCHAR(9));
+             INSERT INTO o (d, n) OUTPUT INSERTED.* VALUES (1.25, N'x');
+             UPDATE o SET d = 2 OUTPUT INSERTED.id, INSERTED.d AS nd WHERE id = 1;
+             DELETE FROM o OUTPUT DELETED.n",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let c = columns(&ev);
+        assert_eq!(
+            c[0].iter().map(|c| c.ty.clone()).collect::<Vec<_>>(),
+            vec![
+                SqlType::BigInt,
+                SqlType::Decimal {
+                    precision: 6,
+                    scale: 2
+                },
+                SqlType::NVarChar(Some(9))
+            ]
+        );
+        assert_eq!(
+            (c[1][1].name.as_str(), c[1][1].ty.clone()),
+            (
+                "nd",
+                SqlType::Decimal {
+                    precision: 6,
+                    scale: 2
+                }
+            )
+        );
+        assert_eq!(
+            rows(&ev)[0],
+            vec![
+                SqlValue::BigInt(1),
+                SqlValue::Decimal {
+                    value: 125,
+                    scale: 2
+                },
+                SqlValue::String("x".into())
+            ]
+        );
+        assert_eq!(rows(&ev)[2], vec![SqlValue::String("x".into())]);
+        assert_eq!(dones(&ev)[0], (Some(1), false, true));
+    }
+
+    #[test]
+    fn temp_tables_and_object_id() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "IF OBJECT_ID('tempdb..#t') IS NOT NULL DROP TABLE #t;
+             CREATE TABLE #t (id INT IDENTITY PRIMARY KEY, v NVARCHAR(5));
+             INSERT #t (v) VALUES (N'a');
+             SELECT id, v, SCOPE_IDENTITY() FROM #t;
+             IF OBJECT_ID('tempdb..#t') IS NOT NULL DROP TABLE #t;
+             SELECT OBJECT_ID('tempdb..#t')",
+        );
+        assert!(errors(&ev).is_empty(), "{ev:?}");
+        let r = rows(&ev);
+        assert_eq!(r[0][..2], [SqlValue::Int(1), SqlValue::String("a".into())]);
+        assert_eq!(r[1], vec![SqlValue::Null]);
+        assert_eq!(columns(&ev)[0][0].ty, SqlType::Int);
     }
 
     #[test]
