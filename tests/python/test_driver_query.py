@@ -65,10 +65,8 @@ def test_insert_update_rowcounts(cnx):
     cnx.commit()
 
 
-# The driver runs manual-commit mode with SET IMPLICIT_TRANSACTIONS ON (see mssql-tds-notes:
-# Transaction Manager requests desynchronise some servers); testserver accepts that option
-# but ignores it, so a rollback there undoes nothing yet.
-@pytest.mark.xfail(strict=True, reason="testserver ignores SET IMPLICIT_TRANSACTIONS (sql-engine)")
+# Manual-commit mode runs with SET IMPLICIT_TRANSACTIONS ON (see mssql-tds-notes: Transaction
+# Manager requests desynchronise some servers).
 def test_rollback_undoes_and_commit_keeps(cnx):
     t = table_name()
     cur = cnx.cursor()
