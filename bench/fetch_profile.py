@@ -108,13 +108,14 @@ def callgrind_report(args, server):
         small = callgrind_run(argv, dict(env, BENCH_NARROW_ROWS="1", BENCH_OPS="1"), f"{args.scenario}-{key}-1")
         rows[key] = per_row(big, small, args.rows)
 
-    out = [f"# Fetch path profile (callgrind): instructions per extra row",
+    unit = "execute" if args.scenario == "prepared_execute" else "row"
+    out = [f"# Client profile (callgrind): instructions per extra {unit}",
            "",
-           f"`{args.scenario}` through pyodbc, (Ir at {args.rows} rows - Ir at 1 row) / {args.rows - 1}. "
+           f"`{args.scenario}` through pyodbc, (Ir at {args.rows} {unit}s - Ir at 1 {unit}) / {args.rows - 1}. "
            f"Command: `python bench/fetch_profile.py --rows {args.rows} --drivers {args.drivers} "
            f"--scenario {args.scenario}`.",
            "",
-           "## Per library (Ir per row)",
+           f"## Per library (Ir per {unit})",
            "",
            "| library | " + " | ".join(drivers) + " |",
            "|---|" + "---:|" * len(drivers)]
@@ -130,7 +131,7 @@ def callgrind_report(args, server):
     out.append("| **total** | " + " | ".join(f"**{sum(objs[k].values()):,.0f}**" for k in drivers) + " |")
     for key in drivers:
         top = sorted(rows[key].items(), key=lambda kv: -kv[1])[: args.top]
-        out += ["", f"## Top functions per row: {key}", "", "| Ir/row | library | function |", "|---:|---|---|"]
+        out += ["", f"## Top functions per {unit}: {key}", "", f"| Ir/{unit} | library | function |", "|---:|---|---|"]
         out += [f"| {c:,.0f} | {ob} | `{short(fn)}` |" for (ob, fn), c in top]
     return "\n".join(out) + "\n"
 
