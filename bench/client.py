@@ -142,8 +142,10 @@ def connects(cs, n=30):
     return t, n, "connects"
 
 
-# $BENCH_NARROW_ROWS shrinks the narrow scenarios (bench/profile.sh uses 200k under valgrind).
+# bench/fetch_profile.py varies the sizes: $BENCH_NARROW_ROWS for the narrow scenarios (200k under
+# valgrind), $BENCH_OPS for the number of prepared executes.
 NARROW = int(os.environ.get("BENCH_NARROW_ROWS", "1000000"))
+OPS = int(os.environ.get("BENCH_OPS", "2000"))
 
 SCENARIOS = {
     "narrow_fetchall": lambda cs: fetchall(cs, f"SELECT * FROM bench.narrow({NARROW})", NARROW),
@@ -152,7 +154,7 @@ SCENARIOS = {
     "lob_fetchall": lambda cs: lob_fetchall(cs, 200, 1 << 20),
     "executemany": lambda cs: executemany(cs, fast=False),
     "executemany_fast": lambda cs: executemany(cs, fast=True),
-    "prepared_execute": prepared_execute,
+    "prepared_execute": lambda cs: prepared_execute(cs, OPS),
     "connect": connects,
 }
 

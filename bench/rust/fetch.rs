@@ -52,13 +52,13 @@ fn parse_options() -> Result<Options, String> {
     Ok(options)
 }
 
-/// User + system CPU seconds of this process (all threads, including the driver's).
-fn cpu_seconds() -> f64 {
+/// (user, system) CPU seconds of this process (all threads, including the driver's).
+fn cpu_seconds() -> (f64, f64) {
     // SAFETY: getrusage only writes the struct we pass it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
+    (secs(usage.ru_utime), secs(usage.ru_stime))
 }
 
 fn fetch_bulk(conn: &odbc_api::Connection<'_>, sql: &str) -> Result<u64, odbc_api::Error> {
@@ -113,13 +113,16 @@ fn run() -> Result<bool, String> {
             "bulk" => fetch_bulk(&conn, &sql),
             _ => fetch_getdata(&conn, &sql),
         };
-        let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
+        let ((user1, sys1), wall) = (cpu_seconds(), t0.elapsed().as_secs_f64());
+        let (user, sys) = (user1 - cpu0.0, sys1 - cpu0.1);
+        let cpu = user + sys;
         match fetched {
             Ok(rows) if rows == options.rows => {
                 let ns_per_row = cpu * 1e9 / rows.max(1) as f64;
                 println!(
                     "{{\"ok\": true, \"mode\": \"{mode}\", \"ops\": {rows}, \"unit\": \"rows\", \
-                     \"wall\": {wall:.6}, \"cpu\": {cpu:.6}, \"cpu_ns_per_row\": {ns_per_row:.1}}}"
+                     \"wall\": {wall:.6}, \"user\": {user:.6}, \"sys\": {sys:.6}, \"cpu\": {cpu:.6}, \
+                     \"cpu_ns_per_row\": {ns_per_row:.1}}}"
                 );
                 if options
                     .max_cpu_ns_per_row
