@@ -25,3 +25,18 @@ PY
 echo "== isql"
 read -r port user pwd < <(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['tds_port'], d['sql_user'], d['sql_password'])" "$work/ready.json")
 echo "SELECT 42" | isql -b -v -k "$conn"
+echo "== pyodbc with Authentication=ActiveDirectoryDefault (token from the Entra ID mock via a fake az CLI)"
+"$py" - "$work/ready.json" <<'PY'
+import json, os, subprocess, sys
+info = json.load(open(sys.argv[1]))
+mode = "ActiveDirectoryDefault"
+conn = "Driver={ODBC Driver RS for SQL Server};" + info["connection_strings"][mode]
+env = dict(os.environ, **info["env"][mode])
+# A fresh process, so the mode's environment (PATH with the fake az first, the mock's CA) applies.
+code = """
+import sys, pyodbc
+cnx = pyodbc.connect(sys.argv[1], timeout=20)
+print("connected with", sys.argv[2] + ":", cnx.cursor().execute("SELECT 'hello from Entra ID'").fetchone()[0])
+"""
+subprocess.run([sys.executable, "-c", code, conn, mode], env=env, check=True)
+PY
