@@ -161,6 +161,16 @@ def test_principal_missing_in_the_database_gets_the_create_user_statement(entra_
     assert "WITH SID = 0x3C2D1E0F00000040800000000000C002, TYPE = E" in text, text
 
 
+@pytest.mark.parametrize("mode", ["ActiveDirectoryPassword", "ActiveDirectoryServicePrincipal"])
+def test_password_modes_need_uid_and_pwd_fa003(entra_server, mode):
+    cs = re.sub(r";PWD=\{[^}]*\}", "", conn_str(entra_server, mode))
+    with pytest.raises(pyodbc.Error) as e:
+        pyodbc.connect(cs, timeout=5)
+    assert e.value.args[0] == "FA003", str(e.value)
+    assert f"Both User and Password options must be specified, if Authentication option is '{mode}'." \
+        in str(e.value)
+
+
 def test_integrated_is_not_supported_and_says_so(entra_server):
     cs = f"Driver={{{OUR_DRIVER}}};" + entra_server.info["connection_strings"]["ActiveDirectoryDefault"].replace(
         "ActiveDirectoryDefault", "ActiveDirectoryIntegrated")

@@ -143,6 +143,8 @@ def test_no_secret_in_diagnostics_out_string_or_logs(logged_server):
     for name, _, _ in failing_cases(info):
         assert by_name[name]["rc"] == -1 and by_name[name]["diag"], (name, by_name[name])
 
+    # DeviceCode shows the sign-in message to the person, on stderr.
+    assert "To sign in, use a web browser to open the page" in r.stderr, r.stderr[-1000:]
     log = (Path(logged_server.dir.name) / "server.log").read_text()
     assert "token" in log.lower(), "the testserver log at debug level shows the Entra traffic"
     secrets = secrets_of(info, cases) | arc_keys(info)
