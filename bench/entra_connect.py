@@ -8,8 +8,10 @@ Prints one line per (driver, mode): first connect ms, median and p95 of the next
 token requests the Entra mock saw. The point: the token manager makes every connect after the
 first cost the same as a SQL login (msodbcsql asks the STS on every connect; ActiveDirectoryDefault
 in mssql-python is known to add ~1 s per connect)."""
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,6 +29,7 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 30
 
 def start_server():
     d = tempfile.mkdtemp(prefix="entra-bench-")
+    atexit.register(shutil.rmtree, d, True)
     ready = Path(d) / "ready.json"
     binary = os.environ.get("TESTSERVER_BIN", str(ROOT / "target/release/testserver"))
     proc = subprocess.Popen([binary, "--ready-file", str(ready)], stdout=subprocess.DEVNULL,

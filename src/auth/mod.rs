@@ -7,22 +7,42 @@
 //! through the process-wide [`manager::TokenManager`] (cache, early refresh, single flight,
 //! back-off, failure cache).
 //!
+//! User documentation: `docs/entra.md` (modes, keywords, environment variables, timeouts, the
+//! token manager, diagnostics). In short:
+//!
 //! | Authentication= | UID | PWD / other | source |
 //! |---|---|---|---|
-//! | ActiveDirectoryServicePrincipal | client id | PWD = secret, or `ClientCertPath` | client credentials |
-//! | ActiveDirectoryServicePrincipalCertificate | client id | `ClientCertPath` (PEM or PKCS#12), PWD = its password | signed assertion (RS256, x5t) |
-//! | ActiveDirectoryPassword | user | PWD | ROPC, public client `ApplicationClientId` |
+//! | ActiveDirectoryServicePrincipal | client id | PWD = secret, or `ClientCertificate` and no PWD | client credentials |
+//! | ActiveDirectoryServicePrincipalCertificate | client id | `ClientCertificate` (PEM or PKCS#12), PWD = its password | signed assertion (RS256, x5t) |
+//! | ActiveDirectoryPassword | user | PWD | ROPC, public client `PublicClientId` |
 //! | ActiveDirectoryMsi, ActiveDirectoryManagedIdentity | optional identity id | | App Service / Arc / Cloud Shell / IMDS |
 //! | ActiveDirectoryWorkloadIdentity | optional client id | env `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`, `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_AUTHORITY_HOST` | federated assertion |
 //! | ActiveDirectoryDefault | optional MI/workload client id | | Environment -> WorkloadIdentity -> ManagedIdentity -> az -> azd |
-//! | ActiveDirectoryDeviceCode | | `ApplicationClientId` | device code, message on stderr, 10 min default timeout |
-//! | ActiveDirectoryInteractive | login hint | `ApplicationClientId`; `$BROWSER` or `xdg-open` | auth code + PKCE, loopback redirect; device code without a display |
+//! | ActiveDirectoryDeviceCode | | `PublicClientId` | device code, message on stderr |
+//! | ActiveDirectoryInteractive | login hint | `PublicClientId`; `$BROWSER` or `xdg-open` | auth code + PKCE, loopback redirect; device code without a display |
 //! | ActiveDirectoryIntegrated | | | HYC00: Kerberos not implemented |
+//!
+//! Keywords (canonical name, then aliases): `ClientCertificate` (`ClientCertPath`,
+//! `ClientCertificatePath`; msodbcsql's `file:<path>` accepted), `PublicClientId`
+//! (`ApplicationClientId`, default [`params::DEFAULT_PUBLIC_CLIENT_ID`]), `LoginTimeout`
+//! (`Connection Timeout`, `ConnectTimeout`).
+//!
+//! Login timeout: token acquisition runs within the login timeout. DeviceCode and Interactive
+//! wait for a person, so when the application sets none (neither `LoginTimeout=` nor
+//! SQL_ATTR_LOGIN_TIMEOUT) they get [`default_login_timeout`] = 600 s; the other modes 15 s.
 //!
 //! Managed identity: a UID of `/subscriptions/...` is a resource id; a bare id is tried as a
 //! client id, then as an object id (prefixes `client_id:`, `object_id:`, `resource_id:` say it
 //! explicitly). IMDS honours `AZURE_POD_IDENTITY_AUTHORITY_HOST`; Arc key files must lie in
 //! `/var/opt/azcmagent/tokens` (tests: `SQLSERVER_ODBC_ARC_KEY_DIR`).
+//!
+//! Token manager ([`manager`]): one per process, one entry per identity (mode, authority,
+//! tenant, scope, ids, user, fingerprint of the secret or certificate); expiry is the earlier of
+//! the reported time and the JWT `exp`; refresh from 5 minutes before expiry (half the lifetime
+//! for tokens of 2 h or more) by one caller while the others keep the valid token; a cold cache
+//! makes one request however many connect at once; 429/5xx/network errors are retried with
+//! back-off and Retry-After within the login timeout; hard failures are cached 5 s; an expired
+//! token is never sent; no background threads.
 //!
 //! HTTPS trust: the system store plus OpenSSL's `SSL_CERT_FILE`/`SSL_CERT_DIR`. Plain HTTP is
 //! accepted only for loopback authorities. Proxies: `HTTPS_PROXY`/`NO_PROXY`, never for

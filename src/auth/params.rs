@@ -1,11 +1,13 @@
 //! What the connection string and attributes say about an Entra login.
 //!
 //! Keywords (parsed by `connect`): `Authentication`, `UID`, `PWD`, and for certificates
-//! `ClientCertPath=<path>` (alias `ClientCertificatePath`, go-mssqldb's `clientcertpath`): PEM
+//! `ClientCertificate=<path>` (aliases `ClientCertPath`, `ClientCertificatePath`, go-mssqldb's
+//! `clientcertpath`; msodbcsql's `file:<path>` form is accepted): PEM
 //! with certificate + private key, or PKCS#12 `.pfx`/`.p12`; `PWD` is the key or PKCS#12
 //! password when there is one. `ActiveDirectoryServicePrincipalCertificate`, or
 //! `ActiveDirectoryServicePrincipal` with `ClientCertPath` and no `PWD`, uses the certificate.
-//! `ApplicationClientId` (go-mssqldb's name) chooses the public-client app registration for
+//! `PublicClientId` (alias `ApplicationClientId`, go-mssqldb's name) chooses the public-client
+//! app registration for
 //! Interactive/DeviceCode/Password (default [`DEFAULT_PUBLIC_CLIENT_ID`], documented below).
 
 use super::mode::AuthMode;
@@ -41,8 +43,8 @@ impl EntraParams {
         }
     }
 
-    /// From validated connection settings (`Authentication`, `UID`, `PWD`, `ClientCertPath`,
-    /// `ApplicationClientId`).
+    /// From validated connection settings (`Authentication`, `UID`, `PWD`, `ClientCertificate`,
+    /// `PublicClientId`).
     pub fn from_settings(s: &crate::connect::settings::Settings) -> Option<EntraParams> {
         let mode = s.authentication?;
         Some(EntraParams {

@@ -18,24 +18,34 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The `entra-mock` binary of the profile this test runs in. The test executable lives in
+/// `<target>/<profile>/deps/`, so the mock is `<target>/<profile>/entra-mock`; asking cargo for
+/// it with the same profile and the whole workspace's feature set is a no-op after
+/// `cargo build --workspace` (as `make test` runs it), instead of a full debug build of
+/// testserver inside a release test run.
 fn mock_binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
+            let exe = std::env::current_exe().expect("test executable path");
+            let profile_dir = exe
+                .parent()
+                .and_then(Path::parent)
+                .expect("test executable in <target>/<profile>/deps");
+            let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+                Some("debug") | None => "dev",
+                Some(other) => other,
+            };
             let status = Command::new(env!("CARGO"))
-                .args([
-                    "build",
-                    "--quiet",
-                    "-p",
-                    "testserver",
-                    "--bin",
-                    "entra-mock",
-                ])
+                .args(["build", "--quiet", "--workspace", "--bin", "entra-mock"])
+                .args(["--profile", profile])
                 .current_dir(root())
                 .status()
                 .expect("cargo runs");
             assert!(status.success(), "building entra-mock failed");
-            root().join("target/debug/entra-mock")
+            let bin = profile_dir.join("entra-mock");
+            assert!(bin.exists(), "{} was not built", bin.display());
+            bin
         })
         .clone()
 }

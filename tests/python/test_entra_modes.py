@@ -8,6 +8,7 @@ driver's per-process token cache is cold for them (its key includes the authorit
 """
 import json
 import os
+import re
 import threading
 import time
 import urllib.request
@@ -160,6 +161,16 @@ def test_principal_missing_in_the_database_gets_the_create_user_statement(entra_
     assert "WITH SID = 0x3C2D1E0F00000040800000000000C002, TYPE = E" in text, text
 
 
+@pytest.mark.parametrize("mode", ["ActiveDirectoryPassword", "ActiveDirectoryServicePrincipal"])
+def test_password_modes_need_uid_and_pwd_fa003(entra_server, mode):
+    cs = re.sub(r";PWD=\{[^}]*\}", "", conn_str(entra_server, mode))
+    with pytest.raises(pyodbc.Error) as e:
+        pyodbc.connect(cs, timeout=5)
+    assert e.value.args[0] == "FA003", str(e.value)
+    assert f"Both User and Password options must be specified, if Authentication option is '{mode}'." \
+        in str(e.value)
+
+
 def test_integrated_is_not_supported_and_says_so(entra_server):
     cs = f"Driver={{{OUR_DRIVER}}};" + entra_server.info["connection_strings"]["ActiveDirectoryDefault"].replace(
         "ActiveDirectoryDefault", "ActiveDirectoryIntegrated")
@@ -262,8 +273,33 @@ def test_imds_down_is_a_clear_error_within_the_login_timeout(fresh_server, monke
     assert 2 <= mock_get(fresh_server, "/_counters")["imds"] <= 8
 
 
-MS18_MODES = ["ActiveDirectoryServicePrincipal", "ActiveDirectoryPassword", "ActiveDirectoryMsi"]
+MS18_MODES = ["ActiveDirectoryServicePrincipal", "ActiveDirectoryPassword", "ActiveDirectoryMsi",
+              "ActiveDirectoryMsi/user-assigned-appservice"]
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def ms18_case(srv, mode, driver):
+    """(connection string, env) for a mode MS18 supports on Linux. The user-assigned variant
+    runs over App Service (MS18's IMDS address cannot be pointed at the mock)."""
+    if mode == "ActiveDirectoryMsi/user-assigned-appservice":
+        uid = re.search(r"UID=([^;]+)",
+                        srv.info["connection_strings"]["ActiveDirectoryManagedIdentity/user-assigned"]).group(1)
+        return (conn_str(srv, "ActiveDirectoryMsi", driver) + f";UID={uid}",
+                srv.info["env"]["ActiveDirectoryMsi"])
+    return conn_str(srv, mode, driver), srv.info["env"][mode]
+
+
+def test_user_assigned_identity_over_app_service(entra_server, monkeypatch):
+    cs, env = ms18_case(entra_server, "ActiveDirectoryMsi/user-assigned-appservice", OUR_DRIVER)
+    for k in ENTRA_VARS:
+        monkeypatch.delenv(k, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    cnx = pyodbc.connect(cs, timeout=15, autocommit=True)
+    name = cnx.execute("SELECT SUSER_SNAME()").fetchone()[0]
+    if name == 0:
+        pytest.xfail("testserver's SUSER_SNAME() returns 0 for every login (sql-engine)")
+    assert name == "uami1"
 
 
 @pytest.mark.parametrize("mode", MS18_MODES)
@@ -284,9 +320,10 @@ def test_ms18_reference_driver_with_the_same_mock(mock_server, tmp_path, mode):
     env = dict(os.environ)
     for k in ENTRA_VARS:
         env.pop(k, None)
-    env.update(mock_server.info["env"][mode])
+    cs, mode_env = ms18_case(mock_server, mode, "MS18")
+    env.update(mode_env)
     code = ("import pyodbc, sys\n"
-            f"c = pyodbc.connect({conn_str(mock_server, mode, 'MS18')!r}, timeout=15)\n"
+            f"c = pyodbc.connect({cs!r}, timeout=15)\n"
             "print(c.execute('SELECT 42').fetchone()[0])\n")
     script = 'mount --bind "$1" ' + SYSTEM_BUNDLE + ' || exit 99; exec "$2" -c "$3"'
     r = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(bundle), sys.executable, code],

@@ -350,8 +350,14 @@ impl EntraHandle {
                    "AZURE_AUTHORITY_HOST": self.https_url});
             add("ActiveDirectoryWorkloadIdentity", String::new(), vars);
         }
-        // Default with nothing but a signed-in Azure CLI (fake `az` first on PATH).
-        add("ActiveDirectoryDefault", String::new(), json!({}));
+        // Default with nothing but a signed-in Azure CLI (fake `az` first on PATH). Its IMDS
+        // probe goes to the mock's "VM without an identity", never to 169.254.169.254, so the
+        // result does not depend on the machine the tests run on.
+        add(
+            "ActiveDirectoryDefault",
+            String::new(),
+            json!({"AZURE_POD_IDENTITY_AUTHORITY_HOST": format!("{}/no-identity", self.http_url)}),
+        );
 
         let mut out = Map::new();
         out.insert("entra_url".into(), json!(self.http_url));

@@ -136,6 +136,10 @@ pub async fn handle(mock: &Mock, req: Req) -> Resp {
         ("POST", [tenant, "oauth2", "v2.0", "devicecode"]) => device_code(mock, tenant, &form),
         ("GET", [tenant, "oauth2", "v2.0", "authorize"]) => authorize(mock, &req, tenant),
         ("GET", ["metadata", "identity", "oauth2", "token"]) => imds(mock, &req),
+        ("GET", ["no-identity", "metadata", "identity", "oauth2", "token"]) => {
+            // IMDS of a VM with no managed identity assigned, as Azure answers it.
+            oauth_error(400, "invalid_request", "Identity not found")
+        }
         ("GET", ["msi", "token"]) => app_service(mock, &req),
         ("GET", ["arc", "metadata", "identity", "oauth2", "token"]) => arc(mock, &req),
         ("POST", ["cloudshell", "oauth2", "token"]) => cloud_shell(mock, &req, &form),
@@ -154,6 +158,7 @@ fn endpoint_name(req: &Req, segments: &[&str]) -> Option<String> {
         [_, "oauth2", "v2.0", "devicecode"] => Some("devicecode".into()),
         [_, "oauth2", "v2.0", "authorize"] => Some("authorize".into()),
         ["metadata", "identity", "oauth2", "token"] => Some("imds".into()),
+        ["no-identity", ..] => Some("imds_no_identity".into()),
         ["msi", "token"] => Some("appservice".into()),
         ["arc", ..] => Some("arc".into()),
         ["cloudshell", ..] => Some("cloudshell".into()),

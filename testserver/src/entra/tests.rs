@@ -660,3 +660,26 @@ async fn v1_endpoint_and_user_realm_as_msodbcsql_uses_them() {
     assert_eq!(realm["account_type"], "Managed");
     assert_eq!(h.counters()["token:client_credentials"], 1);
 }
+
+#[tokio::test]
+async fn default_chain_env_probes_an_imds_without_identity_on_the_mock() {
+    let (h, c) = mock().await;
+    let f = h.ready_fields("Server=127.0.0.1,1433");
+    let host = f["env"]["ActiveDirectoryDefault"]["AZURE_POD_IDENTITY_AUTHORITY_HOST"]
+        .as_str()
+        .expect("Default's env points IMDS somewhere");
+    assert!(host.starts_with(&h.http_url), "{host}");
+    let r = c
+        .get(format!("{host}/metadata/identity/oauth2/token"))
+        .query(&[("api-version", "2018-02-01"), ("resource", SCOPE)])
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error_description"], "Identity not found");
+    let counters = h.counters();
+    assert_eq!(counters["imds_no_identity"], 1);
+    assert!(counters.get("imds").is_none(), "{counters}");
+}
