@@ -386,12 +386,7 @@ def select_rowcount(s):
 
 # --- transactions --------------------------------------------------------------------------
 
-IMPLICIT_TRANSACTIONS = ("testserver ignores SET IMPLICIT_TRANSACTIONS ON (which this driver sends for "
-                         "autocommit off; msodbcsql uses TM BEGIN_XACT): an INSERT leaves @@TRANCOUNT 0 "
-                         "and ROLLBACK undoes nothing (testserver/src/sql)")
-
-
-@scenario("transaction/commit-rollback", IMPLICIT_TRANSACTIONS)
+@scenario("transaction/commit-rollback")
 def commit_rollback(s):
     cnx = s.connect(autocommit=False)
     cur = cnx.cursor()
@@ -408,7 +403,7 @@ def commit_rollback(s):
     s.execute(other.cursor(), f"SELECT COUNT(*) AS n FROM {t}")
 
 
-@scenario("transaction/autocommit-toggle", IMPLICIT_TRANSACTIONS)
+@scenario("transaction/autocommit-toggle")
 def autocommit_toggle(s):
     cnx = s.connect(autocommit=True)
     cur = cnx.cursor()
