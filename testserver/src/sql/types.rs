@@ -829,12 +829,13 @@ pub fn from_storage(v: ValueRef, ty: &SqlType) -> Result<SqlValue, ConvError> {
         }
         T::Money | T::SmallMoney => {
             let d = as_decimal(&v, 4, ty)?;
-            let limit: i128 = if *ty == T::Money {
-                i64::MAX as i128
+            // The ranges are asymmetric: the minimum is one unit further from zero than the maximum.
+            let (min, max): (i128, i128) = if *ty == T::Money {
+                (i64::MIN as i128, i64::MAX as i128)
             } else {
-                i32::MAX as i128
+                (i32::MIN as i128, i32::MAX as i128)
             };
-            if d.abs() > limit {
+            if !(min..=max).contains(&d) {
                 return Err(ConvError::overflow(ty));
             }
             SqlValue::Money(d as i64)
