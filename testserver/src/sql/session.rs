@@ -2908,6 +2908,11 @@ impl translate::Env for Session {
         self.table_vars.iter().any(|t| t == name)
     }
 
+    fn expr_type(&self, expr: &[Token], statement: &[Token]) -> Option<SqlType> {
+        let tables = from_tables(statement);
+        infer::expr_type(expr, &self.type_env(&tables)).map(|t| t.0)
+    }
+
     fn is_string(&self, expr: &[Token], statement: &[Token]) -> bool {
         let tables = from_tables(statement);
         matches!(
