@@ -129,3 +129,21 @@ fn comparisons_ignore_trailing_spaces() {
         vec![vec![SqlValue::Int(1)], vec![SqlValue::Int(1)]]
     );
 }
+
+#[test]
+fn errors_name_the_line_their_statement_starts_on() {
+    let cases = [
+        ("SELECC 1", 1),
+        ("SELECT 1\nSELEC 2", 2),
+        ("SELECT 1\nSELECT 1/0", 2),
+        ("SELECT 1;\n\nSELECT * FROM nosuch", 3),
+        ("SELECT 1\nSELECT\n  CAST('x' AS int)", 2),
+        ("\n\nSELECT 1 +", 3),
+    ];
+    for (sql, line) in cases {
+        let (mut s, _d) = session();
+        let ev = run(&mut s, sql);
+        let lines: Vec<i32> = messages(&ev).iter().map(|m| m.1).collect();
+        assert_eq!(lines, vec![line], "{sql:?}: {:?}", messages(&ev));
+    }
+}

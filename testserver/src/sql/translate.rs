@@ -11,12 +11,21 @@ pub struct TransError {
     pub number: i32,
     pub class: u8,
     pub text: String,
+    /// The batch line of the token a syntax error is near; 0 when no token is to blame.
+    pub line: i32,
 }
 
 impl TransError {
     pub fn syntax(near: &Token) -> TransError {
+        let mut e = Self::syntax_without_line(near);
+        e.line = near.line;
+        e
+    }
+
+    fn syntax_without_line(near: &Token) -> TransError {
         match &near.tok {
             Tok::Word(w) if is_reserved(w) => TransError {
+                line: 0,
                 number: 156,
                 class: 15,
                 text: format!(
@@ -25,6 +34,7 @@ impl TransError {
                 ),
             },
             _ => TransError {
+                line: 0,
                 number: 102,
                 class: 15,
                 text: format!("Incorrect syntax near '{near}'."),
@@ -34,6 +44,7 @@ impl TransError {
 
     pub fn syntax_at_end() -> TransError {
         TransError {
+            line: 0,
             number: 102,
             class: 15,
             text: "Incorrect syntax near ')'.".into(),
@@ -42,6 +53,7 @@ impl TransError {
 
     pub fn unsupported(what: &str) -> TransError {
         TransError {
+            line: 0,
             number: 40000,
             class: 16,
             text: format!("testserver does not support {what}."),
@@ -652,6 +664,7 @@ impl Translator<'_> {
                             .any(|k| tokens[i - 1].is(k)) =>
                 {
                     return Err(TransError {
+                        line: 0,
                         number: 1087,
                         class: 15,
                         text: format!("Must declare the table variable \"{v}\"."),
@@ -663,6 +676,7 @@ impl Translator<'_> {
                 }
                 Tok::SysVar(v) => {
                     let lit = self.env.sysvar(v).ok_or_else(|| TransError {
+                        line: 0,
                         number: 137,
                         class: 15,
                         text: format!("Must declare the scalar variable \"@@{v}\"."),
@@ -1158,6 +1172,7 @@ fn type_at(tokens: &[Token], pos: usize) -> Result<SqlType, TransError> {
     let mut p = pos;
     let ty = parse_type(tokens, &mut p, true).map_err(|e| match e.strip_prefix("type:") {
         Some(name) => TransError {
+            line: 0,
             number: 243,
             class: 16,
             text: format!("Type {name} is not a defined system type."),
@@ -1674,6 +1689,7 @@ fn column_def(
     let mut i = 1;
     let ty = parse_type(part, &mut i, false).map_err(|e| match e.strip_prefix("type:") {
         Some(n) => TransError {
+            line: 0,
             number: 2715,
             class: 16,
             text: format!("Column, parameter, or variable #1: Cannot find data type {n}."),
