@@ -331,11 +331,17 @@ fn wire_type_id(ty: &SqlType) -> i32 {
     }
 }
 
-/// The TYPE_INFO length of `ty`: its bytes, 0xFFFF for the (max) types.
+/// The TYPE_INFO length of `ty`: its bytes, 0xFFFF for the (max) types, and the 4-byte
+/// maximum for text/ntext/image (whose max_length, 16, is their text pointer's size: MS18
+/// would size its parameter buffers by it).
 fn wire_length(ty: &SqlType) -> i32 {
-    match max_length(ty) {
-        -1 => 0xFFFF,
-        n => n as i32,
+    match ty {
+        SqlType::Text | SqlType::Image => i32::MAX,
+        SqlType::NText => i32::MAX - 1,
+        _ => match max_length(ty) {
+            -1 => 0xFFFF,
+            n => n as i32,
+        },
     }
 }
 
@@ -2024,13 +2030,13 @@ mod tests {
         let (mut s, _d) = setup();
         run(
             &mut s,
-            "CREATE TABLE ms (a datetime, b datetime2(7), c time(7), d date, e datetimeoffset(7), f varbinary(max))",
+            "CREATE TABLE ms (a datetime, b datetime2(7), c time(7), d date, e datetimeoffset(7), f varbinary(max), g ntext)",
         );
         let ev = rpc_call(
             &mut s,
             "sp_describe_undeclared_parameters",
             vec![nv(
-                "INSERT INTO ms (a, b, c, d, e, f) VALUES (@P1, @P2, @P3, @P4, @P5, @P6)",
+                "INSERT INTO ms (a, b, c, d, e, f, g) VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7)",
             )],
         );
         let (_, rows) = result(&ev);
@@ -2067,6 +2073,7 @@ mod tests {
                 row("date", 3, 10, 0, 40, 3),
                 row("datetimeoffset(7)", 10, 34, 7, 43, 10),
                 row("varbinary(max)", -1, 0, 0, 165, 0xFFFF),
+                row("ntext", 16, 0, 0, 99, 0x7FFF_FFFE),
             ]
         );
     }
