@@ -147,3 +147,22 @@ fn errors_name_the_line_their_statement_starts_on() {
         assert_eq!(lines, vec![line], "{sql:?}: {:?}", messages(&ev));
     }
 }
+
+#[test]
+fn xml_parameters_lose_their_byte_order_mark() {
+    use super::SqlType;
+    let (mut s, _d) = session();
+    run(&mut s, "CREATE TABLE x (d xml)");
+    let ev = super::procs::tests_support::rpc_exec(
+        &mut s,
+        "INSERT INTO x VALUES (@p); SELECT d FROM x",
+        "@p xml",
+        vec![(
+            "@p".into(),
+            SqlType::Xml,
+            SqlValue::String("\u{feff}<a b=\"1\">x</a>".into()),
+        )],
+    );
+    assert_eq!(messages(&ev), vec![]);
+    assert_eq!(rows(&ev)[0][0], SqlValue::String("<a b=\"1\">x</a>".into()));
+}
