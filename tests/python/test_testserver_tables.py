@@ -120,11 +120,6 @@ def test_every_type_in_a_table_with_fast_executemany(peer, peer_connect, request
         cur.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-@pytest.mark.xfail(reason="sql engine (reported): sp_describe_undeclared_parameters answers "
-                   "suggested_tds_type_id 0 for datetime2/time (SQL Server: 42/41); MS18's "
-                   "SQLDescribeParam then fails, pyodbc binds varchar(255) and the datetimes "
-                   "travel as text without milliseconds (a datetime + int table works)",
-                   strict=False)
 def test_fast_executemany_keeps_milliseconds(connect):
     cur = ms18(connect).cursor()
     cur.execute("CREATE TABLE #ms (a datetime, b datetime2(7))")

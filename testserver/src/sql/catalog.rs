@@ -316,6 +316,35 @@ fn tds_type(ty: &SqlType) -> u8 {
     }
 }
 
+/// The TDS TYPE_INFO type a parameter of `ty` travels as (the nullable forms: INTN, FLTN...),
+/// as sp_describe_undeclared_parameters reports it; MS18 builds SQLDescribeParam from it.
+fn wire_type_id(ty: &SqlType) -> i32 {
+    use SqlType::*;
+    match ty {
+        Date => 40,
+        Time { .. } => 41,
+        DateTime2 { .. } => 42,
+        DateTimeOffset { .. } => 43,
+        Xml => 241,
+        Variant => 98,
+        t => tds_type(t) as i32,
+    }
+}
+
+/// The TYPE_INFO length of `ty`: its bytes, 0xFFFF for the (max) types, and the 4-byte
+/// maximum for text/ntext/image (whose max_length, 16, is their text pointer's size: MS18
+/// would size its parameter buffers by it).
+fn wire_length(ty: &SqlType) -> i32 {
+    match ty {
+        SqlType::Text | SqlType::Image => i32::MAX,
+        SqlType::NText => i32::MAX - 1,
+        _ => match max_length(ty) {
+            -1 => 0xFFFF,
+            n => n as i32,
+        },
+    }
+}
+
 /// sys.types system_type_id.
 pub(crate) fn system_type_id(ty: &SqlType) -> i32 {
     use SqlType::*;
@@ -1656,8 +1685,8 @@ fn sp_describe_undeclared_parameters(s: &mut Session, a: &Args) -> Result<Result
             SqlValue::Bit(true),
             SqlValue::Bit(false),
             s_(""),
-            SqlValue::Int(tds_type(&ty) as i32),
-            SqlValue::Int(max_length(&ty) as i32),
+            SqlValue::Int(wire_type_id(&ty)),
+            SqlValue::Int(wire_length(&ty)),
         ]);
     }
     Ok(r)
@@ -1997,6 +2026,59 @@ mod tests {
     }
 
     #[test]
+    fn undeclared_date_and_time_parameters_have_their_tds_types() {
+        let (mut s, _d) = setup();
+        run(
+            &mut s,
+            "CREATE TABLE ms (a datetime, b datetime2(7), c time(7), d date, e datetimeoffset(7), f varbinary(max), g ntext)",
+        );
+        let ev = rpc_call(
+            &mut s,
+            "sp_describe_undeclared_parameters",
+            vec![nv(
+                "INSERT INTO ms (a, b, c, d, e, f, g) VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7)",
+            )],
+        );
+        let (_, rows) = result(&ev);
+        // (system type name, max_length, precision, scale, tds type id, tds length)
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r[3].clone(),
+                    r[4].clone(),
+                    r[5].clone(),
+                    r[6].clone(),
+                    r[22].clone(),
+                    r[23].clone(),
+                )
+            })
+            .collect();
+        let row = |name: &str, len: i16, p: u8, sc: u8, tds: i32, tlen: i32| {
+            (
+                s_(name),
+                SqlValue::SmallInt(len),
+                SqlValue::TinyInt(p),
+                SqlValue::TinyInt(sc),
+                SqlValue::Int(tds),
+                SqlValue::Int(tlen),
+            )
+        };
+        assert_eq!(
+            got,
+            vec![
+                row("datetime", 8, 23, 3, 111, 8),
+                row("datetime2(7)", 8, 27, 7, 42, 8),
+                row("time(7)", 5, 16, 7, 41, 5),
+                row("date", 3, 10, 0, 40, 3),
+                row("datetimeoffset(7)", 10, 34, 7, 43, 10),
+                row("varbinary(max)", -1, 0, 0, 165, 0xFFFF),
+                row("ntext", 16, 0, 0, 99, 0x7FFF_FFFE),
+            ]
+        );
+    }
+
+    #[test]
     fn describe_parameters_and_results() {
         let (mut s, _d) = setup();
         let ev = rpc_call(
@@ -2007,6 +2089,8 @@ mod tests {
         let (_, rows) = result(&ev);
         assert_eq!(rows[0][3], s_("decimal(10,2)"));
         assert_eq!(rows[1][3], s_("nvarchar(50)"));
+        assert_eq!(rows[1][22], SqlValue::Int(231), "suggested_tds_type_id");
+        assert_eq!(rows[1][23], SqlValue::Int(100), "suggested_tds_length");
         let ev = rpc_call(
             &mut s,
             "sp_describe_undeclared_parameters",

@@ -25,7 +25,24 @@ fn user_err(number: i32, text: &str) -> Error {
     })
 }
 
+/// The collation character columns and string comparisons use, after SQL Server's default
+/// SQL_Latin1_General_CP1_CI_AS: case-insensitive, and blind to trailing spaces.
+pub const COLLATION: &str = "CI_AS";
+
+/// Compares two strings as the default collation does: trailing spaces never matter
+/// ('a' = 'a  '), nor does case.
+pub fn collate(a: &str, b: &str) -> std::cmp::Ordering {
+    let fold = |s: &str| {
+        s.trim_end_matches(' ')
+            .chars()
+            .flat_map(char::to_lowercase)
+            .collect::<Vec<char>>()
+    };
+    fold(a).cmp(&fold(b))
+}
+
 pub fn register(conn: &Connection) -> Result<()> {
+    conn.create_collation(COLLATION, collate)?;
     let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     let volatile = FunctionFlags::SQLITE_UTF8;
     conn.create_scalar_function("ss_cast", -1, det, |ctx| cast(ctx, false))?;
@@ -45,6 +62,18 @@ pub fn register(conn: &Connection) -> Result<()> {
     conn.create_scalar_function("sysdatetimeoffset", 0, volatile, |_| Ok(now_text(7, true)))?;
     conn.create_scalar_function("newid", 0, volatile, |_| {
         Ok(types::guid_to_text(&random_guid()))
+    })?;
+    // nchar/nvarchar text as the bytes SQL Server stores for it.
+    conn.create_scalar_function("ss_utf16le", 1, det, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => Value::Blob(
+                String::from_utf8_lossy(t)
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect(),
+            ),
+            other => Value::from(other),
+        })
     })?;
     conn.create_scalar_function("len", 1, det, |ctx| {
         Ok(match ctx.get_raw(0) {

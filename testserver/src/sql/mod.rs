@@ -47,6 +47,8 @@ mod parse;
 mod procs;
 #[cfg(test)]
 mod roundtrip_tests;
+#[cfg(test)]
+mod semantics_tests;
 mod session;
 mod sysviews;
 mod translate;

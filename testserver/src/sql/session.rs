@@ -122,7 +122,7 @@ impl From<TransError> for SqlError {
             state: 1,
             class: e.class,
             text: e.text,
-            line: 1,
+            line: e.line.max(1),
             abort_batch: abort,
         }
     }
@@ -669,8 +669,14 @@ impl Session {
                     let sql = match self.translator().translate(tokens) {
                         Ok(sql) => sql,
                         Err(e) if e.class == 15 => {
+                            // A syntax error is reported on the line of the token it is near.
+                            let near_line = e.line;
                             let mut e: SqlError = e.into();
-                            e.line = tokens[0].line;
+                            e.line = if near_line > 0 {
+                                near_line
+                            } else {
+                                tokens[0].line
+                            };
                             return Err(e);
                         }
                         Err(_) => continue,
@@ -678,7 +684,7 @@ impl Session {
                     if let Err(e) = self.conn.prepare_cached(&sql) {
                         let mut e = map_sqlite_error(&e, &self.db);
                         if matches!(e.number, 102 | 156) {
-                            e.line = tokens[0].line;
+                            e.line = near_line(tokens, &e.text).unwrap_or(tokens[0].line);
                             return Err(e);
                         }
                     }
@@ -2427,6 +2433,22 @@ fn is_assignment(tokens: &[Token], select: usize) -> bool {
         && tokens.get(i + 1).is_some_and(|t| t.is_op("="))
 }
 
+/// The line of the token a syntax error message ("Incorrect syntax near 'x'.") names, when
+/// one token of the statement reads so.
+fn near_line(tokens: &[Token], message: &str) -> Option<i32> {
+    let near = message
+        .strip_prefix("Incorrect syntax near the keyword '")
+        .or_else(|| message.strip_prefix("Incorrect syntax near '"))?
+        .strip_suffix("'.")?;
+    let mut lines = tokens
+        .iter()
+        .filter(|t| t.to_string().eq_ignore_ascii_case(near))
+        .map(|t| t.line);
+    let first = lines.next()?;
+    // Several tokens read the same: the message does not tell which.
+    lines.all(|l| l == first).then_some(first)
+}
+
 pub(crate) fn syntax_error(e: &SyntaxError) -> SqlError {
     let tok = tokenize(&e.near).ok().and_then(|t| t.into_iter().next());
     let mut err: SqlError = match tok {
@@ -2906,6 +2928,11 @@ fn tokens_after_table(tokens: &[Token], name: &str) -> Vec<Token> {
 impl translate::Env for Session {
     fn is_table_variable(&self, name: &str) -> bool {
         self.table_vars.iter().any(|t| t == name)
+    }
+
+    fn expr_type(&self, expr: &[Token], statement: &[Token]) -> Option<SqlType> {
+        let tables = from_tables(statement);
+        infer::expr_type(expr, &self.type_env(&tables)).map(|t| t.0)
     }
 
     fn is_string(&self, expr: &[Token], statement: &[Token]) -> bool {

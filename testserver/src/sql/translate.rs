@@ -11,12 +11,21 @@ pub struct TransError {
     pub number: i32,
     pub class: u8,
     pub text: String,
+    /// The batch line of the token a syntax error is near; 0 when no token is to blame.
+    pub line: i32,
 }
 
 impl TransError {
     pub fn syntax(near: &Token) -> TransError {
+        let mut e = Self::syntax_without_line(near);
+        e.line = near.line;
+        e
+    }
+
+    fn syntax_without_line(near: &Token) -> TransError {
         match &near.tok {
             Tok::Word(w) if is_reserved(w) => TransError {
+                line: 0,
                 number: 156,
                 class: 15,
                 text: format!(
@@ -25,6 +34,7 @@ impl TransError {
                 ),
             },
             _ => TransError {
+                line: 0,
                 number: 102,
                 class: 15,
                 text: format!("Incorrect syntax near '{near}'."),
@@ -34,6 +44,7 @@ impl TransError {
 
     pub fn syntax_at_end() -> TransError {
         TransError {
+            line: 0,
             number: 102,
             class: 15,
             text: "Incorrect syntax near ')'.".into(),
@@ -42,6 +53,7 @@ impl TransError {
 
     pub fn unsupported(what: &str) -> TransError {
         TransError {
+            line: 0,
             number: 40000,
             class: 16,
             text: format!("testserver does not support {what}."),
@@ -163,6 +175,50 @@ pub trait Env {
     fn is_table_variable(&self, _name: &str) -> bool {
         false
     }
+    /// The T-SQL type of `expr` (within `statement`, for its tables), if it can be told.
+    fn expr_type(&self, _expr: &[Token], _statement: &[Token]) -> Option<SqlType> {
+        None
+    }
+}
+
+/// How a binary `+`/`-` must be computed, from its operands' types: SQLite's own `+` does
+/// neither T-SQL's implicit conversions nor its date arithmetic.
+enum Arith {
+    /// String concatenation (`||`).
+    Concat,
+    /// `datetime ± number`: days added to the date.
+    DateDays,
+    /// A string operand converted to the other operand's type (so 'abc' + 1 fails as in
+    /// SQL Server, where int has the higher precedence).
+    ConvertLeft(SqlType),
+    ConvertRight(SqlType),
+    /// SQLite's arithmetic is right.
+    Plain,
+}
+
+fn is_char_type(t: &SqlType) -> bool {
+    use SqlType::*;
+    matches!(
+        t,
+        Char(_) | VarChar(_) | NChar(_) | NVarChar(_) | Text | NText
+    )
+}
+
+fn is_number_type(t: &SqlType) -> bool {
+    use SqlType::*;
+    matches!(
+        t,
+        Bit | TinyInt
+            | SmallInt
+            | Int
+            | BigInt
+            | Real
+            | Float
+            | Decimal { .. }
+            | Numeric { .. }
+            | Money
+            | SmallMoney
+    )
 }
 
 /// The operand left of the operator at `op`: a literal, a (qualified) name, or a call or
@@ -461,9 +517,13 @@ impl Translator<'_> {
         // OUTPUT clause of a DML statement, emitted as RETURNING at the end.
         let mut returning: Option<String> = None;
         let verb = tokens.first().and_then(|t| t.keyword()).unwrap_or_default();
+        // Where each token's translation starts in `out`, so an operator can wrap its already
+        // translated left operand.
+        let mut starts: Vec<Option<usize>> = vec![None; tokens.len()];
         while i < tokens.len() {
             let t = &tokens[i];
             let next = tokens.get(i + 1);
+            starts[i] = Some(out.len());
             // End of a select-list item: emit its alias.
             if let Some(f) = frames.last_mut()
                 && f.depth == depth
@@ -507,17 +567,45 @@ impl Translator<'_> {
                 }
                 Tok::Op("!<") => out.push_str(">="),
                 Tok::Op("!>") => out.push_str("<="),
-                Tok::Op("+") => {
-                    let stringy = |operand: &[Token]| match operand {
-                        [] => false,
-                        [t] if matches!(t.tok, Tok::Str { .. }) => true,
-                        [t] if matches!(t.tok, Tok::Num(_)) => false,
-                        operand => self.env.is_string(operand, tokens),
-                    };
-                    if stringy(left_operand(tokens, i)) || stringy(right_operand(tokens, i)) {
-                        out.push_str(" || ");
-                    } else {
-                        out.push_str(" + ");
+                Tok::Op(o @ ("+" | "-")) if i > 0 => {
+                    let left = left_operand(tokens, i);
+                    let right = right_operand(tokens, i);
+                    let left_start = starts[i - left.len()];
+                    match self.arithmetic(o, left, right, tokens) {
+                        Arith::Concat => out.push_str(" || "),
+                        Arith::Plain => {
+                            out.push(' ');
+                            out.push_str(o);
+                            out.push(' ');
+                        }
+                        Arith::DateDays => {
+                            // The left operand is already out: wrap it.
+                            let Some(at) = left_start else {
+                                return Err(TransError::syntax(t));
+                            };
+                            let sign = if *o == "-" { "-" } else { "" };
+                            let date = out.split_off(at);
+                            let days = self.translate(right)?;
+                            out.push_str(&format!(" ss_dateadd('day', {sign}({days}), {date})"));
+                            i += 1 + right.len();
+                            continue;
+                        }
+                        Arith::ConvertLeft(ty) => {
+                            let Some(at) = left_start else {
+                                return Err(TransError::syntax(t));
+                            };
+                            out.insert_str(at, " ss_cast(");
+                            out.push_str(&format!(", {}) {o} ", quote_str(&decl(&ty))));
+                        }
+                        Arith::ConvertRight(ty) => {
+                            let value = self.translate(right)?;
+                            out.push_str(&format!(
+                                " {o} ss_cast({value}, {})",
+                                quote_str(&decl(&ty))
+                            ));
+                            i += 1 + right.len();
+                            continue;
+                        }
                     }
                 }
                 Tok::Op(o @ ("/" | "%")) if !right_operand(tokens, i).is_empty() => {
@@ -535,6 +623,26 @@ impl Translator<'_> {
                 Tok::Str { value, .. } => {
                     out.push(' ');
                     out.push_str(&quote_str(value));
+                    // A literal compared to anything compares as SQL Server's collation does
+                    // (columns already carry it; literals and parameters do not).
+                    let compared = |t: Option<&Token>| {
+                        t.is_some_and(|t| {
+                            ["=", "<>", "!=", "<", ">", "<=", ">=", "!<", "!>"]
+                                .iter()
+                                .any(|o| t.is_op(o))
+                        })
+                    };
+                    // `SELECT name = 'x'` names a column: no comparison there.
+                    let names_column = frames.last().is_some_and(|f| {
+                        f.in_list
+                            && f.pending_alias.is_some()
+                            && i >= 2
+                            && tokens[i - 2].name() == f.pending_alias.as_deref()
+                    });
+                    let before = i.checked_sub(1).and_then(|p| tokens.get(p));
+                    if (compared(before) && !names_column) || compared(next) {
+                        out.push_str(&format!(" COLLATE {}", super::functions::COLLATION));
+                    }
                 }
                 Tok::Num(n) => {
                     out.push(' ');
@@ -556,6 +664,7 @@ impl Translator<'_> {
                             .any(|k| tokens[i - 1].is(k)) =>
                 {
                     return Err(TransError {
+                        line: 0,
                         number: 1087,
                         class: 15,
                         text: format!("Must declare the table variable \"{v}\"."),
@@ -567,6 +676,7 @@ impl Translator<'_> {
                 }
                 Tok::SysVar(v) => {
                     let lit = self.env.sysvar(v).ok_or_else(|| TransError {
+                        line: 0,
                         number: 137,
                         class: 15,
                         text: format!("Must declare the scalar variable \"@@{v}\"."),
@@ -873,6 +983,71 @@ impl Translator<'_> {
         Ok((j, sql))
     }
 
+    /// The translated operand of a CAST/CONVERT to `target`. Unicode text becomes binary as
+    /// its UTF-16LE bytes (SQLite keeps all text as UTF-8, which is right only for varchar).
+    fn binary_source(
+        &self,
+        expr: &[Token],
+        target: &SqlType,
+        statement: &[Token],
+    ) -> Result<String, TransError> {
+        let e = self.translate(expr)?;
+        if !matches!(
+            target,
+            SqlType::Binary(_) | SqlType::VarBinary(_) | SqlType::Image
+        ) {
+            return Ok(e);
+        }
+        let unicode = match expr {
+            [t] if matches!(t.tok, Tok::Str { .. }) => {
+                matches!(t.tok, Tok::Str { national: true, .. })
+            }
+            _ => matches!(
+                self.env.expr_type(expr, statement),
+                Some(SqlType::NChar(_) | SqlType::NVarChar(_) | SqlType::NText)
+            ),
+        };
+        Ok(if unicode {
+            format!(" ss_utf16le({e})")
+        } else {
+            e
+        })
+    }
+
+    /// What a binary `+`/`-` between `left` and `right` means in T-SQL.
+    fn arithmetic(&self, op: &str, left: &[Token], right: &[Token], statement: &[Token]) -> Arith {
+        if left.is_empty() || right.is_empty() {
+            return Arith::Plain;
+        }
+        let type_of = |operand: &[Token]| match operand {
+            [t] if matches!(t.tok, Tok::Str { .. }) => Some(SqlType::VarChar(None)),
+            operand => self.env.expr_type(operand, statement),
+        };
+        let (lt, rt) = (type_of(left), type_of(right));
+        let string = |t: &Option<SqlType>| t.as_ref().is_some_and(is_char_type);
+        let number = |t: &Option<SqlType>| t.as_ref().is_some_and(is_number_type);
+        let datetime =
+            |t: &Option<SqlType>| matches!(t, Some(SqlType::DateTime | SqlType::SmallDateTime));
+        if datetime(&lt) && number(&rt) {
+            return Arith::DateDays;
+        }
+        if op != "+" {
+            return Arith::Plain;
+        }
+        // A string literal beside a number converts to the number's type.
+        let literal = |o: &[Token]| matches!(o, [t] if matches!(t.tok, Tok::Str { .. }));
+        match (&lt, &rt) {
+            (_, Some(r)) if literal(left) && number(&rt) => Arith::ConvertLeft(r.clone()),
+            (Some(l), _) if literal(right) && number(&lt) => Arith::ConvertRight(l.clone()),
+            _ if string(&lt) || string(&rt) => Arith::Concat,
+            // Without types, fall back to the older token test.
+            _ if self.env.is_string(left, statement) || self.env.is_string(right, statement) => {
+                Arith::Concat
+            }
+            _ => Arith::Plain,
+        }
+    }
+
     /// Function calls that need rewriting. Returns the index after the call if handled.
     fn function(
         &self,
@@ -897,7 +1072,7 @@ impl Translator<'_> {
                     .rposition(|t| t.is("AS"))
                     .ok_or_else(|| TransError::syntax(&tokens[close]))?;
                 let ty = type_at(inner, as_pos + 1)?;
-                let e = self.translate(&inner[..as_pos])?;
+                let e = self.binary_source(&inner[..as_pos], &ty, tokens)?;
                 let f = if kw == "CAST" {
                     "ss_cast"
                 } else {
@@ -910,7 +1085,7 @@ impl Translator<'_> {
                     return Err(TransError::syntax(&tokens[close]));
                 }
                 let ty = type_at(&args[0], 0)?;
-                let e = self.translate(&args[1])?;
+                let e = self.binary_source(&args[1], &ty, tokens)?;
                 let style = match args.get(2) {
                     Some(s) => self.translate(s)?,
                     None => "NULL".into(),
@@ -997,6 +1172,7 @@ fn type_at(tokens: &[Token], pos: usize) -> Result<SqlType, TransError> {
     let mut p = pos;
     let ty = parse_type(tokens, &mut p, true).map_err(|e| match e.strip_prefix("type:") {
         Some(name) => TransError {
+            line: 0,
             number: 243,
             class: 16,
             text: format!("Type {name} is not a defined system type."),
@@ -1513,6 +1689,7 @@ fn column_def(
     let mut i = 1;
     let ty = parse_type(part, &mut i, false).map_err(|e| match e.strip_prefix("type:") {
         Some(n) => TransError {
+            line: 0,
             number: 2715,
             class: 16,
             text: format!("Column, parameter, or variable #1: Cannot find data type {n}."),
@@ -1537,8 +1714,8 @@ fn column_def(
             | SqlType::Text
             | SqlType::NText
     ) {
-        // SQL Server's default collation ignores case.
-        sql.push_str(" COLLATE NOCASE");
+        // SQL Server's default collation ignores case and trailing spaces.
+        sql.push_str(&format!(" COLLATE {}", super::functions::COLLATION));
     }
     // Longer values are an error (2628) in SQL Server, never silently stored.
     let limit = match &ty {
@@ -1797,7 +1974,7 @@ mod tests {
             c.sql
         );
         assert!(
-            c.sql.contains("\"name\" NVARCHAR(50) COLLATE NOCASE CONSTRAINT \"ss_len:name\" CHECK (length(\"name\") <= 50) NOT NULL DEFAULT"),
+            c.sql.contains("\"name\" NVARCHAR(50) COLLATE CI_AS CONSTRAINT \"ss_len:name\" CHECK (length(\"name\") <= 50) NOT NULL DEFAULT"),
             "{}",
             c.sql
         );

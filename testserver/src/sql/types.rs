@@ -829,12 +829,13 @@ pub fn from_storage(v: ValueRef, ty: &SqlType) -> Result<SqlValue, ConvError> {
         }
         T::Money | T::SmallMoney => {
             let d = as_decimal(&v, 4, ty)?;
-            let limit: i128 = if *ty == T::Money {
-                i64::MAX as i128
+            // The ranges are asymmetric: the minimum is one unit further from zero than the maximum.
+            let (min, max): (i128, i128) = if *ty == T::Money {
+                (i64::MIN as i128, i64::MAX as i128)
             } else {
-                i32::MAX as i128
+                (i32::MIN as i128, i32::MAX as i128)
             };
-            if d.abs() > limit {
+            if !(min..=max).contains(&d) {
                 return Err(ConvError::overflow(ty));
             }
             SqlValue::Money(d as i64)
@@ -1036,6 +1037,9 @@ pub fn storage_of_typed(v: &SqlValue, ty: &SqlType) -> Value {
             format_time(*ticks, *scale)
         )),
         (SqlValue::Time(t), T::Time { scale }) => Value::Text(format_time(*t, *scale)),
+        // Drivers send xml as UTF-16 with a byte order mark, which SQL Server's XML parser
+        // consumes: it is no part of the stored document.
+        (SqlValue::String(x), T::Xml) => Value::Text(x.trim_start_matches('\u{feff}').to_string()),
         (
             SqlValue::DateTimeOffset {
                 days,
