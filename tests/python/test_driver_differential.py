@@ -1,6 +1,6 @@
 """The same scenarios through this driver and through msodbcsql18 (MS18) against one testserver:
 values, column descriptions, row counts, messages and SQLSTATEs must agree, except for the
-intentional differences listed in differences.md (message prefix, driver identity...)."""
+intentional differences listed in tests/DIFFERENCES.md (message prefix, driver identity...)."""
 import datetime
 import decimal
 import re
