@@ -159,13 +159,10 @@ VARIANT_BUG = ("sql_variant: SQLColAttribute(SQL_CA_SS_VARIANT_TYPE 1215) answer
                "cannot read any sql_variant (src/ffi column attributes)")
 VARIANT_FLOAT_BUG = ("sql_variant holding a float: pyodbc's priming SQLGetData(SQL_C_BINARY, 0 bytes) "
                      "fails with 22003 where msodbcsql succeeds (src/ffi SQLGetData on sql_variant)")
-BIT_NULLABLE_BUG = ("a NOT NULL bit column sent as BITN is described nullable; msodbcsql follows the "
-                    "COLMETADATA flags for BITN (src/engine/rows.rs nullable_wire_type)")
 TYPE_XFAIL = {
     "sql_variant": {"parameter": VARIANT_BUG, "literal": VARIANT_BUG, "cast": VARIANT_BUG},
     "sql_variant-float": {"parameter": VARIANT_FLOAT_BUG, "literal": VARIANT_FLOAT_BUG,
                           "cast": VARIANT_FLOAT_BUG},
-    "bit": {"cast": BIT_NULLABLE_BUG},
 }
 
 
@@ -524,7 +521,7 @@ def catalog_special_columns(s):
     _catalog(s, lambda c: c.rowVerColumns(t))(cnx.cursor())
 
 
-@scenario("describe/not-null-columns", BIT_NULLABLE_BUG)
+@scenario("describe/not-null-columns")
 def not_null_columns(s):
     cnx = s.connect()
     cur = cnx.cursor()
