@@ -749,9 +749,7 @@ def invalid_column(s):
     s.execute(cnx.cursor(), "SELECT no_such_column FROM (SELECT 1 AS a) AS x")
 
 
-@scenario("error/truncation-2628", "server error 2628 (String or binary data would be truncated in "
-                                   "table ...) is mapped to SQLSTATE 22001; msodbcsql 18.6 reports "
-                                   "42000 for 2628 (src/diag/sqlstate.rs server_error_sqlstate)")
+@scenario("error/truncation-2628")
 def truncation(s):
     cnx = s.connect()
     cur = cnx.cursor()
