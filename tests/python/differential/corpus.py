@@ -559,9 +559,7 @@ def getinfo_all(s):
             s.call(f"getinfo {name}", cnx.getinfo, getattr(pyodbc, name))
 
 
-@scenario("getinfo/user-name", "SQL_USER_NAME answers the login (UID 'testuser'); msodbcsql asks the "
-                               "server for USER_NAME() ('dbo') (src/engine/session.rs:80, "
-                               "src/ffi/connection.rs:424 fill InfoContext.user_name with the UID)")
+@scenario("getinfo/user-name")
 def getinfo_user_name(s):
     cnx = s.connect()
     s.call("getinfo SQL_USER_NAME", cnx.getinfo, pyodbc.SQL_USER_NAME)
