@@ -258,29 +258,64 @@ impl Stmt {
                     batch_done: false,
                 };
                 self.position(&mut dbc, &mut cursor, step);
+                if let Err(e) = self.read_first_row(&mut dbc, &mut cursor, diag) {
+                    return self.fail_execute(st, &mut dbc, e);
+                }
                 st.cursor = Some(cursor);
                 diag.row_count = row_count_of(st.cursor.as_ref());
                 Ok(Status::Success)
             }
-            Err(e) => {
-                let continues = dbc
-                    .session
-                    .as_ref()
-                    .map(|s| s.has_open_batch() && !s.is_dead())
-                    .unwrap_or(false);
-                if continues {
-                    st.cursor = Some(Cursor {
-                        current: Current::NoRows { rows_affected: -1 },
-                        lookahead: None,
-                        batch_done: false,
-                    });
-                    dbc.owner = Some(self.id);
-                } else {
-                    dbc.owner = None;
-                }
-                Err(e)
-            }
+            Err(e) => self.fail_execute(st, &mut dbc, e),
         }
+    }
+
+    /// Reads the first row of a result set (or its end) on execute, as msodbcsql does, so an
+    /// error the server sends before any row (1/0, a failed conversion) fails the execute
+    /// rather than the first fetch. Reads no further than that row.
+    fn read_first_row(
+        &self,
+        dbc: &mut DbcState,
+        cursor: &mut Cursor,
+        diag: &mut DiagArea,
+    ) -> Result<()> {
+        let Current::Rows(rows) = &mut cursor.current else {
+            return Ok(());
+        };
+        let Some(session) = dbc.session.as_mut() else {
+            return Ok(());
+        };
+        let ncols = rows.columns.len();
+        let fetched = session.fetch_rows_within(&mut rows.values, ncols, 1, rows.byte_budget);
+        diag.extend(session.take_messages().iter().map(DiagRecord::server));
+        match fetched? {
+            0 => {
+                rows.exhausted = true;
+                self.look_ahead(dbc, cursor);
+            }
+            n => rows.rows_in_batch += n,
+        }
+        Ok(())
+    }
+
+    /// An execute that failed: the statement keeps a cursor when the batch goes on (SQLMoreResults
+    /// reaches the results after the error).
+    fn fail_execute(&self, st: &mut StmtState, dbc: &mut DbcState, e: Error) -> Result<Status> {
+        let continues = dbc
+            .session
+            .as_ref()
+            .map(|s| s.has_open_batch() && !s.is_dead())
+            .unwrap_or(false);
+        if continues {
+            st.cursor = Some(Cursor {
+                current: Current::NoRows { rows_affected: -1 },
+                lookahead: None,
+                batch_done: false,
+            });
+            dbc.owner = Some(self.id);
+        } else {
+            dbc.owner = None;
+        }
+        Err(e)
     }
 
     /// No MARS: another statement's unread results make the connection busy.

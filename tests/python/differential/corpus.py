@@ -311,12 +311,7 @@ def pk_violation(s):
     s.execute(cur, f"INSERT INTO {t} VALUES (?)", 1)
 
 
-ERROR_AFTER_METADATA = ("an error the server sends after COLMETADATA, before the first row, is raised by "
-                        "SQLFetch; msodbcsql raises it from SQLExecDirect (src/engine / src/handle: "
-                        "read ahead to the first row on execute)")
-
-
-@scenario("error/divide-by-zero-8134", ERROR_AFTER_METADATA)
+@scenario("error/divide-by-zero-8134")
 def divide_by_zero(s):
     cnx = s.connect()
     s.execute(cnx.cursor(), "SELECT 1/0 AS boom")
@@ -331,7 +326,7 @@ def null_not_allowed(s):
     s.execute(cur, f"INSERT INTO {t} VALUES (NULL)")
 
 
-@scenario("error/conversion-245", ERROR_AFTER_METADATA)
+@scenario("error/conversion-245")
 def conversion_error(s):
     cnx = s.connect()
     s.execute(cnx.cursor(), "SELECT CAST('abc' AS int) AS x")
