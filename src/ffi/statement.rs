@@ -243,8 +243,9 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
         for (row, row_status) in statuses.iter_mut().enumerate().take(n) {
             *row_status = SQL_ROW_SUCCESS;
             for (i, b) in bindings.iter().enumerate() {
-                // A record whose type was set through the ARD without a buffer is not bound.
-                let Some(b) = b.filter(|b| b.value_addr != 0 || b.ind_addr != 0) else {
+                // A column is bound by its data pointer: a record whose type or indicator was
+                // set through the ARD without one is not (pyodbc sets decimal types so).
+                let Some(b) = b.filter(|b| b.value_addr != 0) else {
                     continue;
                 };
                 let col = i as u16 + 1;

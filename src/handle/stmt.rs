@@ -936,6 +936,10 @@ impl Stmt {
     ) -> Result<(Status, isize)> {
         let mut st = self.state();
         let st_numeric = st.numeric_of(col);
+        let ard_type = usize::from(col)
+            .checked_sub(1)
+            .and_then(|i| st.columns_bound.get(i).copied().flatten())
+            .map(|b| b.c_type);
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -967,6 +971,12 @@ impl Stmt {
             return Ok((Status::Success, SQL_NULL_DATA));
         }
         let numeric = st_numeric;
+        // SQL_ARD_TYPE: the type the application set on the ARD record (with its precision
+        // and scale, `numeric`); the column's default C type when it set none.
+        let c_type = match ard_type {
+            Some(t) if c_type == SQL_ARD_TYPE => t,
+            _ => c_type,
+        };
         let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset, numeric)?;
         rows.getdata_offset += written.consumed;
         match written.warning {
@@ -1155,7 +1165,7 @@ impl StmtState {
                 .columns_bound
                 .iter()
                 .flatten()
-                .any(|b| b.value_addr != 0 || b.ind_addr != 0),
+                .any(|b| b.value_addr != 0),
         }
     }
 
