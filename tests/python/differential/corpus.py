@@ -718,10 +718,7 @@ def procedure_exec(s):
     s.execute(cur, f"DECLARE @r int; EXEC @r = {p} @n = ?; SELECT @r AS returned", 9)
 
 
-@scenario("procedure/odbc-call-escape", "ODBC escape {CALL p (?)} reaches the server verbatim (102 "
-                                        "Incorrect syntax near '{'); msodbcsql turns it into a "
-                                        "procedure call (statement text preparation, src/engine or "
-                                        "src/handle)")
+@scenario("procedure/odbc-call-escape")
 def procedure_call_escape(s):
     cnx = s.connect()
     cur = cnx.cursor()
