@@ -155,6 +155,8 @@ fn col_attribute(
     on_stmt(handle, |s, diag| {
         let value = if field == columns::SQL_DESC_COUNT || field == columns::SQL_COLUMN_COUNT {
             AttrValue::Int(i64::from(s.num_result_cols()?))
+        } else if i32::from(field) == super::constants::SQL_CA_SS_VARIANT_TYPE {
+            AttrValue::Int(s.variant_c_type(col)?)
         } else {
             let info = s.column(col)?;
             let ncols = s.num_result_cols()? as usize;

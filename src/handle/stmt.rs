@@ -872,6 +872,31 @@ impl Stmt {
         self.state().numeric_of(col)
     }
 
+    /// SQL_CA_SS_VARIANT_TYPE: the C type of the base type of the sql_variant in the current
+    /// row (what msodbcsql answers; pyodbc reads the value as that type), 0 when the column
+    /// holds no sql_variant.
+    pub fn variant_c_type(&self, col: u16) -> Result<i64> {
+        let st = self.state();
+        let Some(Current::Rows(rows)) = st.cursor.as_ref().map(|c| &c.current) else {
+            return Err(Error::invalid_cursor_state());
+        };
+        let ncols = rows.columns.len();
+        if col == 0 || usize::from(col) > ncols {
+            return Err(Error::invalid_descriptor_index());
+        }
+        let Some(row) = rows.current_row else {
+            return Ok(0);
+        };
+        Ok(match rows.values.get(row * ncols + usize::from(col) - 1) {
+            Some(Value::Variant(_, inner)) => i64::from(convert::to_c::default_c_type(inner)),
+            // A NULL sql_variant has no base type: msodbcsql answers SQL_C_CHAR (measured).
+            Some(Value::Null) if rows.columns[usize::from(col) - 1].ty == ServerType::Variant => {
+                i64::from(convert::codes::SQL_C_CHAR)
+            }
+            _ => 0,
+        })
+    }
+
     pub fn unbind_cols(&self) {
         self.state().columns_bound.clear();
     }
