@@ -272,15 +272,21 @@ pub extern "C" fn SQLSetDescRec(
     })
 }
 
+/// Copies between the implicit descriptors of statements (explicitly allocated descriptors
+/// are not supported: SQLAllocHandle(SQL_HANDLE_DESC) fails).
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLCopyDesc(source: Handle, target: Handle) -> SqlReturn {
-    on_desc(target, |_, _, _| {
-        if owner(source).is_none() {
-            return Err(Error::new(
-                "HY017",
-                "Invalid use of an automatically allocated descriptor handle",
-            ));
-        }
-        Err(Error::optional_feature(": copying descriptors"))
+    let Some((source_desc, source_stmt)) = owner(source) else {
+        return SQL_INVALID_HANDLE;
+    };
+    on_desc(target, |target_desc, target_stmt, diag| {
+        desc::copy(
+            source_stmt,
+            source_desc.kind,
+            target_stmt,
+            target_desc.kind,
+            diag,
+        )?;
+        Ok(Status::Success)
     })
 }

@@ -203,3 +203,102 @@ fn unknown(field: i16) -> Error {
         format!("Invalid descriptor field identifier ({field})"),
     )
 }
+
+/// The header fields SQLCopyDesc carries over, per descriptor kind (the rest are statement-wide
+/// or read-only here).
+fn copied_header_fields(kind: i32) -> &'static [i16] {
+    match kind {
+        KIND_ARD | KIND_APD => &[
+            SQL_DESC_ARRAY_SIZE,
+            SQL_DESC_ARRAY_STATUS_PTR,
+            SQL_DESC_BIND_OFFSET_PTR,
+            SQL_DESC_BIND_TYPE,
+        ],
+        KIND_IPD => &[SQL_DESC_ARRAY_STATUS_PTR, SQL_DESC_ROWS_PROCESSED_PTR],
+        _ => &[],
+    }
+}
+
+/// A parameter record with no binding yet: what SQLSetDescField starts from.
+const EMPTY_PARAM: ParamBinding = ParamBinding {
+    io_type: 1,
+    c_type: 99,
+    sql_type: 12,
+    column_size: 0,
+    decimal_digits: 0,
+    value_addr: 0,
+    buffer_len: 0,
+    ind_addr: 0,
+};
+
+/// SQLCopyDesc between the implicit descriptors of two statements (or one): the target gets
+/// the source's header fields and records; its COUNT becomes the source's. Application
+/// parameter records and implementation parameter records live in one binding per parameter
+/// here, so copying an APD replaces only the application half of each target record (and an
+/// IPD only the implementation half).
+pub fn copy(
+    source: &Stmt,
+    source_kind: i32,
+    target: &Stmt,
+    target_kind: i32,
+    diag: &mut crate::diag::DiagArea,
+) -> Result<()> {
+    if target_kind == KIND_IRD {
+        return Err(Error::new(
+            "HY016",
+            "Cannot modify an implementation row descriptor",
+        ));
+    }
+    if source_kind != target_kind {
+        return Err(Error::optional_feature(
+            ": copying between descriptors of different kinds",
+        ));
+    }
+    for &field in copied_header_fields(source_kind) {
+        if let Some(attr) = header_attr(source_kind, field)
+            && let AttrValue::Int(v) = source.get_attr(attr)?
+        {
+            target.set_attr(diag, attr, v)?;
+        }
+    }
+    match source_kind {
+        KIND_ARD => copy_column_records(source, target),
+        _ => copy_param_records(source, target, source_kind == KIND_APD),
+    }
+}
+
+fn copy_column_records(source: &Stmt, target: &Stmt) -> Result<()> {
+    let bindings = source.col_bindings();
+    target.unbind_cols();
+    for (i, b) in bindings.iter().enumerate() {
+        let col = (i + 1) as u16;
+        let (precision, scale) = source.ard_numeric(col);
+        target.set_ard_numeric(col, false, i64::from(precision))?;
+        target.set_ard_numeric(col, true, i64::from(scale))?;
+        target.bind_col(col, *b)?;
+    }
+    Ok(())
+}
+
+fn copy_param_records(source: &Stmt, target: &Stmt, application: bool) -> Result<()> {
+    let from = source.param_bindings();
+    let into = target.param_bindings();
+    target.reset_params();
+    for (i, b) in from.iter().enumerate() {
+        let Some(b) = b else { continue };
+        let mut merged = into.get(i).copied().flatten().unwrap_or(EMPTY_PARAM);
+        if application {
+            merged.c_type = b.c_type;
+            merged.value_addr = b.value_addr;
+            merged.buffer_len = b.buffer_len;
+            merged.ind_addr = b.ind_addr;
+        } else {
+            merged.io_type = b.io_type;
+            merged.sql_type = b.sql_type;
+            merged.column_size = b.column_size;
+            merged.decimal_digits = b.decimal_digits;
+        }
+        target.bind_param((i + 1) as u16, merged)?;
+    }
+    Ok(())
+}

@@ -8,9 +8,10 @@
 //! Values follow SQL Server's catalog data as reproduced by Babelfish's compatibility table;
 //! `CREATE_PARAMS` is unpadded text.
 //!
-//! Rows are ordered by `DATA_TYPE`, then by how closely the type maps to it (ODBC's rule), so
-//! `datetime2` is the first `SQL_TYPE_TIMESTAMP` row: pyodbc reads that row's `COLUMN_SIZE`
-//! (27) to decide it may send 7 fractional digits.
+//! Rows are ordered by `DATA_TYPE`, then in SQL Server's order (what msodbcsql shows, measured:
+//! `datetime`, `datetime2`, `smalldatetime` for SQL_TYPE_TIMESTAMP). pyodbc reads the first
+//! SQL_TYPE_TIMESTAMP row's `COLUMN_SIZE` (23) and so sends datetime parameters with three
+//! fractional digits, exactly as it does through msodbcsql.
 
 /// SQL_ALL_TYPES.
 pub const SQL_ALL_TYPES: i16 = 0;
@@ -315,8 +316,8 @@ pub static TYPE_INFO: &[TypeInfoRow] = &[
         maximum_scale: Some(0),
         ..temporal("date", SQL_TYPE_DATE, 10, None, 0)
     },
-    temporal("datetime2", SQL_TYPE_TIMESTAMP, 27, Some((0, 7)), 0),
     temporal("datetime", SQL_TYPE_TIMESTAMP, 23, Some((3, 3)), 12),
+    temporal("datetime2", SQL_TYPE_TIMESTAMP, 27, Some((0, 7)), 0),
     temporal("smalldatetime", SQL_TYPE_TIMESTAMP, 16, Some((0, 0)), 22),
 ];
 
@@ -494,7 +495,7 @@ mod tests {
         assert_eq!(size(12), Some(8000)); // SQL_VARCHAR
         assert_eq!(size(-9), Some(4000)); // SQL_WVARCHAR
         assert_eq!(size(-3), Some(8000)); // SQL_VARBINARY
-        assert_eq!(size(93), Some(27)); // SQL_TYPE_TIMESTAMP: datetime2
+        assert_eq!(size(93), Some(23)); // SQL_TYPE_TIMESTAMP: datetime, as msodbcsql
     }
 
     #[test]
@@ -517,7 +518,7 @@ mod tests {
     #[test]
     fn odbc2_applications_see_old_date_codes() {
         let r = rows_for(11, 2);
-        assert_eq!(names(&r), ["datetime2", "datetime", "smalldatetime"]);
+        assert_eq!(names(&r), ["datetime", "datetime2", "smalldatetime"]);
         assert!(r.iter().all(|r| r.data_type_for(2) == 11));
         assert_eq!(rows_for(9, 2)[0].type_name, "date");
         assert_eq!(rows_for(9, 2)[0].data_type_for(2), 9);
@@ -541,7 +542,7 @@ mod tests {
 
     #[test]
     fn date_time_rows() {
-        let dt2 = rows_for(93, 3)[0];
+        let dt2 = rows_for(93, 3)[1];
         assert_eq!(
             (
                 dt2.sql_data_type,
@@ -552,7 +553,7 @@ mod tests {
             (9, Some(3), Some(0), Some(7))
         );
         assert_eq!(dt2.create_params, Some("scale"));
-        let datetime = rows_for(93, 3)[1];
+        let datetime = rows_for(93, 3)[0];
         assert_eq!(
             (datetime.minimum_scale, datetime.create_params),
             (Some(3), None)

@@ -6,6 +6,7 @@ import uuid
 import pyodbc
 import pytest
 
+from conftest import OUR_DRIVER
 from driver_helpers import requires_sql_engine, table_name
 
 PREFIX = "[sqlserver-odbc][ODBC Driver RS for SQL Server]"
@@ -50,6 +51,31 @@ def test_parameters_of_every_python_type_round_trip(cnx):
         if isinstance(v, uuid.UUID):
             got = uuid.UUID(str(got)) if not isinstance(got, uuid.UUID) else got
         assert got == v, f"{v!r} came back as {got!r}"
+
+
+def _stored_datetime2(connect, driver, value):
+    c = connect(driver=driver)
+    cur = c.cursor()
+    t = table_name("dt2")
+    cur.execute(f"CREATE TABLE {t} (v datetime2(7) NULL)")
+    cur.execute(f"INSERT INTO {t} (v) VALUES (?)", value)
+    # As text, so what the server stored is compared, not what pyodbc makes of it.
+    stored = cur.execute(f"SELECT CAST(v AS nvarchar(40)) FROM {t}").fetchone()[0]
+    cur.execute(f"DROP TABLE {t}")
+    c.commit()
+    return stored
+
+
+def test_datetime_parameter_stores_what_msodbcsql_stores(cnx, connect):
+    # pyodbc sends as many fractional digits as the first SQL_TYPE_TIMESTAMP row of
+    # SQLGetTypeInfo allows (datetime's 3 through msodbcsql), so the stored value must match.
+    if "MS18" not in pyodbc.drivers():
+        pytest.skip("MS18 not registered in $ODBCSYSINI (export ODBCSYSINI=.../target/peers)")
+    value = datetime.datetime(2024, 1, 2, 3, 4, 5, 123456)
+    ours = _stored_datetime2(connect, OUR_DRIVER, value)
+    ms18 = _stored_datetime2(connect, "MS18", value)
+    assert ours == ms18
+    assert ours.startswith("2024-01-02 03:04:05.123")
 
 
 def test_insert_update_rowcounts(cnx):
