@@ -1055,21 +1055,14 @@ impl Stmt {
             }
             Ok(step) => {
                 self.position(&mut dbc, cursor, step);
+                // As on execute: an error before the next result's first row fails here.
+                if let Err(e) = self.read_first_row(&mut dbc, cursor, diag) {
+                    return Err(result_failed(&mut dbc, cursor, e));
+                }
                 diag.row_count = row_count_of(Some(cursor));
                 Ok(Status::Success)
             }
-            Err(e) => {
-                cursor.current = Current::NoRows { rows_affected: -1 };
-                let session = dbc.session.as_ref();
-                if session
-                    .map(|s| s.is_dead() || !s.has_open_batch())
-                    .unwrap_or(true)
-                {
-                    cursor.batch_done = true;
-                    dbc.owner = None;
-                }
-                Err(e)
-            }
+            Err(e) => Err(result_failed(&mut dbc, cursor, e)),
         }
     }
 
@@ -1270,6 +1263,21 @@ fn convert_cell(
         numeric_scale: numeric.1,
     };
     convert::to_c::write_value(value, ty, target).map_err(|e| Error::new(e.sqlstate, e.message))
+}
+
+/// A result of the batch that failed (SQLMoreResults): the cursor has no rows, and the batch is
+/// over unless the server goes on with the next statement.
+fn result_failed(dbc: &mut DbcState, cursor: &mut Cursor, e: Error) -> Error {
+    cursor.current = Current::NoRows { rows_affected: -1 };
+    let session = dbc.session.as_ref();
+    if session
+        .map(|s| s.is_dead() || !s.has_open_batch())
+        .unwrap_or(true)
+    {
+        cursor.batch_done = true;
+        dbc.owner = None;
+    }
+    e
 }
 
 fn row_count_of(cursor: Option<&Cursor>) -> isize {

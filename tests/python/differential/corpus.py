@@ -314,6 +314,22 @@ def divide_by_zero(s):
     s.execute(cnx.cursor(), "SELECT 1/0 AS boom")
 
 
+@scenario("error/overflow-8115-before-rows")
+def overflow_before_rows(s):
+    cnx = s.connect()
+    cur = cnx.cursor()
+    s.execute(cur, "SELECT CAST(2147483647 AS int) + 1 AS boom")
+    s.execute(cur, "SELECT 1 AS a; SELECT 1/0 AS boom; SELECT 2 AS b")
+
+
+@scenario("select/money-and-null-decimal")
+def money_and_null_decimal(s):
+    # pyodbc sets SQL_DESC_TYPE/PRECISION/SCALE on the ARD of decimal columns without a buffer.
+    cnx = s.connect()
+    s.execute(cnx.cursor(), "SELECT CAST(1 AS money) AS m, CAST(NULL AS decimal(5,2)) AS d, "
+                            "CAST(12.345 AS decimal(7,3)) AS e")
+
+
 @scenario("error/null-not-allowed-515")
 def null_not_allowed(s):
     cnx = s.connect()
