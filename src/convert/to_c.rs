@@ -99,6 +99,20 @@ pub fn write_value(
     target: Target<'_>,
 ) -> Result<Written, ConvertError> {
     if let Value::Variant(inner, inner_ty) = value {
+        // pyodbc first reads a sql_variant as SQL_C_BINARY into 0 bytes to learn its base
+        // type: msodbcsql answers the length then, not 22003, even for a fixed-size base type.
+        if target.c_type == SQL_C_BINARY
+            && target.buffer.is_empty()
+            && !matches!(**inner, Value::Text(_) | Value::Binary(_))
+        {
+            let mut image = [0u8; 20];
+            let len = binary_image(inner, inner_ty, &mut image)?;
+            return Ok(Written {
+                indicator: len as isize,
+                consumed: 0,
+                warning: Some(Warning::StringTruncated),
+            });
+        }
         return write_value(inner, inner_ty, target);
     }
     // char(n) comes blank-padded from SQL Server, and msodbcsql pads a short one itself

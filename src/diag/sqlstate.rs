@@ -14,7 +14,8 @@ pub fn server_error_sqlstate(number: u32, class: i32) -> &'static str {
         1913 => "42S11",
         515 | 547 | 2601 | 2627 => "23000",
         1205 => "40001",
-        8152 | 2628 => "22001",
+        // 2628 (the verbose truncation message) stays 42000 in msodbcsql 18.6.
+        8152 => "22001",
         220 | 232 | 8115 => "22003",
         8134 => "22012",
         245 | 8114 | 8169 => "22018",

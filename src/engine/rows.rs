@@ -35,14 +35,11 @@ pub struct ColumnInfo {
 
 /// Types with a fixed-length NOT NULL form on the wire: a server that sends the nullable form
 /// says the column may be NULL whatever the flags say (msodbcsql reports SQL_NULLABLE then).
+/// BITN is not among them: msodbcsql follows the COLMETADATA flags for it.
 fn nullable_wire_type(ty: TdsDataType) -> bool {
     matches!(
         ty,
-        TdsDataType::IntN
-            | TdsDataType::FltN
-            | TdsDataType::BitN
-            | TdsDataType::MoneyN
-            | TdsDataType::DateTimeN
+        TdsDataType::IntN | TdsDataType::FltN | TdsDataType::MoneyN | TdsDataType::DateTimeN
     )
 }
 

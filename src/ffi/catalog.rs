@@ -258,6 +258,16 @@ pub extern "C" fn SQLSpecialColumnsW(
 /// per connection.
 fn get_type_info(handle: Handle, data_type: i16) -> SqlReturn {
     on_stmt(handle, |s, _| {
+        // msodbcsql rejects codes it does not know before it asks the server for rows.
+        match type_info::classify_request(data_type) {
+            type_info::TypeInfoRequest::Answer => {}
+            type_info::TypeInfoRequest::InvalidType => {
+                return Err(crate::diag::Error::new("HY004", "Invalid SQL data type"));
+            }
+            type_info::TypeInfoRequest::NotImplemented => {
+                return Err(crate::diag::Error::optional_feature(""));
+            }
+        }
         let version = s.dbc.odbc_version;
         let spec = type_info::result_columns(version);
         let columns: Vec<ColumnInfo> = spec

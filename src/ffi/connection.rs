@@ -402,6 +402,26 @@ fn end_tran(handle_type: i16, handle: Handle, completion: i16) -> SqlReturn {
 
 // ---- SQLGetInfo ----
 
+/// SQL_USER_NAME is the database user, which msodbcsql asks the server for (`USER_NAME()`,
+/// 'dbo' for a login owning the database); the login name when the connection is busy with
+/// another statement's results or the query fails.
+fn database_user(st: &mut crate::handle::dbc::DbcState) -> String {
+    let login = st.uid.clone();
+    if st.owner.is_some() {
+        return login;
+    }
+    let Some(session) = st.session.as_mut() else {
+        return login;
+    };
+    match session.query_all("SELECT USER_NAME()") {
+        Ok((_, values)) => match values.into_iter().next() {
+            Some(crate::convert::Value::Text(name)) => name,
+            _ => login,
+        },
+        Err(_) => login,
+    }
+}
+
 fn get_info_impl(
     handle: Handle,
     info_type: u16,
@@ -412,7 +432,12 @@ fn get_info_impl(
 ) -> SqlReturn {
     on_dbc(handle, |c, diag| {
         let answer = {
-            let st = c.lock();
+            let mut st = c.lock();
+            let user_name = if info_type == crate::info::get_info::ids::SQL_USER_NAME {
+                database_user(&mut st)
+            } else {
+                st.uid.clone()
+            };
             let ctx = InfoContext {
                 dbms_ver: st.facts.version.clone(),
                 server_name: st.facts.server_name.clone(),
@@ -421,7 +446,7 @@ fn get_info_impl(
                     .as_ref()
                     .map(|s| s.database())
                     .unwrap_or_default(),
-                user_name: st.uid.clone(),
+                user_name,
                 odbc_version: c.odbc_version,
                 connected: st.session.is_some(),
             };

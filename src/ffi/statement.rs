@@ -155,6 +155,8 @@ fn col_attribute(
     on_stmt(handle, |s, diag| {
         let value = if field == columns::SQL_DESC_COUNT || field == columns::SQL_COLUMN_COUNT {
             AttrValue::Int(i64::from(s.num_result_cols()?))
+        } else if i32::from(field) == super::constants::SQL_CA_SS_VARIANT_TYPE {
+            AttrValue::Int(s.variant_c_type(col)?)
         } else {
             let info = s.column(col)?;
             let ncols = s.num_result_cols()? as usize;
@@ -243,8 +245,9 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
         for (row, row_status) in statuses.iter_mut().enumerate().take(n) {
             *row_status = SQL_ROW_SUCCESS;
             for (i, b) in bindings.iter().enumerate() {
-                // A record whose type was set through the ARD without a buffer is not bound.
-                let Some(b) = b.filter(|b| b.value_addr != 0 || b.ind_addr != 0) else {
+                // A column is bound by its data pointer: a record whose type or indicator was
+                // set through the ARD without one is not (pyodbc sets decimal types so).
+                let Some(b) = b.filter(|b| b.value_addr != 0) else {
                     continue;
                 };
                 let col = i as u16 + 1;

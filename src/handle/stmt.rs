@@ -258,29 +258,64 @@ impl Stmt {
                     batch_done: false,
                 };
                 self.position(&mut dbc, &mut cursor, step);
+                if let Err(e) = self.read_first_row(&mut dbc, &mut cursor, diag) {
+                    return self.fail_execute(st, &mut dbc, e);
+                }
                 st.cursor = Some(cursor);
                 diag.row_count = row_count_of(st.cursor.as_ref());
                 Ok(Status::Success)
             }
-            Err(e) => {
-                let continues = dbc
-                    .session
-                    .as_ref()
-                    .map(|s| s.has_open_batch() && !s.is_dead())
-                    .unwrap_or(false);
-                if continues {
-                    st.cursor = Some(Cursor {
-                        current: Current::NoRows { rows_affected: -1 },
-                        lookahead: None,
-                        batch_done: false,
-                    });
-                    dbc.owner = Some(self.id);
-                } else {
-                    dbc.owner = None;
-                }
-                Err(e)
-            }
+            Err(e) => self.fail_execute(st, &mut dbc, e),
         }
+    }
+
+    /// Reads the first row of a result set (or its end) on execute, as msodbcsql does, so an
+    /// error the server sends before any row (1/0, a failed conversion) fails the execute
+    /// rather than the first fetch. Reads no further than that row.
+    fn read_first_row(
+        &self,
+        dbc: &mut DbcState,
+        cursor: &mut Cursor,
+        diag: &mut DiagArea,
+    ) -> Result<()> {
+        let Current::Rows(rows) = &mut cursor.current else {
+            return Ok(());
+        };
+        let Some(session) = dbc.session.as_mut() else {
+            return Ok(());
+        };
+        let ncols = rows.columns.len();
+        let fetched = session.fetch_rows_within(&mut rows.values, ncols, 1, rows.byte_budget);
+        diag.extend(session.take_messages().iter().map(DiagRecord::server));
+        match fetched? {
+            0 => {
+                rows.exhausted = true;
+                self.look_ahead(dbc, cursor);
+            }
+            n => rows.rows_in_batch += n,
+        }
+        Ok(())
+    }
+
+    /// An execute that failed: the statement keeps a cursor when the batch goes on (SQLMoreResults
+    /// reaches the results after the error).
+    fn fail_execute(&self, st: &mut StmtState, dbc: &mut DbcState, e: Error) -> Result<Status> {
+        let continues = dbc
+            .session
+            .as_ref()
+            .map(|s| s.has_open_batch() && !s.is_dead())
+            .unwrap_or(false);
+        if continues {
+            st.cursor = Some(Cursor {
+                current: Current::NoRows { rows_affected: -1 },
+                lookahead: None,
+                batch_done: false,
+            });
+            dbc.owner = Some(self.id);
+        } else {
+            dbc.owner = None;
+        }
+        Err(e)
     }
 
     /// No MARS: another statement's unread results make the connection busy.
@@ -837,6 +872,31 @@ impl Stmt {
         self.state().numeric_of(col)
     }
 
+    /// SQL_CA_SS_VARIANT_TYPE: the C type of the base type of the sql_variant in the current
+    /// row (what msodbcsql answers; pyodbc reads the value as that type), 0 when the column
+    /// holds no sql_variant.
+    pub fn variant_c_type(&self, col: u16) -> Result<i64> {
+        let st = self.state();
+        let Some(Current::Rows(rows)) = st.cursor.as_ref().map(|c| &c.current) else {
+            return Err(Error::invalid_cursor_state());
+        };
+        let ncols = rows.columns.len();
+        if col == 0 || usize::from(col) > ncols {
+            return Err(Error::invalid_descriptor_index());
+        }
+        let Some(row) = rows.current_row else {
+            return Ok(0);
+        };
+        Ok(match rows.values.get(row * ncols + usize::from(col) - 1) {
+            Some(Value::Variant(_, inner)) => i64::from(convert::to_c::default_c_type(inner)),
+            // A NULL sql_variant has no base type: msodbcsql answers SQL_C_CHAR (measured).
+            Some(Value::Null) if rows.columns[usize::from(col) - 1].ty == ServerType::Variant => {
+                i64::from(convert::codes::SQL_C_CHAR)
+            }
+            _ => 0,
+        })
+    }
+
     pub fn unbind_cols(&self) {
         self.state().columns_bound.clear();
     }
@@ -901,6 +961,10 @@ impl Stmt {
     ) -> Result<(Status, isize)> {
         let mut st = self.state();
         let st_numeric = st.numeric_of(col);
+        let ard_type = usize::from(col)
+            .checked_sub(1)
+            .and_then(|i| st.columns_bound.get(i).copied().flatten())
+            .map(|b| b.c_type);
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -932,6 +996,12 @@ impl Stmt {
             return Ok((Status::Success, SQL_NULL_DATA));
         }
         let numeric = st_numeric;
+        // SQL_ARD_TYPE: the type the application set on the ARD record (with its precision
+        // and scale, `numeric`); the column's default C type when it set none.
+        let c_type = match ard_type {
+            Some(t) if c_type == SQL_ARD_TYPE => t,
+            _ => c_type,
+        };
         let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset, numeric)?;
         rows.getdata_offset += written.consumed;
         match written.warning {
@@ -985,21 +1055,14 @@ impl Stmt {
             }
             Ok(step) => {
                 self.position(&mut dbc, cursor, step);
+                // As on execute: an error before the next result's first row fails here.
+                if let Err(e) = self.read_first_row(&mut dbc, cursor, diag) {
+                    return Err(result_failed(&mut dbc, cursor, e));
+                }
                 diag.row_count = row_count_of(Some(cursor));
                 Ok(Status::Success)
             }
-            Err(e) => {
-                cursor.current = Current::NoRows { rows_affected: -1 };
-                let session = dbc.session.as_ref();
-                if session
-                    .map(|s| s.is_dead() || !s.has_open_batch())
-                    .unwrap_or(true)
-                {
-                    cursor.batch_done = true;
-                    dbc.owner = None;
-                }
-                Err(e)
-            }
+            Err(e) => Err(result_failed(&mut dbc, cursor, e)),
         }
     }
 
@@ -1120,7 +1183,7 @@ impl StmtState {
                 .columns_bound
                 .iter()
                 .flatten()
-                .any(|b| b.value_addr != 0 || b.ind_addr != 0),
+                .any(|b| b.value_addr != 0),
         }
     }
 
@@ -1200,6 +1263,21 @@ fn convert_cell(
         numeric_scale: numeric.1,
     };
     convert::to_c::write_value(value, ty, target).map_err(|e| Error::new(e.sqlstate, e.message))
+}
+
+/// A result of the batch that failed (SQLMoreResults): the cursor has no rows, and the batch is
+/// over unless the server goes on with the next statement.
+fn result_failed(dbc: &mut DbcState, cursor: &mut Cursor, e: Error) -> Error {
+    cursor.current = Current::NoRows { rows_affected: -1 };
+    let session = dbc.session.as_ref();
+    if session
+        .map(|s| s.is_dead() || !s.has_open_batch())
+        .unwrap_or(true)
+    {
+        cursor.batch_done = true;
+        dbc.owner = None;
+    }
+    e
 }
 
 fn row_count_of(cursor: Option<&Cursor>) -> isize {
