@@ -447,10 +447,7 @@ def executemany_plain(s):
     _executemany(s, fast=False)
 
 
-@scenario("executemany/fast", "testserver's sp_describe_undeclared_parameters answer makes msodbcsql fall "
-                               "back to varchar(255) for int, datetime2(3) and varbinary(8) parameters "
-                               "(suggested_tds_type_id 0 for datetime2), so MS18 drops the datetime "
-                               "fraction; ours keeps it (testserver/src/sql/procs.rs)")
+@scenario("executemany/fast")
 def executemany_fast(s):
     _executemany(s, fast=True)
 
@@ -536,7 +533,7 @@ def not_null_columns(s):
     s.execute(cur, f"SELECT * FROM {t}")
 
 
-@scenario("catalog/type-info-all")
+@scenario("catalog/type-info-all", "testserver's sp_datatype_info_100, which MS18 reads, answers USERTYPE 0, CASE_SENSITIVE 0 and other approximations for many rows where src/info/type_info.rs follows SQL Server's catalog data; neither has been checked against a real SQL Server (testserver/src/sql/catalog.rs)")
 def type_info_all(s):
     cnx = s.connect()
     _catalog(s, lambda c: c.getTypeInfo())(cnx.cursor())
