@@ -177,12 +177,16 @@ impl EntraHandle {
     /// as `CREATE USER [..] FROM EXTERNAL PROVIDER` would make them).
     pub fn principals(&self) -> Vec<MockPrincipal> {
         let c = &self.config;
-        let users = c.users.iter().filter(|u| u.in_database).map(|u| MockPrincipal {
-            name: u.upn.clone(),
-            oid: Some(u.object_id.clone()),
-            appid: None,
-            upn: Some(u.upn.clone()),
-        });
+        let users = c
+            .users
+            .iter()
+            .filter(|u| u.in_database)
+            .map(|u| MockPrincipal {
+                name: u.upn.clone(),
+                oid: Some(u.object_id.clone()),
+                appid: None,
+                upn: Some(u.upn.clone()),
+            });
         let apps = c.clients.iter().map(|a| MockPrincipal {
             name: a.display_name.clone(),
             oid: Some(a.object_id.clone()),
