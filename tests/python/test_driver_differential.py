@@ -10,7 +10,6 @@ import pyodbc
 import pytest
 
 from conftest import OUR_DRIVER
-from driver_helpers import requires_sql_engine
 
 MS18 = "MS18"
 
@@ -83,7 +82,6 @@ SCENARIOS = [
 def pair(server):
     ours = pyodbc.connect(server.connection_string(OUR_DRIVER), autocommit=True, timeout=10)
     theirs = pyodbc.connect(server.connection_string(MS18), autocommit=True, timeout=10)
-    requires_sql_engine(ours)
     tables = {}
     for name, cnx in (("ours", ours), ("theirs", theirs)):
         t = f"diff_{name}_{uuid.uuid4().hex[:8]}"

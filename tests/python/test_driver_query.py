@@ -7,7 +7,7 @@ import pyodbc
 import pytest
 
 from conftest import OUR_DRIVER
-from driver_helpers import requires_sql_engine, table_name
+from driver_helpers import table_name
 
 PREFIX = "[sqlserver-odbc][ODBC Driver RS for SQL Server]"
 
@@ -15,7 +15,6 @@ PREFIX = "[sqlserver-odbc][ODBC Driver RS for SQL Server]"
 @pytest.fixture
 def cnx(connect):
     c = connect()
-    requires_sql_engine(c)
     return c
 
 

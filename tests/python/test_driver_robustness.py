@@ -57,10 +57,7 @@ def test_connect_in_a_forked_child(connect, server):
 
 
 def test_query_timeout_is_hyt00_and_the_connection_stays_usable(connect):
-    from driver_helpers import requires_sql_engine
-
     cnx = connect(autocommit=True)
-    requires_sql_engine(cnx)
     cnx.timeout = 1
     cur = cnx.cursor()
     with pytest.raises(pyodbc.Error) as err:

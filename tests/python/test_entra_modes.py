@@ -93,17 +93,6 @@ def connect(srv, mode, monkeypatch, timeout=15, driver=OUR_DRIVER):
     return pyodbc.connect(conn_str(srv, mode, driver), timeout=timeout, autocommit=True)
 
 
-def skip_unless_wired(srv, mode="ActiveDirectoryServicePrincipal"):
-    """Until the connect path installs engine::fedauth (see its module doc), the driver refuses
-    Entra modes with HYC00 '... is not supported yet': say so instead of failing everything."""
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            connect(srv, mode, mp).close()
-    except pyodbc.Error as e:
-        if e.args and e.args[0] == "HYC00" and "not supported yet" in str(e):
-            pytest.skip("the driver's connect path does not install engine::fedauth yet")
-
-
 @pytest.fixture(scope="module")
 def mock_server(server):
     if "connection_strings" not in server.info:
@@ -113,7 +102,6 @@ def mock_server(server):
 
 @pytest.fixture(scope="module")
 def entra_server(mock_server):
-    skip_unless_wired(mock_server)
     return mock_server
 
 
@@ -202,7 +190,6 @@ def fresh_server():
     try:
         # Another identity than the tests below use, and counters back to zero: their cache
         # entry stays cold.
-        skip_unless_wired(srv, mode="ActiveDirectoryPassword")
         mock_post(srv, "/_counters/reset", {})
         yield srv
     finally:
