@@ -40,7 +40,7 @@ $(PEERS_DIR)/odbcinst.ini: $(ROOT)/target/.apt-ok
 	PYTHON=$(PY) bash ../shared/peers/install.sh $(PEERS_DIR) || PYTHON=python3 bash ../shared/peers/install.sh $(PEERS_DIR)
 
 build: $(ROOT)/target/.apt-ok
-	cargo build --release --workspace
+	cargo build --release --workspace $(BUILD_TARGETS)
 
 register: build deps
 	bash odbcinst/install.sh --sysini $(ODBC_DIR) --driver $(DRIVER_SO) --peers $(PEERS_DIR)/odbcinst.ini
@@ -48,6 +48,9 @@ register: build deps
 demo: register
 	bash tests/demo.sh
 
+# Tests build every target at once: dev-dependencies change the features of shared crates, so a
+# plain build followed by `cargo test` would compile the driver and testserver a second time.
+test: BUILD_TARGETS := --all-targets
 test: register
 	$(MAKE) --no-print-directory test-rust test-python test-c test-isql
 
