@@ -155,12 +155,8 @@ def _type_id(sql_type):
     return sql_type.replace("(", "_").replace(")", "").replace(",", "_")
 
 
-VARIANT_FLOAT_TABLE = ("not a bug of ours: reading a table's float sql_variant then a NULL one, MS18 with "
-                       "pyodbc fails (HY000 'The driver did not supply an error') where this driver "
-                       "returns 1.5 and None; to be documented in tests/DIFFERENCES.md")
-TYPE_XFAIL = {
-    "sql_variant-float": {"parameter": VARIANT_FLOAT_TABLE, "literal": VARIANT_FLOAT_TABLE},
-}
+# Scenario id -> {"parameter"|"literal"|"cast": reason} for a known bug owned elsewhere.
+TYPE_XFAIL = {}
 
 
 def _typed_table(s, sql_type):
@@ -533,15 +529,13 @@ def not_null_columns(s):
     s.execute(cur, f"SELECT * FROM {t}")
 
 
-@scenario("catalog/type-info-all", "testserver's sp_datatype_info_100, which MS18 reads, answers USERTYPE 0, CASE_SENSITIVE 0 and other approximations for many rows where src/info/type_info.rs follows SQL Server's catalog data; neither has been checked against a real SQL Server (testserver/src/sql/catalog.rs)")
+@scenario("catalog/type-info-all")
 def type_info_all(s):
     cnx = s.connect()
     _catalog(s, lambda c: c.getTypeInfo())(cnx.cursor())
 
 
-@scenario("catalog/type-info-each", "SQLGetTypeInfo rows differ as in catalog/type-info-all "
-                                    "(char: CASE_SENSITIVE/USERTYPE ours 1/1, testserver's "
-                                    "sp_datatype_info_100 0/0); 12345 now gives HY004 as in MS18")
+@scenario("catalog/type-info-each")
 def type_info_each(s):
     cnx = s.connect()
     for sql_type in (pyodbc.SQL_CHAR, pyodbc.SQL_VARCHAR, pyodbc.SQL_WVARCHAR, pyodbc.SQL_INTEGER,

@@ -1298,29 +1298,31 @@ fn sp_datatype_info(a: &Args) -> Result<ResultSet, Stop> {
             Some(0),
         ),
     ];
-    let mut rows: Vec<(i16, &str, Vec<SqlValue>)> = Vec::new();
+    // (DATA_TYPE, AUTO_INCREMENT, MONEY, TYPE_NAME): SQL Server lists a type's plain form, then
+    // the money forms, then the identity forms; pyodbc reads the first SQL_TYPE_TIMESTAMP row
+    // (datetime, COLUMN_SIZE 23) to size datetime parameters.
+    type SortKey<'a> = (i16, bool, bool, &'a str);
+    let mut rows: Vec<(SortKey, Vec<SqlValue>)> = Vec::new();
     for (name, ty, params, auto, prefix, min_s, max_s) in list {
         let info = odbc_info(&ty);
+        if filter != 0 && info.data_type != filter {
+            continue;
+        }
+        let catalog = catalog_facts(name, &ty);
         let precision = match &ty {
             Numeric { .. } | Decimal { .. } => Some(38),
             Text | Image => Some(i32::MAX),
             NText => Some(1_073_741_823),
             Xml => Some(0),
+            Float => Some(53),
+            Real => Some(24),
             _ => info.precision,
         };
-        if filter != 0 && info.data_type != filter {
-            continue;
-        }
-        let searchable = match ty {
-            Text | NText | Image | Xml => 1,
-            _ if is_char(&ty) => 3,
-            _ => 2,
-        };
         let numeric = info.radix.is_some();
+        let money = matches!(ty, Money | SmallMoney);
         let suffix = prefix.map(|p| if p == "0x" || p == "$" { "" } else { "'" });
         rows.push((
-            info.data_type,
-            name,
+            (info.data_type, auto, money, name),
             vec![
                 s_(name),
                 SqlValue::SmallInt(info.data_type),
@@ -1328,15 +1330,15 @@ fn sp_datatype_info(a: &Args) -> Result<ResultSet, Stop> {
                 opt_s(prefix),
                 suffix.filter(|s| !s.is_empty()).map_or(SqlValue::Null, s_),
                 opt_s(params),
-                SqlValue::SmallInt(if auto { 0 } else { 1 }),
-                SqlValue::SmallInt(0),
-                SqlValue::SmallInt(searchable),
+                SqlValue::SmallInt(if auto || !catalog.nullable { 0 } else { 1 }),
+                SqlValue::SmallInt(catalog.case_sensitive as i16),
+                SqlValue::SmallInt(catalog.searchable),
                 if numeric {
                     SqlValue::SmallInt(matches!(ty, TinyInt) as i16)
                 } else {
                     SqlValue::Null
                 },
-                SqlValue::SmallInt(matches!(ty, Money | SmallMoney) as i16),
+                SqlValue::SmallInt(money as i16),
                 if numeric {
                     SqlValue::SmallInt(auto as i16)
                 } else {
@@ -1344,22 +1346,83 @@ fn sp_datatype_info(a: &Args) -> Result<ResultSet, Stop> {
                 },
                 s_(name),
                 i16v(min_s),
-                i16v(max_s),
+                i16v(max_s.or(catalog.maximum_scale)),
                 SqlValue::SmallInt(info.sql_data_type),
-                i16v(info.datetime_sub),
-                if numeric {
-                    SqlValue::Int(10)
-                } else {
-                    SqlValue::Null
-                },
+                i16v(info.datetime_sub.or(catalog.datetime_sub)),
+                i32v(catalog.radix),
                 SqlValue::Null,
-                SqlValue::SmallInt(0),
+                SqlValue::SmallInt(catalog.usertype),
             ],
         ));
     }
-    rows.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.cmp(y.1)));
-    r.rows = rows.into_iter().map(|x| x.2).collect();
+    rows.sort_by(|x, y| x.0.cmp(&y.0));
+    r.rows = rows.into_iter().map(|x| x.1).collect();
     Ok(r)
+}
+
+/// What SQL Server's `sp_datatype_info_100` says of a type beyond its ODBC description:
+/// values from its catalog (systypes' USERTYPE, the flags it reports for text and date types),
+/// as Babelfish's compatibility table reproduces them.
+struct CatalogFacts {
+    usertype: i16,
+    nullable: bool,
+    case_sensitive: bool,
+    searchable: i16,
+    radix: Option<i32>,
+    maximum_scale: Option<i16>,
+    datetime_sub: Option<i16>,
+}
+
+fn catalog_facts(name: &str, ty: &SqlType) -> CatalogFacts {
+    use SqlType::*;
+    let base = name.trim_end_matches(" identity").trim_end_matches("()");
+    let usertype = match base {
+        "char" => 1,
+        "varchar" => 2,
+        "binary" => 3,
+        "varbinary" => 4,
+        "tinyint" => 5,
+        "smallint" => 6,
+        "int" => 7,
+        "float" => 8,
+        "numeric" => 10,
+        "money" => 11,
+        "datetime" => 12,
+        "bit" => 16,
+        "sysname" => 18,
+        "text" => 19,
+        "image" => 20,
+        "smallmoney" => 21,
+        "smalldatetime" => 22,
+        "real" => 23,
+        "decimal" => 24,
+        "timestamp" => 80,
+        _ => 0,
+    };
+    let datetime = matches!(
+        ty,
+        Date | Time { .. } | DateTime | DateTime2 { .. } | DateTimeOffset { .. } | SmallDateTime
+    );
+    let searchable = match ty {
+        Image | Xml => 0,
+        Text | NText => 1,
+        _ if is_char(ty) || datetime => 3,
+        _ => 2,
+    };
+    let radix = match ty {
+        Float | Real => Some(2),
+        Variant => Some(10),
+        _ => odbc_info(ty).radix.map(i32::from),
+    };
+    CatalogFacts {
+        usertype,
+        nullable: !matches!(base, "sysname" | "timestamp"),
+        case_sensitive: is_char(ty) || matches!(ty, Text | NText | Xml),
+        searchable,
+        radix,
+        maximum_scale: matches!(ty, Date).then_some(0),
+        datetime_sub: matches!(ty, Time { .. } | DateTimeOffset { .. }).then_some(0),
+    }
 }
 
 fn sp_server_info() -> Result<ResultSet, Stop> {
