@@ -427,8 +427,22 @@ pub extern "C" fn SQLCancel(handle: Handle) -> SqlReturn {
     })
 }
 
+const SQL_ATTR_APP_ROW_DESC: i32 = 10010;
+const SQL_ATTR_APP_PARAM_DESC: i32 = 10011;
+
 fn set_stmt_attr(handle: Handle, attr: i32, value: *mut c_void) -> SqlReturn {
     on_stmt(handle, |s, diag| {
+        if attr == SQL_ATTR_APP_ROW_DESC || attr == SQL_ATTR_APP_PARAM_DESC {
+            // A descriptor handle, or SQL_NULL_HDESC for the implicit one again.
+            let desc = if value.is_null() {
+                None
+            } else {
+                Some(unsafe { desc(value) }.ok_or_else(|| {
+                    Error::new("HY024", "Invalid attribute value: not a descriptor handle")
+                })?)
+            };
+            return s.set_app_desc(attr, desc).map(|_| Status::Success);
+        }
         s.set_attr(diag, attr, value as isize as i64)
             .map(|_| Status::Success)
     })
