@@ -36,6 +36,28 @@ pub(super) fn diag_area<'a>(handle: Handle) -> Option<&'a std::sync::Mutex<DiagA
     resolve(handle).map(|(d, _)| &d.diag)
 }
 
+/// Writes a fetched column's length/indicator: SQL_NULL_DATA goes to the indicator; a length to
+/// the octet-length buffer, with 0 in the indicator when that is a separate buffer (what
+/// msodbcsql does with SQLSetDescField-bound records).
+///
+/// # Safety
+/// Non-zero addresses are the application's bound SQLLEN buffers for this row.
+pub(super) unsafe fn put_length_indicator(value: isize, ind_addr: usize, len_addr: usize) {
+    let write = |addr: usize, v: isize| {
+        if addr != 0 {
+            unsafe { put(addr as *mut isize, v) };
+        }
+    };
+    if value == crate::handle::stmt::SQL_NULL_DATA {
+        write(ind_addr, value);
+        return;
+    }
+    write(len_addr, value);
+    if ind_addr != len_addr {
+        write(ind_addr, 0);
+    }
+}
+
 /// Fields that hold text (SQL_DESC_NAME, TYPE_NAME, ...): everything else is numeric.
 fn is_text_field(field: i16) -> bool {
     matches!(

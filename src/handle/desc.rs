@@ -207,9 +207,13 @@ impl DescData {
         &mut self.records[i]
     }
 
-    /// SQL_DESC_COUNT: fewer records drops the rest, more adds empty ones.
+    /// SQL_DESC_COUNT: fewer records drops the rest, more adds empty ones. Like msodbcsql, the
+    /// records kept are unbound (their data pointers become null).
     pub fn set_count(&mut self, kind: i32, count: usize) {
         self.records.resize(count, Record::empty(kind));
+        for r in &mut self.records {
+            r.data_ptr = 0;
+        }
     }
 
     /// The column bindings as SQLBindCol describes them (None: the record is unset).
@@ -483,7 +487,6 @@ fn header_value(h: &Header, field: i16) -> i64 {
 
 fn set_header_value(h: &mut Header, field: i16, value: i64) -> Result<()> {
     match field {
-        SQL_DESC_ARRAY_SIZE if value < 1 => return Err(Error::invalid_attribute_value()),
         SQL_DESC_ARRAY_SIZE => h.array_size = value as u64,
         SQL_DESC_ARRAY_STATUS_PTR => h.array_status_ptr = value as usize,
         SQL_DESC_BIND_OFFSET_PTR => h.bind_offset_ptr = value as usize,
@@ -644,14 +647,23 @@ fn set_record_field(r: &mut Record, application: bool, field: i16, value: i64) -
         SQL_DESC_DATA_PTR | SQL_DESC_INDICATOR_PTR | SQL_DESC_OCTET_LENGTH_PTR
     );
     match field {
-        SQL_DESC_TYPE => {
-            r.set_verbose(value as i16);
-            if r.concise_type == SQL_C_NUMERIC || r.concise_type == 3 {
-                r.precision = i16::from(DEFAULT_NUMERIC_PRECISION);
-                r.scale = 0;
+        SQL_DESC_TYPE | SQL_DESC_CONCISE_TYPE => {
+            // A type the record cannot hold leaves it as it was (HY021, as msodbcsql).
+            let mut typed = *r;
+            if field == SQL_DESC_TYPE {
+                typed.set_verbose(value as i16);
+            } else {
+                typed.set_concise(value as i16);
             }
+            if application && !is_c_type(typed.concise_type) {
+                return Err(Error::new("HY021", "Inconsistent descriptor information"));
+            }
+            if typed.concise_type == SQL_C_NUMERIC || typed.concise_type == 3 {
+                typed.precision = i16::from(DEFAULT_NUMERIC_PRECISION);
+                typed.scale = 0;
+            }
+            *r = typed;
         }
-        SQL_DESC_CONCISE_TYPE => r.set_concise(value as i16),
         SQL_DESC_DATETIME_INTERVAL_CODE => r.set_interval_code(value as i16),
         SQL_DESC_OCTET_LENGTH => r.octet_length = value as isize,
         SQL_DESC_LENGTH => r.length = value.max(0) as u64,
@@ -681,8 +693,8 @@ fn is_c_type(c_type: i16) -> bool {
         || matches!(c_type, 1 | -8 | -2 | SQL_C_DEFAULT | 101..=113)
 }
 
-/// The consistency check of SQLSetDescRec: the type fields agree with each other and the
-/// fields that type needs are valid. HY021 otherwise.
+/// The consistency check of SQLSetDescRec: the type fields agree with each other (HY021) and
+/// the precision and scale a numeric type needs are valid (HY104, as msodbcsql answers).
 fn consistency_check(r: &Record, application: bool) -> Result<()> {
     let inconsistent = || Error::new("HY021", "Inconsistent descriptor information");
     match r.verbose_type {
@@ -690,19 +702,16 @@ fn consistency_check(r: &Record, application: bool) -> Result<()> {
         SQL_INTERVAL if !(1..=13).contains(&r.interval_code) => return Err(inconsistent()),
         _ => {}
     }
-    if application {
-        if !is_c_type(r.concise_type) {
-            return Err(inconsistent());
-        }
-        if r.concise_type == SQL_C_NUMERIC
-            && (!(1..=38).contains(&r.precision) || r.scale < 0 || r.scale > r.precision)
-        {
-            return Err(inconsistent());
-        }
-    } else if matches!(r.concise_type, 2 | 3)
-        && (!(1..=38).contains(&r.precision) || r.scale < 0 || r.scale > r.precision)
-    {
+    if application && !is_c_type(r.concise_type) {
         return Err(inconsistent());
+    }
+    let numeric = if application {
+        r.concise_type == SQL_C_NUMERIC
+    } else {
+        matches!(r.concise_type, 2 | 3)
+    };
+    if numeric && (!(1..=38).contains(&r.precision) || r.scale < 0 || r.scale > r.precision) {
+        return Err(Error::new("HY104", "Invalid precision or scale value"));
     }
     Ok(())
 }

@@ -887,6 +887,14 @@ impl Stmt {
         self.state().bindings.with_ard(|view| view.bindings.clone())
     }
 
+    /// (SQL_DESC_INDICATOR_PTR, SQL_DESC_OCTET_LENGTH_PTR) of each ARD record in use: one
+    /// buffer for SQLBindCol, possibly two for records set through the descriptor.
+    pub fn col_length_pointers(&self) -> Vec<(usize, usize)> {
+        self.state()
+            .bindings
+            .with_ard(|view| view.length_pointers.clone())
+    }
+
     /// SQL_ATTR_APP_ROW_DESC / SQL_ATTR_APP_PARAM_DESC: makes `desc` (an explicit descriptor
     /// of this connection, or this statement's own implicit one) the ARD or APD in use; None
     /// (SQL_NULL_HDESC) goes back to the implicit one.
@@ -1268,6 +1276,7 @@ struct ArdView {
     handle: usize,
     version: u64,
     bindings: Vec<Option<ColBinding>>,
+    length_pointers: Vec<(usize, usize)>,
     numeric: Vec<(u8, i8)>,
     header: Header,
 }
@@ -1278,6 +1287,11 @@ impl ArdView {
             handle,
             version,
             bindings: data.col_bindings(),
+            length_pointers: data
+                .records
+                .iter()
+                .map(|r| (r.indicator_ptr, r.octet_length_ptr))
+                .collect(),
             numeric: data.records.iter().map(|r| r.numeric()).collect(),
             header: data.header,
         }
@@ -1342,6 +1356,7 @@ impl Bindings {
                 handle: 0,
                 version: 0,
                 bindings: Vec::new(),
+                length_pointers: Vec::new(),
                 numeric: Vec::new(),
                 header: Header::default(),
             },
