@@ -162,6 +162,77 @@ int main(void) {
           SQLExecDirect(f, (SQLCHAR *)"SELECT CAST(6 AS int), CAST('six' AS char(3))", SQL_NTS));
     fetch_row("fetch f through its implicit copy", f, &num, &num_ind, word, &word_len);
 
+    /* Header fields of an explicit ARD: its array size is the statement's row array size (and
+     * the attribute writes it back), and a row-wise bind type with a bind offset places the row.
+     * (Rowsets above 1 make MS18 ask for a server cursor, which testserver lacks.) */
+    SQLHSTMT g;
+    SQLAllocHandle(SQL_HANDLE_STMT, dbc, &g);
+    SQLHDESC rows = NULL;
+    SQLAllocHandle(SQL_HANDLE_DESC, dbc, &rows);
+    struct {
+        SQLINTEGER v;
+        SQLLEN ind;
+    } rowbuf[2] = {{0, 0}, {0, 0}};
+    SQLLEN offset = sizeof rowbuf[0];
+    SQLSetDescField(rows, 0, SQL_DESC_ARRAY_SIZE, (SQLPOINTER)3, 0);
+    SQLSetDescField(rows, 0, SQL_DESC_BIND_TYPE, (SQLPOINTER)sizeof rowbuf[0], 0);
+    SQLSetDescField(rows, 0, SQL_DESC_BIND_OFFSET_PTR, &offset, 0);
+    check("rows rec", SQL_HANDLE_DESC, rows,
+          SQLSetDescRec(rows, 1, SQL_C_SLONG, 0, 0, 0, 0, &rowbuf[0].v, NULL, &rowbuf[0].ind));
+    SQLSetStmtAttr(g, SQL_ATTR_APP_ROW_DESC, rows, 0);
+    SQLULEN array = 0;
+    SQLGetStmtAttr(g, SQL_ATTR_ROW_ARRAY_SIZE, &array, 0, NULL);
+    printf("row array size from the explicit ARD: %lu\n", (unsigned long)array);
+    SQLSetStmtAttr(g, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)1, 0);
+    SQLULEN desc_array = 0;
+    SQLGetDescField(rows, 0, SQL_DESC_ARRAY_SIZE, &desc_array, 0, NULL);
+    printf("the attribute wrote the explicit ARD: %lu\n", (unsigned long)desc_array);
+    check("select rows", SQL_HANDLE_STMT, g, SQLExecDirect(g, (SQLCHAR *)"SELECT 12", SQL_NTS));
+    rc = SQLFetch(f);
+    printf("row-wise with offset: rc=%d row0=%d/%ld row1=%d/%ld\n", rc, (int)rowbuf[0].v, (long)rowbuf[0].ind,
+           (int)rowbuf[1].v, (long)rowbuf[1].ind);
+    SQLCloseCursor(f);
+    SQLSetStmtAttr(g, SQL_ATTR_APP_ROW_DESC, SQL_NULL_HDESC, 0);
+    SQLGetStmtAttr(g, SQL_ATTR_ROW_ARRAY_SIZE, &array, 0, NULL);
+    printf("row array size back on the implicit ARD: %lu\n", (unsigned long)array);
+    SQLFreeHandle(SQL_HANDLE_DESC, rows);
+    SQLFreeHandle(SQL_HANDLE_STMT, g);
+
+    /* An explicit APD with an array of 2 parameter rows. */
+    SQLHSTMT h;
+    SQLAllocHandle(SQL_HANDLE_STMT, dbc, &h);
+    SQLHDESC params = NULL;
+    SQLAllocHandle(SQL_HANDLE_DESC, dbc, &params);
+    SQLINTEGER ins[2] = {20, 22};
+    SQLULEN processed = 0;
+    SQLSetDescField(params, 0, SQL_DESC_ARRAY_SIZE, (SQLPOINTER)2, 0);
+    check("params rec", SQL_HANDLE_DESC, params, SQLSetDescRec(params, 1, SQL_C_SLONG, 0, 0, 0, 0, ins, NULL, NULL));
+    SQLHDESC ipd_h = desc_of(h, SQL_ATTR_IMP_PARAM_DESC);
+    SQLSetDescField(ipd_h, 1, SQL_DESC_CONCISE_TYPE, (SQLPOINTER)SQL_INTEGER, 0);
+    SQLSetDescField(ipd_h, 0, SQL_DESC_ROWS_PROCESSED_PTR, &processed, 0);
+    check("create", SQL_HANDLE_STMT, h, SQLExecDirect(h, (SQLCHAR *)"CREATE TABLE desc_t (v int)", SQL_NTS));
+    SQLSetStmtAttr(h, SQL_ATTR_APP_PARAM_DESC, params, 0);
+    SQLULEN paramset = 0;
+    SQLGetStmtAttr(h, SQL_ATTR_PARAMSET_SIZE, &paramset, 0, NULL);
+    printf("paramset size from the explicit APD: %lu\n", (unsigned long)paramset);
+    rc = SQLExecDirect(h, (SQLCHAR *)"INSERT INTO desc_t VALUES (?)", SQL_NTS);
+    printf("insert array: rc=%d processed=%lu\n", rc, (unsigned long)processed);
+    SQLSetStmtAttr(h, SQL_ATTR_APP_PARAM_DESC, SQL_NULL_HDESC, 0);
+    SQLSetDescField(ipd_h, 0, SQL_DESC_ROWS_PROCESSED_PTR, NULL, 0);
+    check("sum", SQL_HANDLE_STMT, h, SQLExecDirect(h, (SQLCHAR *)"SELECT COUNT(*), SUM(v) FROM desc_t", SQL_NTS));
+    SQLINTEGER count_rows = 0, sum = 0;
+    SQLFetch(f);
+    SQLGetData(h, 1, SQL_C_SLONG, &count_rows, 0, NULL);
+    SQLGetData(h, 2, SQL_C_SLONG, &sum, 0, NULL);
+    printf("inserted: count=%d sum=%d\n", (int)count_rows, (int)sum);
+    SQLCloseCursor(f);
+    SQLFreeHandle(SQL_HANDLE_DESC, params);
+    SQLFreeHandle(SQL_HANDLE_STMT, h);
+
+    /* SQL_UNBIND empties the ARD in use (f's implicit one holds the records copied into it). */
+    SQLFreeStmt(f, SQL_UNBIND);
+    printf("unbind empties the implicit ARD: count=%d\n", small_field(desc_of(f, SQL_ATTR_APP_ROW_DESC), 0, SQL_DESC_COUNT));
+
     /* Errors. */
     rc = SQLFreeHandle(SQL_HANDLE_DESC, a_implicit_ard);
     diag("free implicit ARD", SQL_HANDLE_DESC, a_implicit_ard, rc);
