@@ -874,3 +874,111 @@ pub fn copy(
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binding(sql_type: i16, column_size: u64, decimal_digits: i16) -> ParamBinding {
+        ParamBinding {
+            io_type: 1,
+            c_type: 4,
+            sql_type,
+            column_size,
+            decimal_digits,
+            value_addr: 0x1000,
+            buffer_len: 0,
+            ind_addr: 0x2000,
+        }
+    }
+
+    #[test]
+    fn sql_bind_parameter_round_trips_through_apd_and_ipd_records() {
+        let (mut apd, mut ipd) = (DescData::default(), DescData::default());
+        for (i, b) in [binding(3, 10, 2), binding(93, 27, 7), binding(-9, 50, 0)]
+            .iter()
+            .enumerate()
+        {
+            bind_apd(&mut apd, KIND_APD, i + 1, b);
+            bind_ipd(&mut ipd, i + 1, b);
+        }
+        let back = param_bindings(&apd, &ipd);
+        let sizes: Vec<(i16, u64, i16)> = back
+            .iter()
+            .map(|b| {
+                b.map(|b| (b.sql_type, b.column_size, b.decimal_digits))
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(sizes, [(3, 10, 2), (93, 27, 7), (-9, 50, 0)]);
+        // The timestamp's verbose type and code, as SQLGetDescField reads them.
+        assert_eq!(
+            (ipd.records[1].verbose_type, ipd.records[1].interval_code),
+            (9, 3)
+        );
+    }
+
+    #[test]
+    fn an_apd_record_without_buffer_or_ipd_type_is_not_a_bound_parameter() {
+        let mut apd = DescData::default();
+        let mut ipd = DescData::default();
+        bind_apd(&mut apd, KIND_APD, 2, &binding(4, 0, 0));
+        bind_ipd(&mut ipd, 2, &binding(4, 0, 0));
+        let back = param_bindings(&apd, &ipd);
+        assert!(back[0].is_none() && back[1].is_some());
+        ipd.records[1].concise_type = 0;
+        assert!(param_bindings(&apd, &ipd)[1].is_none());
+    }
+
+    #[test]
+    fn unbinding_the_last_column_lowers_the_count() {
+        let mut ard = DescData::default();
+        let col = |addr| ColBinding {
+            c_type: 4,
+            value_addr: addr,
+            buffer_len: 4,
+            ind_addr: 0,
+        };
+        ard.bind_col(KIND_ARD, 1, Some(col(8)));
+        ard.bind_col(KIND_ARD, 3, Some(col(16)));
+        assert_eq!(ard.records.len(), 3);
+        assert!(ard.col_bindings()[1].is_none());
+        ard.bind_col(KIND_ARD, 3, None);
+        assert_eq!(ard.records.len(), 1);
+    }
+
+    #[test]
+    fn setting_count_keeps_records_but_unbinds_them() {
+        let mut ard = DescData::default();
+        ard.record_mut(KIND_ARD, 2).data_ptr = 8;
+        ard.set_count(KIND_ARD, 3);
+        assert_eq!(ard.records.len(), 3);
+        assert!(ard.records.iter().all(|r| r.data_ptr == 0));
+    }
+
+    #[test]
+    fn type_fields_follow_each_other_and_bad_values_are_refused() {
+        let mut r = Record::empty(KIND_ARD);
+        set_record_field(&mut r, true, SQL_DESC_CONCISE_TYPE, 93).unwrap();
+        assert_eq!((r.verbose_type, r.interval_code), (SQL_DATETIME, 3));
+        let err = set_record_field(&mut r, true, SQL_DESC_CONCISE_TYPE, 1234).unwrap_err();
+        assert_eq!(err.sqlstate(), "HY021");
+        assert_eq!(r.concise_type, 93);
+        set_record_field(&mut r, true, SQL_DESC_TYPE, i64::from(SQL_C_NUMERIC)).unwrap();
+        assert_eq!((r.precision, r.scale), (38, 0));
+        r.precision = 50;
+        assert_eq!(consistency_check(&r, true).unwrap_err().sqlstate(), "HY104");
+        r.precision = 10;
+        assert!(consistency_check(&r, true).is_ok());
+    }
+
+    #[test]
+    fn a_non_pointer_field_unbinds_the_record() {
+        let mut r = Record::empty(KIND_ARD);
+        set_record_field(&mut r, true, SQL_DESC_DATA_PTR, 64).unwrap();
+        set_record_field(&mut r, true, SQL_DESC_INDICATOR_PTR, 72).unwrap();
+        assert_eq!(r.data_ptr, 64);
+        set_record_field(&mut r, true, SQL_DESC_OCTET_LENGTH, 10).unwrap();
+        assert_eq!((r.data_ptr, r.indicator_ptr), (0, 72));
+    }
+}
