@@ -367,6 +367,150 @@ impl Desc {
     }
 }
 
+// ---- a statement's bindings ----
+
+/// Where a statement's bindings live: its implicit descriptors, and the explicit ARD or APD the
+/// application made current (SQL_ATTR_APP_ROW_DESC / SQL_ATTR_APP_PARAM_DESC). An explicit
+/// descriptor freed while in use is noticed here and the implicit one takes over again.
+pub struct Bindings {
+    implicit_ard: Arc<Desc>,
+    implicit_apd: Arc<Desc>,
+    pub ipd: Arc<Desc>,
+    pub explicit_ard: Option<Arc<Desc>>,
+    pub explicit_apd: Option<Arc<Desc>>,
+    /// A copy of the ARD in use as the fetch path reads it, valid while the descriptor's
+    /// version is unchanged: fetching and SQLGetData take no descriptor lock per row.
+    ard_view: ArdView,
+}
+
+/// The ARD in the form the fetch path uses.
+pub struct ArdView {
+    /// The descriptor (its handle) and version this copy was taken from.
+    handle: usize,
+    version: u64,
+    pub bindings: Vec<Option<ColBinding>>,
+    pub length_pointers: Vec<(usize, usize)>,
+    numeric: Vec<(u8, i8)>,
+    pub header: Header,
+}
+
+impl ArdView {
+    fn of(handle: usize, version: u64, data: &DescData) -> ArdView {
+        ArdView {
+            handle,
+            version,
+            bindings: data.col_bindings(),
+            length_pointers: data
+                .records
+                .iter()
+                .map(|r| (r.indicator_ptr, r.octet_length_ptr))
+                .collect(),
+            numeric: data.records.iter().map(|r| r.numeric()).collect(),
+            header: data.header,
+        }
+    }
+
+    pub fn numeric(&self, col: u16) -> (u8, i8) {
+        usize::from(col)
+            .checked_sub(1)
+            .and_then(|i| self.numeric.get(i).copied())
+            .unwrap_or((DEFAULT_NUMERIC_PRECISION, 0))
+    }
+}
+
+/// Statement attributes that are header fields of the ARD (row arrays) or APD (parameter
+/// arrays): (attribute, is ARD, descriptor field).
+const APP_HEADER_ATTRS: [(i32, bool, i16); 8] = [
+    (27, true, SQL_DESC_ARRAY_SIZE),        // SQL_ATTR_ROW_ARRAY_SIZE
+    (5, true, SQL_DESC_BIND_TYPE),          // SQL_ATTR_ROW_BIND_TYPE
+    (23, true, SQL_DESC_BIND_OFFSET_PTR),   // SQL_ATTR_ROW_BIND_OFFSET_PTR
+    (24, true, SQL_DESC_ARRAY_STATUS_PTR),  // SQL_ATTR_ROW_OPERATION_PTR
+    (22, false, SQL_DESC_ARRAY_SIZE),       // SQL_ATTR_PARAMSET_SIZE
+    (18, false, SQL_DESC_BIND_TYPE),        // SQL_ATTR_PARAM_BIND_TYPE
+    (17, false, SQL_DESC_BIND_OFFSET_PTR),  // SQL_ATTR_PARAM_BIND_OFFSET_PTR
+    (19, false, SQL_DESC_ARRAY_STATUS_PTR), // SQL_ATTR_PARAM_OPERATION_PTR
+];
+
+impl Bindings {
+    pub fn new(descriptors: &[Arc<Desc>; 4]) -> Bindings {
+        Bindings {
+            implicit_ard: descriptors[0].clone(),
+            implicit_apd: descriptors[1].clone(),
+            ipd: descriptors[3].clone(),
+            explicit_ard: None,
+            explicit_apd: None,
+            ard_view: ArdView {
+                handle: 0,
+                version: 0,
+                bindings: Vec::new(),
+                length_pointers: Vec::new(),
+                numeric: Vec::new(),
+                header: Header::default(),
+            },
+        }
+    }
+
+    /// The ARD in use.
+    pub fn ard(&self) -> &Arc<Desc> {
+        match &self.explicit_ard {
+            Some(d) if !d.is_freed() => d,
+            _ => &self.implicit_ard,
+        }
+    }
+
+    /// The APD in use.
+    pub fn apd(&self) -> &Arc<Desc> {
+        match &self.explicit_apd {
+            Some(d) if !d.is_freed() => d,
+            _ => &self.implicit_apd,
+        }
+    }
+
+    fn ard_view_is_fresh(&self) -> bool {
+        let ard = self.ard();
+        self.ard_view.handle == ard.handle() && self.ard_view.version == ard.version()
+    }
+
+    pub fn refresh_ard_view(&mut self) {
+        if self.ard_view_is_fresh() {
+            return;
+        }
+        let ard = self.ard().clone();
+        let handle = ard.handle();
+        let (view, version) = ard.read(|data| ArdView::of(handle, 0, data));
+        self.ard_view = ArdView { version, ..view };
+    }
+
+    /// Runs `f` on the ARD in use: on the kept copy when it is current, else on a fresh one.
+    pub fn with_ard<R>(&self, f: impl FnOnce(&ArdView) -> R) -> R {
+        if self.ard_view_is_fresh() {
+            return f(&self.ard_view);
+        }
+        let (view, _) = self.ard().read(|data| ArdView::of(0, 0, data));
+        f(&view)
+    }
+
+    /// The value of an ARD/APD header attribute; None for other attributes.
+    pub fn header_attr(&self, attr: i32) -> Option<i64> {
+        let &(_, row, field) = APP_HEADER_ATTRS.iter().find(|(a, _, _)| *a == attr)?;
+        Some(if row {
+            self.with_ard(|view| header_value(&view.header, field))
+        } else {
+            self.apd().read(|d| header_value(&d.header, field)).0
+        })
+    }
+
+    /// Sets an ARD/APD header attribute on the descriptor in use; false for other attributes.
+    pub fn set_header_attr(&self, attr: i32, value: i64) -> bool {
+        let Some(&(_, row, field)) = APP_HEADER_ATTRS.iter().find(|(a, _, _)| *a == attr) else {
+            return false;
+        };
+        let desc = if row { self.ard() } else { self.apd() };
+        desc.modify(|d| set_header_value(&mut d.header, field, value));
+        true
+    }
+}
+
 // ---- the statement's parameter view: APD and IPD records side by side ----
 
 /// The parameter bindings of an APD and an IPD as SQLBindParameter describes them. A parameter
@@ -485,7 +629,7 @@ fn header_value(h: &Header, field: i16) -> i64 {
     }
 }
 
-fn set_header_value(h: &mut Header, field: i16, value: i64) -> Result<()> {
+fn set_header_value(h: &mut Header, field: i16, value: i64) {
     match field {
         SQL_DESC_ARRAY_SIZE => h.array_size = value as u64,
         SQL_DESC_ARRAY_STATUS_PTR => h.array_status_ptr = value as usize,
@@ -493,7 +637,6 @@ fn set_header_value(h: &mut Header, field: i16, value: i64) -> Result<()> {
         SQL_DESC_BIND_TYPE => h.bind_type = value as u64,
         _ => h.rows_processed_ptr = value as usize,
     }
-    Ok(())
 }
 
 /// The statement an implicit IRD or IPD needs for its header and (IRD) records.
@@ -616,7 +759,8 @@ pub fn set_field(
         if !is_application(d.kind) {
             return Err(unknown(field));
         }
-        return d.modify(|data| set_header_value(&mut data.header, field, value));
+        d.modify(|data| set_header_value(&mut data.header, field, value));
+        return Ok(());
     }
     if rec < 1 {
         return Err(Error::invalid_descriptor_index());
