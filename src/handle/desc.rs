@@ -514,14 +514,15 @@ impl Bindings {
 // ---- the statement's parameter view: APD and IPD records side by side ----
 
 /// The parameter bindings of an APD and an IPD as SQLBindParameter describes them. A parameter
-/// is bound when its APD record has a buffer or an indicator and its IPD record a type.
+/// is bound when it has an APD record and its IPD record has a type (SQLBindParameter sets both;
+/// an output parameter may have no buffers at all).
 pub fn param_bindings(apd: &DescData, ipd: &DescData) -> Vec<Option<ParamBinding>> {
     apd.records
         .iter()
         .enumerate()
         .map(|(i, a)| {
             let p = ipd.records.get(i)?;
-            if !a.has_pointers() || p.concise_type == 0 {
+            if p.concise_type == 0 {
                 return None;
             }
             Some(ParamBinding {
@@ -1063,15 +1064,25 @@ mod tests {
     }
 
     #[test]
-    fn an_apd_record_without_buffer_or_ipd_type_is_not_a_bound_parameter() {
+    fn a_parameter_needs_an_apd_record_and_an_ipd_type() {
         let mut apd = DescData::default();
         let mut ipd = DescData::default();
-        bind_apd(&mut apd, KIND_APD, 2, &binding(4, 0, 0));
-        bind_ipd(&mut ipd, 2, &binding(4, 0, 0));
+        // An output parameter whose value is discarded: no buffers, still bound.
+        let discarded = ParamBinding {
+            io_type: 4,
+            value_addr: 0,
+            ind_addr: 0,
+            ..binding(4, 0, 0)
+        };
+        bind_apd(&mut apd, KIND_APD, 2, &discarded);
+        bind_ipd(&mut ipd, 2, &discarded);
         let back = param_bindings(&apd, &ipd);
         assert!(back[0].is_none() && back[1].is_some());
         ipd.records[1].concise_type = 0;
         assert!(param_bindings(&apd, &ipd)[1].is_none());
+        apd.records.clear();
+        ipd.records[1].concise_type = 4;
+        assert!(param_bindings(&apd, &ipd).is_empty());
     }
 
     #[test]
