@@ -873,7 +873,7 @@ fn ird_read_only() -> Error {
 }
 
 /// SQLSetDescRec: type, subtype, octet length, precision, scale and the three pointers, then
-/// the consistency check (the record is left as set when it fails, like msodbcsql).
+/// the consistency check; when it fails the other fields stay set and the record stays unbound.
 #[allow(clippy::too_many_arguments)]
 pub fn set_rec(
     d: &Desc,
