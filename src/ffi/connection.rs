@@ -55,7 +55,7 @@ fn alloc_handle(handle_type: i16, input: Handle, output: *mut Handle) -> SqlRetu
                     let handle = into_handle(Arc::new(Stmt::new(arc)));
                     // The implicit descriptors know their statement by its handle.
                     if let Some(s) = unsafe { stmt(handle) } {
-                        for d in &s.descriptors {
+                        for d in s.descriptors.iter() {
                             d.owner
                                 .store(handle as usize, std::sync::atomic::Ordering::Release);
                         }
@@ -64,8 +64,10 @@ fn alloc_handle(handle_type: i16, input: Handle, output: *mut Handle) -> SqlRetu
                     Ok(Status::Success)
                 })
             }
-            SQL_HANDLE_DESC => on_dbc(input, |_, _| {
-                Err(Error::optional_feature(": explicit descriptors"))
+            SQL_HANDLE_DESC => on_dbc(input, |c, _| {
+                let handle = c.alloc_desc()?;
+                unsafe { put(output, handle as Handle) };
+                Ok(Status::Success)
             }),
             _ => SQL_ERROR,
         }
@@ -104,8 +106,38 @@ fn free_handle(handle_type: i16, handle: Handle) -> SqlReturn {
             }
             None => SQL_INVALID_HANDLE,
         },
-        SQL_HANDLE_DESC => SQL_ERROR,
+        SQL_HANDLE_DESC => free_desc(handle),
         _ => SQL_ERROR,
+    })
+}
+
+/// An explicit descriptor goes back to its connection, which drops it; an implicit one cannot be
+/// freed (HY017).
+fn free_desc(handle: Handle) -> SqlReturn {
+    let Some(d) = (unsafe { desc(handle) }) else {
+        return SQL_INVALID_HANDLE;
+    };
+    // A live explicit descriptor is in its connection's list, so the connection is alive too.
+    let owner = if d.is_explicit() {
+        unsafe { dbc(d.connection as Handle) }
+    } else {
+        None
+    };
+    // Keeps the descriptor alive until this call is done with its diagnostics area.
+    let _kept = owner.and_then(|c| c.explicit_desc(d.handle()));
+    run(&d.diag, |_| {
+        if !d.is_explicit() {
+            return Err(Error::new(
+                "HY017",
+                "Invalid use of an automatically allocated descriptor handle",
+            ));
+        }
+        match owner {
+            Some(c) if c.free_desc(d.handle()) => Ok(Status::Success),
+            _ => Err(Error::general(
+                "Descriptor is not allocated on a connection",
+            )),
+        }
     })
 }
 

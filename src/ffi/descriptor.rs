@@ -1,4 +1,5 @@
-//! Descriptor entry points: the statement's implicit ARD/APD/IRD/IPD.
+//! Descriptor entry points: implicit descriptors (a statement's ARD/APD/IRD/IPD) and those the
+//! application allocates on a connection. Each descriptor keeps its own diagnostics.
 
 use std::ffi::c_void;
 
@@ -8,27 +9,53 @@ use crate::diag::Error;
 use crate::handle::desc;
 use crate::handle::{AttrValue, Status};
 
-/// The statement owning a descriptor handle.
-fn owner<'a>(handle: Handle) -> Option<(&'a Desc, &'a Stmt)> {
+/// A descriptor handle and, for an implicit descriptor, the statement that owns it (None when
+/// the handle, or its statement, is not a live one).
+fn resolve<'a>(handle: Handle) -> Option<(&'a Desc, Option<&'a Stmt>)> {
     let d: &Desc = unsafe { super::desc(handle)? };
+    if d.is_explicit() {
+        return Some((d, None));
+    }
     let stmt_handle = d.owner.load(std::sync::atomic::Ordering::Acquire) as Handle;
     let s = unsafe { stmt(stmt_handle)? };
-    Some((d, s))
+    Some((d, Some(s)))
 }
 
-/// Runs a call on a descriptor, reporting in its statement's diagnostics area.
+/// Runs a call on a descriptor, reporting in its diagnostics area.
 fn on_desc(
     handle: Handle,
-    call: impl FnOnce(&Desc, &Stmt, &mut DiagArea) -> Result<Status>,
+    call: impl FnOnce(&Desc, Option<&Stmt>, &mut DiagArea) -> Result<Status>,
 ) -> SqlReturn {
-    match owner(handle) {
-        Some((d, s)) => run(&s.diag, |diag| call(d, s, diag)),
+    match resolve(handle) {
+        Some((d, s)) => run(&d.diag, |diag| call(d, s, diag)),
         None => SQL_INVALID_HANDLE,
     }
 }
 
 pub(super) fn diag_area<'a>(handle: Handle) -> Option<&'a std::sync::Mutex<DiagArea>> {
-    owner(handle).map(|(_, s)| &s.diag)
+    resolve(handle).map(|(d, _)| &d.diag)
+}
+
+/// Writes a fetched column's length/indicator: SQL_NULL_DATA goes to the indicator; a length to
+/// the octet-length buffer, with 0 in the indicator when that is a separate buffer (what
+/// msodbcsql does with SQLSetDescField-bound records).
+///
+/// # Safety
+/// Non-zero addresses are the application's bound SQLLEN buffers for this row.
+pub(super) unsafe fn put_length_indicator(value: isize, ind_addr: usize, len_addr: usize) {
+    let write = |addr: usize, v: isize| {
+        if addr != 0 {
+            unsafe { put(addr as *mut isize, v) };
+        }
+    };
+    if value == crate::handle::stmt::SQL_NULL_DATA {
+        write(ind_addr, value);
+        return;
+    }
+    write(len_addr, value);
+    if ind_addr != len_addr {
+        write(ind_addr, 0);
+    }
 }
 
 /// Fields that hold text (SQL_DESC_NAME, TYPE_NAME, ...): everything else is numeric.
@@ -49,7 +76,10 @@ fn get_desc_field(
     unit: Unit,
 ) -> SqlReturn {
     on_desc(handle, |d, s, diag| {
-        match desc::get_field(s, d.kind, rec, field)? {
+        let Some(found) = desc::get_field(d, s, rec, field)? else {
+            return Ok(Status::NoData);
+        };
+        match found {
             AttrValue::Text(t) => {
                 let n = unsafe { text::write(&t, value, buf as isize, unit, diag)? };
                 unsafe { put(len, n as i32) };
@@ -60,8 +90,8 @@ fn get_desc_field(
                     20 | 21 | 24 | 34 | 1004 | 1009 | 1010 | 1003 | 1013 | 6 => unsafe {
                         put(value as *mut i64, v)
                     },
-                    1001 | 1002 | 2 | 1005 | 1006 | 1008 | 1012 | 33 | 1099 | 8 | 9 | 12 | 13
-                    | 10 => unsafe { put(value as *mut i16, v as i16) },
+                    1001 | 1002 | 2 | 1005 | 1006 | 1007 | 1008 | 1012 | 33 | 1099 | 8 | 9 | 12
+                    | 13 | 10 => unsafe { put(value as *mut i16, v as i16) },
                     _ => unsafe { put(value as *mut i32, v as i32) },
                 }
             }
@@ -99,7 +129,7 @@ fn set_desc_field(handle: Handle, rec: i16, field: i16, value: *mut c_void) -> S
         if is_text_field(field) {
             return Err(Error::new("HY091", "Descriptor field cannot be set"));
         }
-        desc::set_field(s, diag, d.kind, rec, field, value as isize as i64).map(|_| Status::Success)
+        desc::set_field(d, s, diag, rec, field, value as isize as i64).map(|_| Status::Success)
     })
 }
 
@@ -141,34 +171,35 @@ fn get_desc_rec(
     unit: Unit,
 ) -> SqlReturn {
     on_desc(handle, |d, s, diag| {
-        let count = match desc::get_field(s, d.kind, 0, 1001)? {
-            AttrValue::Int(n) => n,
+        let count = match desc::get_field(d, s, 0, desc::SQL_DESC_COUNT)? {
+            Some(AttrValue::Int(n)) => n,
             _ => 0,
         };
         if i64::from(rec) > count {
             return Ok(Status::NoData);
         }
+        // Fields this kind of descriptor does not have read as 0.
         let int = |field: i16| -> Result<i64> {
-            Ok(match desc::get_field(s, d.kind, rec, field) {
-                Ok(AttrValue::Int(v)) => v,
-                Ok(AttrValue::Text(_)) => 0,
+            Ok(match desc::get_field(d, s, rec, field) {
+                Ok(Some(AttrValue::Int(v))) => v,
+                Ok(_) => 0,
                 Err(e) if e.sqlstate() == "HY091" => 0,
                 Err(e) => return Err(e),
             })
         };
-        let label = match desc::get_field(s, d.kind, rec, 1011) {
-            Ok(AttrValue::Text(t)) => t,
+        let label = match desc::get_field(d, s, rec, desc::SQL_DESC_NAME) {
+            Ok(Some(AttrValue::Text(t))) => t,
             _ => String::new(),
         };
         let n = unsafe { text::write(&label, name, isize::from(buf), unit, diag)? };
         unsafe {
             put(name_len, n.min(i16::MAX as isize) as i16);
-            put(ty, int(1002)? as i16);
-            put(subtype, 0);
-            put(length, int(1013)? as isize);
-            put(precision, int(1005)? as i16);
-            put(scale, int(1006)? as i16);
-            put(nullable, int(1008)? as i16);
+            put(ty, int(desc::SQL_DESC_TYPE)? as i16);
+            put(subtype, int(desc::SQL_DESC_DATETIME_INTERVAL_CODE)? as i16);
+            put(length, int(desc::SQL_DESC_OCTET_LENGTH)? as isize);
+            put(precision, int(desc::SQL_DESC_PRECISION)? as i16);
+            put(scale, int(desc::SQL_DESC_SCALE)? as i16);
+            put(nullable, int(desc::SQL_DESC_NULLABLE)? as i16);
         }
         Ok(Status::Success)
     })
@@ -242,7 +273,7 @@ pub extern "C" fn SQLSetDescRec(
     handle: Handle,
     rec: i16,
     ty: i16,
-    _subtype: i16,
+    subtype: i16,
     length: isize,
     precision: i16,
     scale: i16,
@@ -250,43 +281,31 @@ pub extern "C" fn SQLSetDescRec(
     string_len: *mut isize,
     ind: *mut isize,
 ) -> SqlReturn {
-    on_desc(handle, |d, s, diag| {
-        desc::set_field(s, diag, d.kind, rec, 1002, i64::from(ty))?;
-        if d.kind == desc::KIND_ARD || d.kind == desc::KIND_APD {
-            desc::set_field(s, diag, d.kind, rec, 1013, length as i64)?;
-            desc::set_field(s, diag, d.kind, rec, 1010, data as i64)?;
-            let ind_addr = if ind.is_null() { string_len } else { ind };
-            desc::set_field(s, diag, d.kind, rec, 1009, ind_addr as i64)?;
-        } else {
-            desc::set_field(
-                s,
-                diag,
-                d.kind,
-                rec,
-                1005,
-                i64::from(precision).max(length as i64),
-            )?;
-            desc::set_field(s, diag, d.kind, rec, 1006, i64::from(scale))?;
-        }
-        Ok(Status::Success)
+    on_desc(handle, |d, _, _| {
+        desc::set_rec(
+            d,
+            rec,
+            ty,
+            subtype,
+            length,
+            precision,
+            scale,
+            data as usize,
+            string_len as usize,
+            ind as usize,
+        )
+        .map(|_| Status::Success)
     })
 }
 
-/// Copies between the implicit descriptors of statements (explicitly allocated descriptors
-/// are not supported: SQLAllocHandle(SQL_HANDLE_DESC) fails).
+/// Copies any descriptor into any other but an IRD; errors are posted on the target.
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLCopyDesc(source: Handle, target: Handle) -> SqlReturn {
-    let Some((source_desc, source_stmt)) = owner(source) else {
+    let Some((source_desc, source_stmt)) = resolve(source) else {
         return SQL_INVALID_HANDLE;
     };
     on_desc(target, |target_desc, target_stmt, diag| {
-        desc::copy(
-            source_stmt,
-            source_desc.kind,
-            target_stmt,
-            target_desc.kind,
-            diag,
-        )?;
+        desc::copy(source_desc, source_stmt, target_desc, target_stmt, diag)?;
         Ok(Status::Success)
     })
 }

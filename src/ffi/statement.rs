@@ -227,10 +227,10 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
         return Ok(status);
     }
     let mut statuses = vec![SQL_ROW_NOROW; layout.array];
-    let bindings = if layout.bound {
-        s.col_bindings()
+    let (bindings, length_pointers) = if layout.bound {
+        (s.col_bindings(), s.col_length_pointers())
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     if status == Status::Success && layout.bound {
         let bind_type = stmt_attr(s, SQL_ATTR_ROW_BIND_TYPE);
@@ -271,11 +271,19 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
                 } else {
                     b.value_addr + offset + row * value_step
                 };
-                let ind_addr = if b.ind_addr == 0 {
-                    0
-                } else {
-                    b.ind_addr + offset + row * ind_step
+                // The ARD's indicator and octet-length pointers (one and the same for SQLBindCol).
+                let (ind_ptr, len_ptr) = length_pointers
+                    .get(i)
+                    .copied()
+                    .unwrap_or((b.ind_addr, b.ind_addr));
+                let in_row = |p: usize| {
+                    if p == 0 {
+                        0
+                    } else {
+                        p + offset + row * ind_step
+                    }
                 };
+                let (ind_addr, len_addr) = (in_row(ind_ptr), in_row(len_ptr));
                 let len =
                     super::params::c_type_size(c_type).unwrap_or(b.buffer_len.max(0) as usize);
                 let buffer = unsafe {
@@ -293,9 +301,7 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
                             });
                             continue;
                         }
-                        if ind_addr != 0 {
-                            unsafe { put(ind_addr as *mut isize, ind) };
-                        }
+                        unsafe { super::descriptor::put_length_indicator(ind, ind_addr, len_addr) };
                         if truncated && *row_status == SQL_ROW_SUCCESS {
                             *row_status = SQL_ROW_SUCCESS_WITH_INFO;
                         }
@@ -427,8 +433,22 @@ pub extern "C" fn SQLCancel(handle: Handle) -> SqlReturn {
     })
 }
 
+const SQL_ATTR_APP_ROW_DESC: i32 = 10010;
+const SQL_ATTR_APP_PARAM_DESC: i32 = 10011;
+
 fn set_stmt_attr(handle: Handle, attr: i32, value: *mut c_void) -> SqlReturn {
     on_stmt(handle, |s, diag| {
+        if attr == SQL_ATTR_APP_ROW_DESC || attr == SQL_ATTR_APP_PARAM_DESC {
+            // A descriptor handle, or SQL_NULL_HDESC for the implicit one again.
+            let desc = if value.is_null() {
+                None
+            } else {
+                Some(unsafe { desc(value) }.ok_or_else(|| {
+                    Error::new("HY024", "Invalid attribute value: not a descriptor handle")
+                })?)
+            };
+            return s.set_app_desc(attr, desc).map(|_| Status::Success);
+        }
         s.set_attr(diag, attr, value as isize as i64)
             .map(|_| Status::Success)
     })

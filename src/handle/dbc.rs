@@ -1,8 +1,9 @@
 //! The connection handle: pre-connect attributes, login, transactions, SQLGetInfo.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
+use super::desc::Desc;
 use super::{AttrValue, TAG_DBC};
 use crate::auth::mode::AuthMode;
 use crate::connect::ConnectProblem;
@@ -126,6 +127,9 @@ pub struct Dbc {
     pub diag: Mutex<DiagArea>,
     pub state: Mutex<DbcState>,
     pub odbc_version: i32,
+    /// Descriptors the application allocated on this connection (SQLAllocHandle(SQL_HANDLE_DESC));
+    /// statements using one as their ARD or APD share it.
+    descriptors: Mutex<Vec<Arc<Desc>>>,
 }
 
 impl Dbc {
@@ -152,6 +156,52 @@ impl Dbc {
                 application_intent: None,
             }),
             odbc_version,
+            descriptors: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn descriptors(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Desc>>> {
+        self.descriptors.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// SQLAllocHandle(SQL_HANDLE_DESC): a new explicit descriptor owned by this connection,
+    /// returned as its handle (08003 when not connected).
+    pub fn alloc_desc(&self) -> Result<usize> {
+        if !self.is_connected() {
+            return Err(Error::connection_not_open());
+        }
+        let desc = Desc::explicit(self as *const Dbc as usize);
+        let handle = desc.handle();
+        self.descriptors().push(desc);
+        Ok(handle)
+    }
+
+    /// The explicit descriptor of this connection with this handle, if any.
+    pub fn explicit_desc(&self, handle: usize) -> Option<Arc<Desc>> {
+        self.descriptors()
+            .iter()
+            .find(|d| d.handle() == handle)
+            .cloned()
+    }
+
+    /// SQLFreeHandle(SQL_HANDLE_DESC) on an explicit descriptor: it becomes an invalid handle, and
+    /// the statements using it go back to their implicit descriptors. False if it is not one of
+    /// this connection's.
+    pub fn free_desc(&self, handle: usize) -> bool {
+        let mut list = self.descriptors();
+        match list.iter().position(|d| d.handle() == handle) {
+            Some(i) => {
+                list.remove(i).mark_freed();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// SQLDisconnect frees the descriptors allocated on the connection.
+    fn free_all_descs(&self) {
+        for d in self.descriptors().drain(..) {
+            d.mark_freed();
         }
     }
 
@@ -412,6 +462,8 @@ impl Dbc {
             Some(s) => {
                 st.owner = None;
                 s.disconnect();
+                drop(st);
+                self.free_all_descs();
                 Ok(())
             }
             None => Err(Error::connection_not_open()),

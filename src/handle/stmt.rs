@@ -14,9 +14,6 @@ pub const SQL_PARAM_SUCCESS_WITH_INFO: u16 = 6;
 pub const SQL_PARAM_ERROR: u16 = 5;
 pub const SQL_PARAM_UNUSED: u16 = 7;
 
-/// The ARD's default SQL_DESC_PRECISION for SQL_C_NUMERIC (msodbcsql: 38, scale 0).
-const DEFAULT_NUMERIC_PRECISION: u8 = 38;
-
 /// Rows decoded per trip to the connection.
 const FETCH_BATCH_ROWS: usize = 256;
 
@@ -39,17 +36,8 @@ pub const SQL_ATTR_APP_PARAM_DESC: i32 = 10011;
 pub const SQL_ATTR_IMP_ROW_DESC: i32 = 10012;
 pub const SQL_ATTR_IMP_PARAM_DESC: i32 = 10013;
 
-/// One of a statement's implicit descriptors; its fields are views of the statement
-/// (see [`super::desc`]).
-#[repr(C)]
-pub struct Desc {
-    /// The handle-type tag; set to TAG_FREED on release (atomic: other clones may read it).
-    pub tag: std::sync::atomic::AtomicU32,
-    pub kind: i32,
-    /// The statement that owns it (its handle address, set once the statement is allocated).
-    pub owner: std::sync::atomic::AtomicUsize,
-}
-pub const TAG_DESC: u32 = 0x5344_4553; // "SDES"
+use super::desc::{Bindings, KIND_APD, KIND_ARD, KIND_IPD, KIND_IRD};
+pub use super::desc::{Desc, TAG_DESC};
 
 #[repr(C)]
 pub struct Stmt {
@@ -62,7 +50,8 @@ pub struct Stmt {
     /// The canceller of the running execution; outside `state` so SQLCancel can reach it while
     /// another thread holds the statement.
     canceller: Mutex<Canceller>,
-    pub descriptors: [Box<Desc>; 4],
+    /// The implicit ARD, APD, IRD and IPD, in that order.
+    pub descriptors: [Arc<Desc>; 4],
 }
 
 /// The result set the statement is positioned on, decoded a batch at a time.
@@ -108,10 +97,9 @@ struct Cursor {
 
 pub struct StmtState {
     prepared: Option<String>,
-    params: Vec<Option<ParamBinding>>,
-    columns_bound: Vec<Option<ColBinding>>,
-    /// ARD SQL_DESC_PRECISION/SQL_DESC_SCALE per column, for SQL_C_NUMERIC targets.
-    ard_numeric: Vec<(u8, i8)>,
+    /// The bindings live in descriptor records: the implicit ones (also in `Stmt::descriptors`)
+    /// and the explicit ARD/APD the application set, if any.
+    bindings: Bindings,
     pending: Option<PendingExec>,
     /// SQLDescribeParam answers for the prepared statement, asked once.
     described: Option<Vec<(i16, u64, i16)>>,
@@ -127,13 +115,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Stmt {
     pub fn new(dbc: Arc<Dbc>) -> Self {
-        let desc = |kind| {
-            Box::new(Desc {
-                tag: std::sync::atomic::AtomicU32::new(TAG_DESC),
-                kind,
-                owner: std::sync::atomic::AtomicUsize::new(0),
-            })
-        };
+        let descriptors = [KIND_ARD, KIND_APD, KIND_IRD, KIND_IPD].map(Desc::implicit);
         Stmt {
             tag: std::sync::atomic::AtomicU32::new(TAG_STMT),
             id: next_stmt_id(),
@@ -141,9 +123,7 @@ impl Stmt {
             diag: Mutex::new(DiagArea::default()),
             state: Mutex::new(StmtState {
                 prepared: None,
-                params: Vec::new(),
-                columns_bound: Vec::new(),
-                ard_numeric: Vec::new(),
+                bindings: Bindings::new(&descriptors),
                 pending: None,
                 described: None,
                 cursor: None,
@@ -152,12 +132,7 @@ impl Stmt {
                 cursor_name: None,
             }),
             canceller: Mutex::new(Canceller::new()),
-            descriptors: [
-                desc(SQL_ATTR_APP_ROW_DESC),
-                desc(SQL_ATTR_APP_PARAM_DESC),
-                desc(SQL_ATTR_IMP_ROW_DESC),
-                desc(SQL_ATTR_IMP_PARAM_DESC),
-            ],
+            descriptors,
         }
     }
 
@@ -440,26 +415,35 @@ impl Stmt {
 
     // ---- parameters ----
 
+    /// SQLBindParameter: writes the record of the APD in use and the IPD's.
     pub fn bind_param(&self, number: u16, binding: ParamBinding) -> Result<()> {
         if number == 0 {
             return Err(Error::invalid_descriptor_index());
         }
-        let mut st = self.state();
-        let i = usize::from(number) - 1;
-        if st.params.len() <= i {
-            st.params.resize(i + 1, None);
-        }
-        st.params[i] = Some(binding);
+        let st = self.state();
+        let apd = st.bindings.apd();
+        apd.modify(|d| super::desc::bind_apd(d, apd.kind, usize::from(number), &binding));
+        st.bindings
+            .ipd
+            .modify(|d| super::desc::bind_ipd(d, usize::from(number), &binding));
         Ok(())
     }
 
+    /// SQLFreeStmt(SQL_RESET_PARAMS): the APD in use loses its records.
     pub fn reset_params(&self) {
-        self.state().params.clear();
+        self.state().bindings.apd().modify(|d| d.records.clear());
     }
 
-    /// The bindings in parameter order; a gap is 07002 (COUNT field incorrect).
+    /// The bindings in parameter order (APD and IPD records); a gap is 07002 (COUNT field
+    /// incorrect).
     pub fn param_bindings(&self) -> Vec<Option<ParamBinding>> {
-        self.state().params.clone()
+        let st = self.state();
+        let (apd, _) = st.bindings.apd().read(|d| d.clone());
+        let (bindings, _) = st
+            .bindings
+            .ipd
+            .read(|ipd| super::desc::param_bindings(&apd, ipd));
+        bindings
     }
 
     /// SQLNumParams: the markers of the prepared statement.
@@ -831,8 +815,9 @@ impl Stmt {
 
     // ---- bound columns ----
 
+    /// SQLBindCol: writes the record of the ARD in use (None unbinds the column).
     pub fn bind_col(&self, col: u16, binding: Option<ColBinding>) -> Result<()> {
-        let mut st = self.state();
+        let st = self.state();
         let i = usize::from(col);
         if i == 0 {
             return Err(Error::new(
@@ -840,13 +825,8 @@ impl Stmt {
                 "Invalid descriptor index: bookmarks are not supported",
             ));
         }
-        if st.columns_bound.len() < i {
-            st.columns_bound.resize(i, None);
-        }
-        st.columns_bound[i - 1] = binding;
-        while matches!(st.columns_bound.last(), Some(None)) {
-            st.columns_bound.pop();
-        }
+        let ard = st.bindings.ard();
+        ard.modify(|d| d.bind_col(ard.kind, i, binding));
         Ok(())
     }
 
@@ -855,16 +835,16 @@ impl Stmt {
         if col == 0 {
             return Err(Error::invalid_descriptor_index());
         }
-        let mut st = self.state();
-        let i = usize::from(col) - 1;
-        if st.ard_numeric.len() <= i {
-            st.ard_numeric.resize(i + 1, (DEFAULT_NUMERIC_PRECISION, 0));
-        }
-        if scale {
-            st.ard_numeric[i].1 = value.clamp(-128, 127) as i8;
-        } else {
-            st.ard_numeric[i].0 = value.clamp(1, 38) as u8;
-        }
+        let st = self.state();
+        let ard = st.bindings.ard();
+        ard.modify(|d| {
+            let r = d.record_mut(ard.kind, usize::from(col));
+            if scale {
+                r.scale = value.clamp(-128, 127) as i16;
+            } else {
+                r.precision = value.clamp(1, 38) as i16;
+            }
+        });
         Ok(())
     }
 
@@ -897,12 +877,56 @@ impl Stmt {
         })
     }
 
+    /// SQLFreeStmt(SQL_UNBIND): the ARD in use loses its records.
     pub fn unbind_cols(&self) {
-        self.state().columns_bound.clear();
+        self.state().bindings.ard().modify(|d| d.records.clear());
     }
 
+    /// The column bindings of the ARD in use, in column order.
     pub fn col_bindings(&self) -> Vec<Option<ColBinding>> {
-        self.state().columns_bound.clone()
+        self.state().bindings.with_ard(|view| view.bindings.clone())
+    }
+
+    /// (SQL_DESC_INDICATOR_PTR, SQL_DESC_OCTET_LENGTH_PTR) of each ARD record in use: one
+    /// buffer for SQLBindCol, possibly two for records set through the descriptor.
+    pub fn col_length_pointers(&self) -> Vec<(usize, usize)> {
+        self.state()
+            .bindings
+            .with_ard(|view| view.length_pointers.clone())
+    }
+
+    /// SQL_ATTR_APP_ROW_DESC / SQL_ATTR_APP_PARAM_DESC: makes `desc` (an explicit descriptor
+    /// of this connection, or this statement's own implicit one) the ARD or APD in use; None
+    /// (SQL_NULL_HDESC) goes back to the implicit one.
+    pub fn set_app_desc(&self, attr: i32, desc: Option<&Desc>) -> Result<()> {
+        let implicit = match attr {
+            SQL_ATTR_APP_ROW_DESC => &self.descriptors[0],
+            SQL_ATTR_APP_PARAM_DESC => &self.descriptors[1],
+            _ => return Err(Error::new("HY092", "Invalid attribute/option identifier")),
+        };
+        let chosen = match desc {
+            None => None,
+            Some(d) if d.handle() == implicit.handle() => None,
+            Some(d) if !d.is_explicit() => {
+                return Err(Error::new(
+                    "HY017",
+                    "Invalid use of an automatically allocated descriptor handle",
+                ));
+            }
+            Some(d) => Some(self.dbc.explicit_desc(d.handle()).ok_or_else(|| {
+                Error::new(
+                    "HY024",
+                    "Invalid attribute value: the descriptor belongs to another connection",
+                )
+            })?),
+        };
+        let mut st = self.state();
+        if attr == SQL_ATTR_APP_ROW_DESC {
+            st.bindings.explicit_ard = chosen;
+        } else {
+            st.bindings.explicit_apd = chosen;
+        }
+        Ok(())
     }
 
     /// SQL_ATTR_ROW_ARRAY_SIZE.
@@ -961,10 +985,7 @@ impl Stmt {
     ) -> Result<(Status, isize)> {
         let mut st = self.state();
         let st_numeric = st.numeric_of(col);
-        let ard_type = usize::from(col)
-            .checked_sub(1)
-            .and_then(|i| st.columns_bound.get(i).copied().flatten())
-            .map(|b| b.c_type);
+        let ard_type = st.col_binding(col).map(|b| b.c_type);
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -1122,6 +1143,12 @@ impl Stmt {
     pub fn set_attr(&self, diag: &mut DiagArea, attr: i32, value: i64) -> Result<()> {
         let mut st = self.state();
         match attr {
+            SQL_ATTR_IMP_ROW_DESC | SQL_ATTR_IMP_PARAM_DESC => {
+                return Err(Error::new(
+                    "HY017",
+                    "Invalid use of an automatically allocated descriptor handle",
+                ));
+            }
             SQL_ATTR_QUERY_TIMEOUT => st.query_timeout = value.clamp(0, u32::MAX as i64) as u32,
             SQL_ATTR_ROW_ARRAY_SIZE | SQL_ROWSET_SIZE if value < 1 => {
                 return Err(Error::invalid_attribute_value());
@@ -1136,6 +1163,9 @@ impl Stmt {
             }
             _ => {}
         }
+        if st.bindings.set_header_attr(attr, value) {
+            return Ok(());
+        }
         st.attrs.retain(|(a, _)| *a != attr);
         st.attrs.push((attr, value));
         Ok(())
@@ -1143,13 +1173,13 @@ impl Stmt {
 
     pub fn get_attr(&self, attr: i32) -> Result<AttrValue> {
         let st = self.state();
-        let stored = st.attrs.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v);
+        let stored = st.attr(attr);
         let value = match attr {
             SQL_ATTR_QUERY_TIMEOUT => i64::from(st.query_timeout),
-            SQL_ATTR_APP_ROW_DESC => &*self.descriptors[0] as *const Desc as i64,
-            SQL_ATTR_APP_PARAM_DESC => &*self.descriptors[1] as *const Desc as i64,
-            SQL_ATTR_IMP_ROW_DESC => &*self.descriptors[2] as *const Desc as i64,
-            SQL_ATTR_IMP_PARAM_DESC => &*self.descriptors[3] as *const Desc as i64,
+            SQL_ATTR_APP_ROW_DESC => st.bindings.ard().handle() as i64,
+            SQL_ATTR_APP_PARAM_DESC => st.bindings.apd().handle() as i64,
+            SQL_ATTR_IMP_ROW_DESC => self.descriptors[2].handle() as i64,
+            SQL_ATTR_IMP_PARAM_DESC => self.descriptors[3].handle() as i64,
             SQL_ATTR_ROW_ARRAY_SIZE | SQL_ROWSET_SIZE => stored.unwrap_or(1),
             SQL_ATTR_CONCURRENCY => stored.unwrap_or(1),
             SQL_ATTR_MAX_ROWS | SQL_ATTR_CURSOR_TYPE | SQL_ATTR_ROW_BIND_TYPE => {
@@ -1162,28 +1192,40 @@ impl Stmt {
 }
 
 impl StmtState {
+    /// A statement attribute; those that are ARD or APD header fields come from the
+    /// descriptor in use.
     fn attr(&self, attr: i32) -> Option<i64> {
+        if let Some(v) = self.bindings.header_attr(attr) {
+            return Some(v);
+        }
         self.attrs.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v)
     }
 
+    /// The ARD's SQL_DESC_PRECISION/SQL_DESC_SCALE of column `col`, for SQL_C_NUMERIC.
     fn numeric_of(&self, col: u16) -> (u8, i8) {
-        usize::from(col)
-            .checked_sub(1)
-            .and_then(|i| self.ard_numeric.get(i).copied())
-            .unwrap_or((DEFAULT_NUMERIC_PRECISION, 0))
+        self.bindings.with_ard(|view| view.numeric(col))
     }
 
-    /// What SQLFetch needs besides the rows, read under the lock the fetch holds anyway.
-    fn fetch_layout(&self) -> FetchLayout {
+    /// The ARD record of column `col` as SQLBindCol describes it.
+    fn col_binding(&self, col: u16) -> Option<ColBinding> {
+        self.bindings.with_ard(|view| {
+            usize::from(col)
+                .checked_sub(1)
+                .and_then(|i| view.bindings.get(i).copied().flatten())
+        })
+    }
+
+    /// What SQLFetch needs besides the rows, read under the lock the fetch holds anyway (the
+    /// ARD is read once here when it changed, so the per-row work takes no descriptor lock).
+    fn fetch_layout(&mut self) -> FetchLayout {
+        self.bindings.refresh_ard_view();
         FetchLayout {
             array: self.row_array_size(),
             rows_fetched_addr: self.attr(SQL_ATTR_ROWS_FETCHED_PTR).unwrap_or(0) as usize,
             row_status_addr: self.attr(SQL_ATTR_ROW_STATUS_PTR).unwrap_or(0) as usize,
             bound: self
-                .columns_bound
-                .iter()
-                .flatten()
-                .any(|b| b.value_addr != 0),
+                .bindings
+                .with_ard(|view| view.bindings.iter().flatten().any(|b| b.value_addr != 0)),
         }
     }
 
