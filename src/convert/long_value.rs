@@ -388,3 +388,273 @@ pub fn whole_value(bytes: Vec<u8>, wire: WireForm) -> Value {
         WireForm::Narrow(e) => Value::Text(e.decode_without_bom_handling(&bytes).0.into_owned()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::codes::SQL_C_SLONG;
+    use super::*;
+
+    /// A wire that hands the value over in reads of the given sizes (cycled), announcing the
+    /// total when `known`.
+    struct Wire {
+        bytes: Vec<u8>,
+        at: usize,
+        cuts: Vec<usize>,
+        next_cut: usize,
+        known: bool,
+    }
+
+    impl Wire {
+        fn new(bytes: Vec<u8>, cuts: &[usize], known: bool) -> Self {
+            Wire {
+                bytes,
+                at: 0,
+                cuts: cuts.to_vec(),
+                next_cut: 0,
+                known,
+            }
+        }
+
+        fn read(&mut self, out: &mut [u8]) -> Result<WireRead, ConvertError> {
+            let cut = self.cuts[self.next_cut % self.cuts.len()];
+            self.next_cut += 1;
+            let n = cut.min(out.len()).min(self.bytes.len() - self.at);
+            out[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            let left = (self.bytes.len() - self.at) as u64;
+            Ok(WireRead {
+                read: n,
+                // Like a PLP stream: the end shows on the read after the last byte.
+                end: n == 0,
+                left: self.known.then_some(left),
+            })
+        }
+    }
+
+    /// Every part of the value through `buffer_len`-byte buffers: (indicator, bytes, 01004).
+    fn read_all(
+        long: &mut LongValue,
+        wire: &mut Wire,
+        buffer_len: usize,
+    ) -> Vec<(isize, Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        while !long.is_done() {
+            let mut buffer = vec![0xAAu8; buffer_len];
+            let w = long
+                .next_part(&mut buffer, &mut |b: &mut [u8]| wire.read(b))
+                .unwrap();
+            let term = long.unit;
+            let mut data = buffer[..w.consumed].to_vec();
+            if w.consumed + term <= buffer_len {
+                assert!(
+                    buffer[w.consumed..w.consumed + term]
+                        .iter()
+                        .all(|&b| b == 0)
+                );
+            }
+            if term == 0 {
+                data.truncate(w.consumed);
+            }
+            out.push((
+                w.indicator,
+                data,
+                w.warning == Some(Warning::StringTruncated),
+            ));
+            assert!(out.len() < 100_000, "no progress");
+        }
+        out
+    }
+
+    fn joined(parts: &[(isize, Vec<u8>, bool)]) -> Vec<u8> {
+        parts.iter().flat_map(|p| p.1.clone()).collect()
+    }
+
+    fn utf16(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    const TEXT: &str = "a😀bé€x𝄞ñ中😀😀zÿ";
+
+    #[test]
+    fn utf16_into_char_survives_every_wire_cut() {
+        let wire_bytes = utf16(TEXT);
+        for cut in 1..=9 {
+            for buffer_len in [2, 3, 4, 5, 7, 64] {
+                for known in [true, false] {
+                    let mut wire = Wire::new(wire_bytes.clone(), &[cut], known);
+                    let mut long =
+                        LongValue::new(WireForm::Utf16, SQL_C_CHAR, CharEncoding::Utf8).unwrap();
+                    let parts = read_all(&mut long, &mut wire, buffer_len);
+                    assert_eq!(
+                        joined(&parts),
+                        TEXT.as_bytes(),
+                        "cut {cut} buffer {buffer_len}"
+                    );
+                    let last = parts.last().unwrap();
+                    assert!(!last.2);
+                    assert_eq!(last.0 as usize, last.1.len());
+                    assert!(parts[..parts.len() - 1].iter().all(|p| p.2));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf16_into_wchar_is_copied_and_counts_exactly() {
+        let wire_bytes = utf16(TEXT);
+        for cut in [1, 2, 3, 5, 8, 1000] {
+            let mut wire = Wire::new(wire_bytes.clone(), &[cut], true);
+            let mut long =
+                LongValue::new(WireForm::Utf16, SQL_C_WCHAR, CharEncoding::Utf8).unwrap();
+            let parts = read_all(&mut long, &mut wire, 6);
+            assert_eq!(joined(&parts), wire_bytes);
+            // Known length: StrLen_or_Ind is what remained before each call.
+            let mut remaining = wire_bytes.len();
+            for (ind, data, _) in &parts {
+                assert_eq!(*ind as usize, remaining);
+                assert_eq!(data.len() % 2, 0);
+                remaining -= data.len();
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_length_text_says_no_total_until_the_last_part() {
+        let wire_bytes = utf16(TEXT);
+        let mut wire = Wire::new(wire_bytes, &[3], false);
+        let mut long = LongValue::new(WireForm::Utf16, SQL_C_WCHAR, CharEncoding::Utf8).unwrap();
+        let parts = read_all(&mut long, &mut wire, 1024);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].0 as usize, utf16(TEXT).len());
+        let mut wire = Wire::new(utf16(TEXT), &[300], false);
+        let mut long = LongValue::new(WireForm::Utf16, SQL_C_CHAR, CharEncoding::Utf8).unwrap();
+        let long_text: String = TEXT.repeat(200);
+        wire.bytes = utf16(&long_text);
+        let parts = read_all(&mut long, &mut wire, 100);
+        assert!(
+            parts[..parts.len() - 1]
+                .iter()
+                .all(|p| p.0 == NO_TOTAL && p.2)
+        );
+        assert_eq!(joined(&parts), long_text.as_bytes());
+    }
+
+    #[test]
+    fn code_page_text_into_char_and_wchar() {
+        // Windows-1252: é is E9, € is 80.
+        let wire_bytes = vec![b'a', 0xE9, 0x80, b'z'];
+        let mut wire = Wire::new(wire_bytes.clone(), &[1], true);
+        let mut long = LongValue::new(
+            WireForm::Narrow(WINDOWS_1252),
+            SQL_C_CHAR,
+            CharEncoding::Utf8,
+        )
+        .unwrap();
+        assert_eq!(
+            joined(&read_all(&mut long, &mut wire, 2)),
+            "aé€z".as_bytes()
+        );
+        let mut wire = Wire::new(wire_bytes.clone(), &[1], true);
+        let mut long = LongValue::new(
+            WireForm::Narrow(WINDOWS_1252),
+            SQL_C_WCHAR,
+            CharEncoding::Utf8,
+        )
+        .unwrap();
+        assert_eq!(joined(&read_all(&mut long, &mut wire, 4)), utf16("aé€z"));
+        // The same code page on both sides is a copy with an exact length.
+        let mut wire = Wire::new(wire_bytes.clone(), &[1], true);
+        let mut long = LongValue::new(
+            WireForm::Narrow(WINDOWS_1252),
+            SQL_C_CHAR,
+            CharEncoding::Latin1,
+        )
+        .unwrap();
+        let parts = read_all(&mut long, &mut wire, 3);
+        assert_eq!(joined(&parts), wire_bytes);
+        assert_eq!(parts[0].0, 4);
+        // UTF-16 into a Latin-1 SQL_C_CHAR: ? for what Windows-1252 lacks.
+        let mut wire = Wire::new(utf16("é😀€"), &[3], true);
+        let mut long = LongValue::new(WireForm::Utf16, SQL_C_CHAR, CharEncoding::Latin1).unwrap();
+        assert_eq!(
+            joined(&read_all(&mut long, &mut wire, 2)),
+            vec![0xE9, b'?', 0x80]
+        );
+    }
+
+    #[test]
+    fn binary_copies_and_hexes_whole_bytes() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        let mut wire = Wire::new(bytes.clone(), &[7], true);
+        let mut long = LongValue::new(WireForm::Binary, SQL_C_BINARY, CharEncoding::Utf8).unwrap();
+        let parts = read_all(&mut long, &mut wire, 10);
+        assert_eq!(joined(&parts), bytes);
+        assert_eq!(parts[0].0, 256);
+        assert_eq!(parts[1].0, 246);
+        let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+        let mut wire = Wire::new(bytes.clone(), &[5], true);
+        let mut long = LongValue::new(WireForm::Binary, SQL_C_CHAR, CharEncoding::Utf8).unwrap();
+        // Room for 4 characters: two whole bytes a part.
+        let parts = read_all(&mut long, &mut wire, 5);
+        assert!(parts.iter().all(|p| p.1.len() % 2 == 0));
+        assert_eq!(parts[0].0, 512);
+        assert_eq!(joined(&parts), hex.as_bytes());
+        let mut wire = Wire::new(bytes, &[5], true);
+        let mut long = LongValue::new(WireForm::Binary, SQL_C_WCHAR, CharEncoding::Utf8).unwrap();
+        assert_eq!(joined(&read_all(&mut long, &mut wire, 7)), utf16(&hex));
+    }
+
+    #[test]
+    fn xml_byte_order_mark_is_dropped_for_text_and_kept_for_binary() {
+        let with_bom: Vec<u8> = [0xFF, 0xFE].into_iter().chain(utf16("<a>é</a>")).collect();
+        for wire_bytes in [with_bom.clone(), utf16("<a>é</a>")] {
+            let mut wire = Wire::new(wire_bytes.clone(), &[1], true);
+            let mut long = LongValue::new(WireForm::Xml, SQL_C_WCHAR, CharEncoding::Utf8).unwrap();
+            let parts = read_all(&mut long, &mut wire, 4);
+            assert_eq!(joined(&parts), utf16("<a>é</a>"));
+            assert_eq!(parts[0].0, 16);
+            let mut wire = Wire::new(wire_bytes.clone(), &[3], true);
+            let mut long = LongValue::new(WireForm::Xml, SQL_C_CHAR, CharEncoding::Utf8).unwrap();
+            assert_eq!(
+                joined(&read_all(&mut long, &mut wire, 3)),
+                "<a>é</a>".as_bytes()
+            );
+            let mut wire = Wire::new(wire_bytes, &[1], true);
+            let mut long = LongValue::new(WireForm::Xml, SQL_C_BINARY, CharEncoding::Utf8).unwrap();
+            assert_eq!(joined(&read_all(&mut long, &mut wire, 5)), with_bom);
+        }
+    }
+
+    #[test]
+    fn empty_values_and_empty_buffers() {
+        for target in [SQL_C_CHAR, SQL_C_WCHAR, SQL_C_BINARY] {
+            let mut wire = Wire::new(Vec::new(), &[4], true);
+            let mut long = LongValue::new(WireForm::Utf16, target, CharEncoding::Utf8).unwrap();
+            let parts = read_all(&mut long, &mut wire, 8);
+            assert_eq!(parts, vec![(0, Vec::new(), false)]);
+        }
+        // A buffer with no room reports the length and consumes nothing.
+        let mut wire = Wire::new(utf16("abc"), &[4], true);
+        let mut long = LongValue::new(WireForm::Utf16, SQL_C_WCHAR, CharEncoding::Utf8).unwrap();
+        let mut none = [0u8; 0];
+        let w = long
+            .next_part(&mut none, &mut |b: &mut [u8]| wire.read(b))
+            .unwrap();
+        assert_eq!((w.indicator, w.consumed), (6, 0));
+        assert_eq!(w.warning, Some(Warning::StringTruncated));
+        assert_eq!(joined(&read_all(&mut long, &mut wire, 64)), utf16("abc"));
+    }
+
+    #[test]
+    fn numbers_and_dates_need_the_whole_value() {
+        assert!(LongValue::new(WireForm::Utf16, SQL_C_SLONG, CharEncoding::Utf8).is_none());
+        assert_eq!(
+            whole_value(utf16("12"), WireForm::Utf16),
+            Value::Text("12".into())
+        );
+        assert_eq!(
+            whole_value([0xFF, 0xFE, b'<', 0].to_vec(), WireForm::Xml),
+            Value::Text("<".into())
+        );
+    }
+}
