@@ -722,18 +722,31 @@ fn code_page(collation: Option<SqlCollation>) -> &'static encoding_rs::Encoding 
 impl Session {
     /// Positions the cursor on the next row and decodes all of it into `values` (long values
     /// whole), for the batched path taking over from the cursor. Returns the rows added (0 at
-    /// the end of the result set).
+    /// the end of the result set) and whether the cursor is idle after it: only a last column
+    /// decoded as a value ends the row for the engine, a long value leaves its stream open,
+    /// and the batched reads refuse to start while it is.
     pub fn cursor_row_into(
         &mut self,
         values: &mut Vec<Value>,
         columns: &[ColumnInfo],
-    ) -> Result<usize> {
+    ) -> Result<(usize, bool)> {
         if !self.cursor_next_row()? {
-            return Ok(0);
+            return Ok((0, true));
         }
         let start = values.len();
+        let mut idle = true;
         for (col, info) in columns.iter().enumerate() {
-            match self.cursor_value(col, info) {
+            let value = self.cursor_cell(col, info).and_then(|cell| match cell {
+                CursorCell::Value(v) => {
+                    idle = true;
+                    Ok(v)
+                }
+                CursorCell::Long(wire) => {
+                    idle = false;
+                    self.read_long_value(wire)
+                }
+            });
+            match value {
                 Ok(v) => values.push(v),
                 Err(e) => {
                     values.truncate(start);
@@ -741,6 +754,6 @@ impl Session {
                 }
             }
         }
-        Ok(1)
+        Ok((1, idle))
     }
 }

@@ -860,10 +860,13 @@ impl Stmt {
                     .as_mut()
                     .ok_or_else(Error::connection_not_open)?;
                 let want = FETCH_BATCH_ROWS.max(array - rows.rows_in_batch);
-                let fetched = if std::mem::take(&mut rows.on_cursor_row) {
-                    // The row the cursor holds is read whole first (the bindings no longer
-                    // ask for streaming); batches go on from the next one.
-                    session.cursor_row_into(&mut rows.values, &rows.columns)
+                let fetched = if rows.on_cursor_row {
+                    // The bindings no longer ask for streaming but the engine's cursor is
+                    // on a row: rows are read whole through it until it is idle again (a
+                    // row whose last column is not a long value), then batches go on.
+                    let got = session.cursor_row_into(&mut rows.values, &rows.columns);
+                    rows.on_cursor_row = matches!(got, Ok((1, false)));
+                    got.map(|(n, _)| n)
                 } else {
                     session.fetch_rows_within(&mut rows.values, ncols, want, rows.byte_budget)
                 };
@@ -1178,8 +1181,20 @@ impl Stmt {
                 .ok_or_else(Error::connection_not_open)?;
             let streamed = stream_cell(session, rows, index, c_type, buffer, diag);
             diag.extend(session.take_messages().iter().map(DiagRecord::server));
-            if let Some(part) = streamed? {
-                return Ok(part);
+            match streamed {
+                Ok(Some(part)) => return Ok(part),
+                Ok(None) => {}
+                Err(e) => {
+                    if session.is_dead() {
+                        // The link is gone: the results with it.
+                        rows.exhausted = true;
+                        rows.on_cursor_row = false;
+                        rows.cursor_row = None;
+                        cursor.batch_done = true;
+                        dbc.owner = None;
+                    }
+                    return Err(e);
+                }
             }
         }
         let value = cell_of(&rows.values, &rows.cursor_row, ncols, row, index)
