@@ -583,6 +583,9 @@ pub enum CursorCell {
 }
 
 impl Session {
+    // The cursor's futures are several KB: they are boxed so that entering the runtime moves
+    // a pointer, not the future (bench/README.md, prepared execute).
+
     /// Positions on the next row of the current result set without decoding it; what the
     /// cursor left of the previous row (a long value half read included) is skipped.
     /// `false`: the result set is over.
@@ -591,7 +594,7 @@ impl Session {
         let client = &mut self.client;
         let result = match client.try_next_row_cursor() {
             Ok(CursorPoll::Ready(has_row)) => Ok(has_row),
-            Ok(CursorPoll::Pending) => block_on(async { client.next_row_cursor().await }),
+            Ok(CursorPoll::Pending) => block_on(Box::pin(async { client.next_row_cursor().await })),
             Err(e) => Err(e),
         };
         self.observe(result)
@@ -604,7 +607,9 @@ impl Session {
         let client = &mut self.client;
         let result = match client.try_peek_past_current_row() {
             Ok(CursorPoll::Ready(has_row)) => Ok(has_row),
-            Ok(CursorPoll::Pending) => block_on(async { client.peek_past_current_row().await }),
+            Ok(CursorPoll::Pending) => {
+                block_on(Box::pin(async { client.peek_past_current_row().await }))
+            }
             Err(e) => Err(e),
         };
         self.observe(result)
@@ -617,7 +622,9 @@ impl Session {
         let client = &mut self.client;
         let result = match client.try_read_row_column(col) {
             Ok(CursorPoll::Ready(cell)) => Ok(cell),
-            Ok(CursorPoll::Pending) => block_on(async { client.read_row_column(col).await }),
+            Ok(CursorPoll::Pending) => {
+                block_on(Box::pin(async { client.read_row_column(col).await }))
+            }
             Err(e) => Err(e),
         };
         match self.observe(result)? {
@@ -648,7 +655,9 @@ impl Session {
         let client = &mut self.client;
         let result = match client.try_read_active_plp_chunk(out) {
             Ok(CursorPoll::Ready(chunk)) => Ok(chunk),
-            Ok(CursorPoll::Pending) => block_on(async { client.read_active_plp_chunk(out).await }),
+            Ok(CursorPoll::Pending) => {
+                block_on(Box::pin(async { client.read_active_plp_chunk(out).await }))
+            }
             Err(e) => Err(e),
         };
         let chunk = self.observe(result)?;
