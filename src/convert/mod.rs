@@ -31,6 +31,7 @@ pub mod codes;
 mod datetime;
 mod format;
 pub mod from_c;
+pub mod long_value;
 mod numeric;
 pub mod to_c;
 pub mod types;

@@ -6,16 +6,20 @@ use mssql_tds::connection::client_context::{ClientContext, TdsAuthenticationMeth
 use mssql_tds::connection::tds_client::BatchErrorMode;
 use mssql_tds::connection::tds_client::ResultSet as _;
 use mssql_tds::connection::tds_client::{
-    BufferedRowPoll, ExecuteOptions, StatementResult, TdsClient,
+    BufferedRowPoll, CursorColumn, CursorPoll, ExecuteOptions, StatementResult, TdsClient,
 };
 use mssql_tds::connection_provider::tds_connection_provider::TdsConnectionProvider;
 use mssql_tds::core::{CancelHandle, EncryptionOptions, EncryptionSetting};
+use mssql_tds::datatypes::row_writer::{RowWriter as _, write_column_value};
+use mssql_tds::datatypes::sql_string::EncodingType;
 use mssql_tds::error::Error as TdsError;
+use mssql_tds::token::tokens::SqlCollation;
 
 use super::errors::{self, connect_error, exec_error};
 use super::rows::{ColumnInfo, ValueRows, column_info};
 use super::runtime::block_on;
-use crate::convert::Value;
+use crate::convert::long_value::{WireForm, WireRead, whole_value};
+use crate::convert::{ServerType, Value};
 use crate::diag::{Result, ServerMessage};
 
 /// How the TLS of a connection is set up (the `Encrypt` keyword).
@@ -565,5 +569,200 @@ fn value_bytes(v: &Value) -> usize {
         Value::Binary(b) => b.len(),
         Value::Variant(inner, _) => value_bytes(inner),
         _ => 0,
+    }
+}
+
+/// A column of the row the cursor is on (rows read one at a time, for SQLGetData on long
+/// values).
+#[derive(Debug)]
+pub enum CursorCell {
+    /// A value decoded whole.
+    Value(Value),
+    /// A long value whose bytes are read with [`Session::read_long_chunk`].
+    Long(WireForm),
+}
+
+impl Session {
+    // The cursor's futures are several KB: they are boxed so that entering the runtime moves
+    // a pointer, not the future (bench/README.md, prepared execute).
+
+    /// Positions on the next row of the current result set without decoding it; what the
+    /// cursor left of the previous row (a long value half read included) is skipped.
+    /// `false`: the result set is over.
+    pub fn cursor_next_row(&mut self) -> Result<bool> {
+        self.check_alive()?;
+        let client = &mut self.client;
+        let result = match client.try_next_row_cursor() {
+            Ok(CursorPoll::Ready(has_row)) => Ok(has_row),
+            Ok(CursorPoll::Pending) => block_on(Box::pin(async { client.next_row_cursor().await })),
+            Err(e) => Err(e),
+        };
+        self.observe(result)
+    }
+
+    /// Reads up to the first row's header on execute (an error before any row fails the
+    /// execute) and parks that row for [`Self::cursor_next_row`].
+    pub fn cursor_peek_row(&mut self) -> Result<bool> {
+        self.check_alive()?;
+        let client = &mut self.client;
+        let result = match client.try_peek_past_current_row() {
+            Ok(CursorPoll::Ready(has_row)) => Ok(has_row),
+            Ok(CursorPoll::Pending) => {
+                block_on(Box::pin(async { client.peek_past_current_row().await }))
+            }
+            Err(e) => Err(e),
+        };
+        self.observe(result)
+    }
+
+    /// Reads column `col` (0-based, at or after every column read so far) of the cursor's
+    /// row, skipping the columns before it.
+    pub fn cursor_cell(&mut self, col: usize, info: &ColumnInfo) -> Result<CursorCell> {
+        self.check_alive()?;
+        let client = &mut self.client;
+        let result = match client.try_read_row_column(col) {
+            Ok(CursorPoll::Ready(cell)) => Ok(cell),
+            Ok(CursorPoll::Pending) => {
+                block_on(Box::pin(async { client.read_row_column(col).await }))
+            }
+            Err(e) => Err(e),
+        };
+        match self.observe(result)? {
+            CursorColumn::Value {
+                value,
+                variant_base,
+            } => {
+                let mut values = Vec::with_capacity(1);
+                let mut writer = ValueRows::new(&mut values);
+                if let Some(base) = variant_base {
+                    writer.write_variant_base_type(col, base);
+                }
+                write_column_value(&mut writer, col, value);
+                Ok(CursorCell::Value(values.pop().unwrap_or(Value::Null)))
+            }
+            CursorColumn::PlpStreaming { collation } => {
+                Ok(CursorCell::Long(wire_form(&info.ty, collation)))
+            }
+            CursorColumn::AlreadyConsumed | CursorColumn::RowEnded => {
+                Err(crate::diag::Error::new("07009", "Invalid descriptor index"))
+            }
+        }
+    }
+
+    /// Reads the next bytes of the long value [`Self::cursor_cell`] opened into `out`.
+    pub fn read_long_chunk(&mut self, out: &mut [u8]) -> Result<WireRead> {
+        self.check_alive()?;
+        let client = &mut self.client;
+        let result = match client.try_read_active_plp_chunk(out) {
+            Ok(CursorPoll::Ready(chunk)) => Ok(chunk),
+            Ok(CursorPoll::Pending) => {
+                block_on(Box::pin(async { client.read_active_plp_chunk(out).await }))
+            }
+            Err(e) => Err(e),
+        };
+        let chunk = self.observe(result)?;
+        Ok(WireRead {
+            read: chunk.read,
+            end: chunk.reached_end,
+            left: chunk
+                .known_total
+                .map(|total| total.saturating_sub(chunk.total_read as u64)),
+        })
+    }
+
+    /// Reads the rest of the long value [`Self::cursor_cell`] opened, whole.
+    pub fn read_long_value(&mut self, wire: WireForm) -> Result<Value> {
+        let mut bytes = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let got = self.read_long_chunk(&mut chunk)?;
+            bytes.extend_from_slice(&chunk[..got.read]);
+            if got.end {
+                return Ok(whole_value(bytes, wire));
+            }
+            if got.read == 0 {
+                return Err(crate::diag::Error::general(
+                    "The server sent a long value that makes no progress",
+                ));
+            }
+        }
+    }
+
+    /// Reads column `col` of the cursor's row whole, long values included.
+    pub fn cursor_value(&mut self, col: usize, info: &ColumnInfo) -> Result<Value> {
+        match self.cursor_cell(col, info)? {
+            CursorCell::Value(v) => Ok(v),
+            CursorCell::Long(wire) => self.read_long_value(wire),
+        }
+    }
+}
+
+/// How the bytes of a long value of type `ty` arrive.
+fn wire_form(ty: &ServerType, collation: Option<SqlCollation>) -> WireForm {
+    match ty {
+        ServerType::Xml => WireForm::Xml,
+        // json (described as nvarchar(max)) is the one text without a collation: UTF-8.
+        ServerType::NVarChar(_) | ServerType::NChar(_) | ServerType::NText
+            if collation.is_none() =>
+        {
+            WireForm::Narrow(encoding_rs::UTF_8)
+        }
+        ServerType::NVarChar(_) | ServerType::NChar(_) | ServerType::NText => WireForm::Utf16,
+        ServerType::VarChar(_) | ServerType::Char(_) | ServerType::Text => {
+            WireForm::Narrow(code_page(collation))
+        }
+        _ => WireForm::Binary,
+    }
+}
+
+/// The encoding of narrow text under `collation` (Windows-1252 when unknown, as the batched
+/// path decodes it).
+fn code_page(collation: Option<SqlCollation>) -> &'static encoding_rs::Encoding {
+    match collation {
+        Some(c) if c.utf8() => encoding_rs::UTF_8,
+        Some(c) => EncodingType::LcidBased(c)
+            .resolved_encoding()
+            .and_then(|e| e.as_encoding_rs())
+            .unwrap_or(encoding_rs::WINDOWS_1252),
+        None => encoding_rs::WINDOWS_1252,
+    }
+}
+
+impl Session {
+    /// Positions the cursor on the next row and decodes all of it into `values` (long values
+    /// whole), for the batched path taking over from the cursor. Returns the rows added (0 at
+    /// the end of the result set) and whether the cursor is idle after it: only a last column
+    /// decoded as a value ends the row for the engine, a long value leaves its stream open,
+    /// and the batched reads refuse to start while it is.
+    pub fn cursor_row_into(
+        &mut self,
+        values: &mut Vec<Value>,
+        columns: &[ColumnInfo],
+    ) -> Result<(usize, bool)> {
+        if !self.cursor_next_row()? {
+            return Ok((0, true));
+        }
+        let start = values.len();
+        let mut idle = true;
+        for (col, info) in columns.iter().enumerate() {
+            let value = self.cursor_cell(col, info).and_then(|cell| match cell {
+                CursorCell::Value(v) => {
+                    idle = true;
+                    Ok(v)
+                }
+                CursorCell::Long(wire) => {
+                    idle = false;
+                    self.read_long_value(wire)
+                }
+            });
+            match value {
+                Ok(v) => values.push(v),
+                Err(e) => {
+                    values.truncate(start);
+                    return Err(e);
+                }
+            }
+        }
+        Ok((1, idle))
     }
 }

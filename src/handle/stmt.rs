@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::dbc::{DbcState, next_stmt_id};
 use super::params::{self, ParamBinding, ParamInput, PendingExec};
 use super::{AttrValue, Dbc, Status, TAG_STMT, char_encoding};
+use crate::convert::long_value::LongValue;
 use crate::convert::{self, ServerType, Value, Warning};
 use crate::diag::{DiagArea, DiagRecord, Error, Result, ServerMessage};
 use crate::engine::{Canceller, ColumnInfo, Step};
@@ -75,6 +76,83 @@ struct RowsState {
     delivered: usize,
     /// An error met after rows that are still to be delivered.
     pending_error: Option<Error>,
+    /// The result set has (max) columns, whose values can be streamed: rows are then read one
+    /// at a time through the engine's cursor while such a column is unbound.
+    streamable: bool,
+    /// The engine's cursor holds a row (parked on execute, or the row being read).
+    on_cursor_row: bool,
+    /// The current row when it was read through the cursor.
+    cursor_row: Option<Box<CursorRow>>,
+}
+
+impl RowsState {
+    fn new(columns: Arc<Vec<ColumnInfo>>, values: Vec<Value>, exhausted: bool) -> Self {
+        let ncols = columns.len().max(1);
+        let rows_in_batch = values.len() / ncols;
+        RowsState {
+            byte_budget: long_value_budget(&columns),
+            streamable: columns.iter().any(|c| streamable_type(&c.ty)),
+            columns,
+            values,
+            rows_in_batch,
+            next_row: 0,
+            current_row: None,
+            exhausted,
+            getdata_col: 0,
+            getdata_offset: 0,
+            getdata_done: false,
+            rowset_len: 0,
+            delivered: 0,
+            pending_error: None,
+            on_cursor_row: false,
+            cursor_row: None,
+        }
+    }
+}
+
+/// A row read through the engine's cursor: columns are read off the wire in order as
+/// SQLGetData asks for them, so a long value is streamed rather than held.
+struct CursorRow {
+    /// By column: decoded values, kept so SQLGetData may come back to them.
+    cells: Vec<Cell>,
+    /// The first column not yet read off the wire.
+    next_wire: usize,
+    /// The long value being returned in parts, and its column.
+    active: Option<(usize, LongValue)>,
+}
+
+enum Cell {
+    Unread,
+    Value(Value),
+    /// Streamed, or skipped on the way to a later column: no longer available.
+    Gone,
+}
+
+impl CursorRow {
+    fn new(ncols: usize) -> Self {
+        CursorRow {
+            cells: (0..ncols).map(|_| Cell::Unread).collect(),
+            next_wire: 0,
+            active: None,
+        }
+    }
+}
+
+/// The value of column `col` (0-based) in row `row` of the rowset, where decoded.
+fn cell_of<'a>(
+    values: &'a [Value],
+    cursor_row: &'a Option<Box<CursorRow>>,
+    ncols: usize,
+    row: usize,
+    col: usize,
+) -> Option<&'a Value> {
+    match cursor_row {
+        Some(r) => match r.cells.get(col)? {
+            Cell::Value(v) => Some(v),
+            Cell::Unread | Cell::Gone => None,
+        },
+        None => values.get(row * ncols + col),
+    }
 }
 
 enum Current {
@@ -260,10 +338,19 @@ impl Stmt {
             return Ok(());
         };
         let ncols = rows.columns.len();
-        let fetched = session.fetch_rows_within(&mut rows.values, ncols, 1, rows.byte_budget);
+        // With long values to stream, only the row's header is read (the row is parked for
+        // the first fetch, which decides how to read it).
+        let fetched = if rows.streamable {
+            session.cursor_peek_row().map(|has_row| {
+                rows.on_cursor_row = has_row;
+                0
+            })
+        } else {
+            session.fetch_rows_within(&mut rows.values, ncols, 1, rows.byte_budget)
+        };
         diag.extend(session.take_messages().iter().map(DiagRecord::server));
         match fetched? {
-            0 => {
+            0 if !rows.on_cursor_row => {
                 rows.exhausted = true;
                 self.look_ahead(dbc, cursor);
             }
@@ -307,22 +394,7 @@ impl Stmt {
     fn position(&self, dbc: &mut DbcState, cursor: &mut Cursor, step: Step) {
         match step {
             Step::Rows(columns) => {
-                let byte_budget = long_value_budget(&columns);
-                cursor.current = Current::Rows(RowsState {
-                    columns,
-                    values: Vec::new(),
-                    rows_in_batch: 0,
-                    next_row: 0,
-                    current_row: None,
-                    exhausted: false,
-                    getdata_col: 0,
-                    getdata_offset: 0,
-                    getdata_done: false,
-                    rowset_len: 0,
-                    byte_budget,
-                    delivered: 0,
-                    pending_error: None,
-                });
+                cursor.current = Current::Rows(RowsState::new(columns, Vec::new(), false));
                 dbc.owner = Some(self.id);
             }
             Step::NoRows { rows_affected } => {
@@ -389,24 +461,11 @@ impl Stmt {
         self.close_cursor_locked(&mut st)?;
         st.prepared = None;
         st.pending = None;
-        let ncols = columns.len().max(1);
-        let rows = values.len() / ncols;
+        let mut rows = RowsState::new(Arc::new(columns), values, true);
+        // Answered from memory: nothing to stream.
+        rows.streamable = false;
         st.cursor = Some(Cursor {
-            current: Current::Rows(RowsState {
-                columns: Arc::new(columns),
-                values,
-                rows_in_batch: rows,
-                next_row: 0,
-                current_row: None,
-                exhausted: true,
-                getdata_col: 0,
-                getdata_offset: 0,
-                getdata_done: false,
-                rowset_len: 0,
-                byte_budget: usize::MAX,
-                delivered: 0,
-                pending_error: None,
-            }),
+            current: Current::Rows(rows),
             lookahead: None,
             batch_done: true,
         });
@@ -718,6 +777,15 @@ impl Stmt {
     /// rows). Returns the status and the number of rows in the rowset.
     pub fn fetch(&self, diag: &mut DiagArea) -> Result<(Status, usize, FetchLayout)> {
         let mut st = self.state();
+        // Results with long values: whether this row is read through the cursor (the
+        // bindings are read without the statement's lock held).
+        let mut cursor_plan = None;
+        if st.may_stream() {
+            drop(st);
+            let bindings = self.col_bindings();
+            st = self.state();
+            cursor_plan = st.cursor_plan(&bindings);
+        }
         let layout = st.fetch_layout();
         let max_rows = st.attr(SQL_ATTR_MAX_ROWS).unwrap_or(0).max(0) as usize;
         let mut array = layout.array;
@@ -728,6 +796,7 @@ impl Stmt {
         rows.getdata_col = 0;
         rows.getdata_offset = 0;
         rows.getdata_done = false;
+        rows.cursor_row = None;
         if max_rows > 0 {
             if rows.delivered >= max_rows {
                 rows.current_row = None;
@@ -746,6 +815,13 @@ impl Stmt {
         if let Some(e) = rows.pending_error.take() {
             rows.current_row = None;
             return Err(e);
+        }
+        if let Some(read_at_fetch) = cursor_plan
+            && rows.next_row >= rows.rows_in_batch
+        {
+            let status = self.fetch_cursor_row(cursor, read_at_fetch, diag)?;
+            let n = usize::from(status == Status::Success);
+            return Ok((status, n, layout));
         }
         let ncols = rows.columns.len();
         // Keep the rows not yet delivered, at the front.
@@ -768,8 +844,16 @@ impl Stmt {
                     .as_mut()
                     .ok_or_else(Error::connection_not_open)?;
                 let want = FETCH_BATCH_ROWS.max(array - rows.rows_in_batch);
-                let fetched =
-                    session.fetch_rows_within(&mut rows.values, ncols, want, rows.byte_budget);
+                let fetched = if rows.on_cursor_row {
+                    // The bindings no longer ask for streaming but the engine's cursor is
+                    // on a row: rows are read whole through it until it is idle again (a
+                    // row whose last column is not a long value), then batches go on.
+                    let got = session.cursor_row_into(&mut rows.values, &rows.columns);
+                    rows.on_cursor_row = matches!(got, Ok((1, false)));
+                    got.map(|(n, _)| n)
+                } else {
+                    session.fetch_rows_within(&mut rows.values, ncols, want, rows.byte_budget)
+                };
                 let messages = session.take_messages();
                 diag.extend(messages.iter().map(DiagRecord::server));
                 match fetched {
@@ -810,6 +894,75 @@ impl Stmt {
             Ok((Status::NoData, 0, layout))
         } else {
             Ok((Status::Success, n, layout))
+        }
+    }
+
+    /// SQLFetch in cursor mode: positions the engine's cursor on the next row (skipping
+    /// what is left of the previous one) and reads its first `read_at_fetch` columns, the
+    /// bound ones among them; SQLGetData reads the others.
+    fn fetch_cursor_row(
+        &self,
+        cursor: &mut Cursor,
+        read_at_fetch: usize,
+        diag: &mut DiagArea,
+    ) -> Result<Status> {
+        let Current::Rows(rows) = &mut cursor.current else {
+            return Err(Error::invalid_cursor_state());
+        };
+        rows.values.clear();
+        rows.rows_in_batch = 0;
+        rows.next_row = 0;
+        rows.current_row = None;
+        if rows.exhausted {
+            return Ok(Status::NoData);
+        }
+        let mut dbc = self.dbc.lock();
+        if dbc.owner != Some(self.id) {
+            // Another operation closed these results (commit, rollback, a driver statement).
+            rows.exhausted = true;
+            rows.on_cursor_row = false;
+            return Ok(Status::NoData);
+        }
+        let session = dbc
+            .session
+            .as_mut()
+            .ok_or_else(Error::connection_not_open)?;
+        let positioned = session.cursor_next_row().and_then(|has_row| {
+            if !has_row {
+                return Ok(None);
+            }
+            let mut row = CursorRow::new(rows.columns.len());
+            for (i, info) in rows.columns.iter().enumerate().take(read_at_fetch) {
+                row.cells[i] = Cell::Value(session.cursor_value(i, info)?);
+                row.next_wire = i + 1;
+            }
+            Ok(Some(row))
+        });
+        diag.extend(session.take_messages().iter().map(DiagRecord::server));
+        match positioned {
+            Ok(Some(row)) => {
+                rows.on_cursor_row = true;
+                rows.cursor_row = Some(Box::new(row));
+                rows.current_row = Some(0);
+                rows.rowset_len = 1;
+                rows.delivered += 1;
+                Ok(Status::Success)
+            }
+            Ok(None) => {
+                rows.on_cursor_row = false;
+                rows.exhausted = true;
+                self.look_ahead(&mut dbc, cursor);
+                Ok(Status::NoData)
+            }
+            Err(e) => {
+                rows.exhausted = true;
+                if session.is_dead() || !session.has_open_batch() {
+                    rows.on_cursor_row = false;
+                    cursor.batch_done = true;
+                    dbc.owner = None;
+                }
+                Err(e)
+            }
         }
     }
 
@@ -856,8 +1009,8 @@ impl Stmt {
     /// row (what msodbcsql answers; pyodbc reads the value as that type), 0 when the column
     /// holds no sql_variant.
     pub fn variant_c_type(&self, col: u16) -> Result<i64> {
-        let st = self.state();
-        let Some(Current::Rows(rows)) = st.cursor.as_ref().map(|c| &c.current) else {
+        let mut st = self.state();
+        let Some(Current::Rows(rows)) = st.cursor.as_mut().map(|c| &mut c.current) else {
             return Err(Error::invalid_cursor_state());
         };
         let ncols = rows.columns.len();
@@ -867,14 +1020,35 @@ impl Stmt {
         let Some(row) = rows.current_row else {
             return Ok(0);
         };
-        Ok(match rows.values.get(row * ncols + usize::from(col) - 1) {
-            Some(Value::Variant(_, inner)) => i64::from(convert::to_c::default_c_type(inner)),
-            // A NULL sql_variant has no base type: msodbcsql answers SQL_C_CHAR (measured).
-            Some(Value::Null) if rows.columns[usize::from(col) - 1].ty == ServerType::Variant => {
-                i64::from(convert::codes::SQL_C_CHAR)
+        let index = usize::from(col) - 1;
+        // A row read through the cursor: the value is read off the wire if it is still there.
+        if let Some(cursor_row) = rows.cursor_row.as_mut()
+            && index >= cursor_row.next_wire
+            && rows.columns[index].ty == ServerType::Variant
+        {
+            let mut dbc = self.dbc.lock();
+            if dbc.owner == Some(self.id)
+                && let Some(session) = dbc.session.as_mut()
+            {
+                read_cells_before(session, &rows.columns, cursor_row, index)?;
+                cursor_row.active = None;
+                cursor_row.cells[index] =
+                    Cell::Value(session.cursor_value(index, &rows.columns[index])?);
+                cursor_row.next_wire = index + 1;
             }
-            _ => 0,
-        })
+        }
+        Ok(
+            match cell_of(&rows.values, &rows.cursor_row, ncols, row, index) {
+                Some(Value::Variant(_, inner)) => i64::from(convert::to_c::default_c_type(inner)),
+                // A NULL sql_variant has no base type: msodbcsql answers SQL_C_CHAR (measured).
+                Some(Value::Null)
+                    if rows.columns[usize::from(col) - 1].ty == ServerType::Variant =>
+                {
+                    i64::from(convert::codes::SQL_C_CHAR)
+                }
+                _ => 0,
+            },
+        )
     }
 
     /// SQLFreeStmt(SQL_UNBIND): the ARD in use loses its records.
@@ -953,7 +1127,14 @@ impl Stmt {
         if col == 0 || usize::from(col) > ncols {
             return Err(Error::invalid_descriptor_index());
         }
-        let value = &rows.values[(first + row) * ncols + usize::from(col) - 1];
+        let value = cell_of(
+            &rows.values,
+            &rows.cursor_row,
+            ncols,
+            first + row,
+            usize::from(col) - 1,
+        )
+        .ok_or_else(Error::invalid_cursor_state)?;
         if matches!(value, Value::Null) {
             return Ok((SQL_NULL_DATA, false));
         }
@@ -1002,10 +1183,44 @@ impl Stmt {
         if rows.getdata_done {
             return Ok((Status::NoData, 0));
         }
+        // SQL_ARD_TYPE: the type the application set on the ARD record (with its precision
+        // and scale, `numeric`); the column's default C type when it set none.
+        let c_type = match ard_type {
+            Some(t) if c_type == SQL_ARD_TYPE => t,
+            _ => c_type,
+        };
         let ncols = rows.columns.len();
-        let index = row * ncols + usize::from(col) - 1;
-        let value = &rows.values[index];
-        let ty: &ServerType = &rows.columns[usize::from(col) - 1].ty;
+        let index = usize::from(col) - 1;
+        if rows.cursor_row.is_some() {
+            let mut dbc = self.dbc.lock();
+            if dbc.owner != Some(self.id) {
+                return Err(Error::invalid_cursor_state());
+            }
+            let session = dbc
+                .session
+                .as_mut()
+                .ok_or_else(Error::connection_not_open)?;
+            let streamed = stream_cell(session, rows, index, c_type, buffer, diag);
+            diag.extend(session.take_messages().iter().map(DiagRecord::server));
+            match streamed {
+                Ok(Some(part)) => return Ok(part),
+                Ok(None) => {}
+                Err(e) => {
+                    if session.is_dead() {
+                        // The link is gone: the results with it.
+                        rows.exhausted = true;
+                        rows.on_cursor_row = false;
+                        rows.cursor_row = None;
+                        cursor.batch_done = true;
+                        dbc.owner = None;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        let value = cell_of(&rows.values, &rows.cursor_row, ncols, row, index)
+            .ok_or_else(Error::invalid_descriptor_index)?;
+        let ty: &ServerType = &rows.columns[index].ty;
         if matches!(value, Value::Null) {
             if !has_indicator {
                 return Err(Error::new(
@@ -1017,12 +1232,6 @@ impl Stmt {
             return Ok((Status::Success, SQL_NULL_DATA));
         }
         let numeric = st_numeric;
-        // SQL_ARD_TYPE: the type the application set on the ARD record (with its precision
-        // and scale, `numeric`); the column's default C type when it set none.
-        let c_type = match ard_type {
-            Some(t) if c_type == SQL_ARD_TYPE => t,
-            _ => c_type,
-        };
         let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset, numeric)?;
         rows.getdata_offset += written.consumed;
         match written.warning {
@@ -1235,6 +1444,42 @@ impl StmtState {
             .unwrap_or(1)
             .clamp(1, 1 << 20) as usize
     }
+
+    /// Whether the next row might be read through the cursor: a result set with long
+    /// values, one row per fetch, no decoded rows waiting.
+    fn may_stream(&self) -> bool {
+        match self.cursor.as_ref().map(|c| &c.current) {
+            Some(Current::Rows(rows)) => {
+                rows.streamable && rows.next_row >= rows.rows_in_batch && self.row_array_size() == 1
+            }
+            _ => false,
+        }
+    }
+
+    /// Cursor mode for the next row when a long column after the last bound column is
+    /// unbound: its value is then streamed by SQLGetData. Returns how many leading columns
+    /// the fetch reads (through the last bound one), `None` for the batched path.
+    fn cursor_plan(&self, bindings: &[Option<ColBinding>]) -> Option<usize> {
+        let Some(Current::Rows(rows)) = self.cursor.as_ref().map(|c| &c.current) else {
+            return None;
+        };
+        let bound = |i: usize| {
+            bindings
+                .get(i)
+                .copied()
+                .flatten()
+                .is_some_and(|b| b.value_addr != 0)
+        };
+        let read_at_fetch = (0..rows.columns.len())
+            .rfind(|&i| bound(i))
+            .map_or(0, |i| i + 1);
+        rows.columns
+            .iter()
+            .enumerate()
+            .skip(read_at_fetch)
+            .any(|(i, c)| streamable_type(&c.ty) && !bound(i))
+            .then_some(read_at_fetch)
+    }
 }
 
 /// The fetch-time attributes: rowset size, the application's count and status arrays
@@ -1254,6 +1499,116 @@ pub struct ColBinding {
     pub value_addr: usize,
     pub buffer_len: isize,
     pub ind_addr: usize,
+}
+
+/// SQLGetData on column `index` of a row read through the cursor. Serves a long value part
+/// by part; otherwise reads the column off the wire into the row's cells (`None`: serve it
+/// from there).
+fn stream_cell(
+    session: &mut crate::engine::Session,
+    rows: &mut RowsState,
+    index: usize,
+    c_type: i16,
+    buffer: &mut [u8],
+    diag: &mut DiagArea,
+) -> Result<Option<(Status, isize)>> {
+    let columns = &rows.columns;
+    let Some(row) = rows.cursor_row.as_mut() else {
+        return Ok(None);
+    };
+    if row.active.as_ref().is_some_and(|(col, _)| *col != index) {
+        // Another column: what is left of the value being streamed is skipped.
+        row.active = None;
+    }
+    let target = if c_type == SQL_C_DEFAULT || c_type == SQL_ARD_TYPE {
+        convert::to_c::default_c_type(&columns[index].ty)
+    } else {
+        c_type
+    };
+    if row.active.is_none() {
+        if index < row.next_wire {
+            // Read before: kept if it was decoded, gone if it was streamed or skipped
+            // (msodbcsql: 07009 too).
+            return match row.cells[index] {
+                Cell::Value(_) => Ok(None),
+                Cell::Unread | Cell::Gone => Err(Error::invalid_descriptor_index()),
+            };
+        }
+        read_cells_before(session, columns, row, index)?;
+        let cell = session.cursor_cell(index, &columns[index])?;
+        row.next_wire = index + 1;
+        row.cells[index] = Cell::Gone;
+        match cell {
+            crate::engine::session::CursorCell::Value(v) => {
+                row.cells[index] = Cell::Value(v);
+                return Ok(None);
+            }
+            crate::engine::session::CursorCell::Long(wire) => {
+                match LongValue::new(wire, target, char_encoding()) {
+                    Some(long) => row.active = Some((index, long)),
+                    None => {
+                        // A number or a date from a long value: the conversion needs it whole.
+                        row.cells[index] = Cell::Value(session.read_long_value(wire)?);
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+    let Some((_, long)) = row.active.as_mut() else {
+        return Ok(None);
+    };
+    if long.c_type() != target {
+        return Err(Error::new(
+            "07006",
+            "Restricted data type attribute violation: a value read in parts keeps its C type",
+        ));
+    }
+    let written = long.next_part(buffer, &mut |out| session.read_long_chunk(out))?;
+    if written.warning == Some(Warning::StringTruncated) {
+        diag.warn("01004", "String data, right truncated");
+    } else {
+        rows.getdata_done = true;
+        row.active = None;
+    }
+    Ok(Some((Status::Success, written.indicator)))
+}
+
+/// Reads the columns between the cursor's position and column `index` into the row's cells,
+/// so SQLGetData can still come back to them; long values among them are skipped.
+fn read_cells_before(
+    session: &mut crate::engine::Session,
+    columns: &[ColumnInfo],
+    row: &mut CursorRow,
+    index: usize,
+) -> Result<()> {
+    for (col, info) in columns.iter().enumerate().take(index).skip(row.next_wire) {
+        row.cells[col] = if streamable_type(&info.ty) {
+            Cell::Gone
+        } else {
+            Cell::Value(session.cursor_value(col, info)?)
+        };
+        row.next_wire = col + 1;
+    }
+    Ok(())
+}
+
+/// Types whose values come as PLP streams: SQLGetData reads them from the wire in parts.
+fn streamable_type(ty: &ServerType) -> bool {
+    matches!(
+        ty,
+        ServerType::VarChar(None)
+            | ServerType::NVarChar(None)
+            | ServerType::VarBinary(None)
+            | ServerType::Xml
+            | ServerType::Udt(_)
+    )
+}
+
+impl From<convert::ConvertError> for Error {
+    fn from(e: convert::ConvertError) -> Self {
+        Error::new(e.sqlstate, e.message)
+    }
 }
 
 /// A batch of rows with (max) or legacy long columns stops growing past this many bytes, so
