@@ -50,3 +50,78 @@ pub struct PendingExec {
 pub fn convert(param: &Param<'_>) -> Result<(Value, ServerType)> {
     crate::convert::from_c::read_param(param).map_err(|e| Error::new(e.sqlstate, e.message))
 }
+
+pub const SQL_PARAM_INPUT_OUTPUT: i16 = 2;
+pub const SQL_PARAM_OUTPUT: i16 = 4;
+
+/// Whether the server hands this parameter's value back.
+pub fn is_output(io_type: i16) -> bool {
+    io_type == SQL_PARAM_INPUT_OUTPUT || io_type == SQL_PARAM_OUTPUT
+}
+
+/// Which application parameter each value a request hands back belongs to.
+#[derive(Clone, Debug)]
+pub struct OutputPlan {
+    /// The parameter (0-based) sent at each RPC ordinal; None for literals and
+    /// sp_executesql's own parameters.
+    pub by_ordinal: Vec<Option<usize>>,
+    /// The parameter receiving the procedure's return status (`{? = call ...}`).
+    pub return_status: Option<usize>,
+    /// The bindings at execute time.
+    pub bindings: Vec<Option<ParamBinding>>,
+    /// The row of the parameter set.
+    pub row: usize,
+}
+
+/// An output value on its way to the application's buffers (the ffi layer writes it).
+#[derive(Clone, Debug)]
+pub struct OutputValue {
+    pub binding: ParamBinding,
+    pub row: usize,
+    pub value: Value,
+    pub ty: ServerType,
+}
+
+/// A statement's output parameters: the plan of the running request, and the values of
+/// finished ones not yet written.
+#[derive(Debug, Default)]
+pub struct OutputSlot {
+    pub plan: Option<OutputPlan>,
+    pub ready: Vec<OutputValue>,
+}
+
+impl OutputPlan {
+    /// The values a finished request handed back, matched to their bindings.
+    pub fn resolve(self, outputs: crate::engine::session::Outputs) -> Vec<OutputValue> {
+        let binding_of = |param: usize| {
+            self.bindings
+                .get(param)
+                .copied()
+                .flatten()
+                .filter(|b| is_output(b.io_type))
+        };
+        let mut ready = Vec::new();
+        if let (Some(param), Some(status)) = (self.return_status, outputs.return_status)
+            && let Some(binding) = binding_of(param)
+        {
+            ready.push(OutputValue {
+                binding,
+                row: self.row,
+                value: Value::Int(status),
+                ty: ServerType::Int,
+            });
+        }
+        for (ordinal, value, ty) in outputs.values {
+            let param = self.by_ordinal.get(usize::from(ordinal)).copied().flatten();
+            if let Some(binding) = param.and_then(binding_of) {
+                ready.push(OutputValue {
+                    binding,
+                    row: self.row,
+                    value,
+                    ty,
+                });
+            }
+        }
+        ready
+    }
+}
