@@ -626,6 +626,11 @@ impl Session {
         Ok(self.step(result))
     }
 
+    /// The RETURN status of the last request that sent one.
+    pub fn return_status(&self) -> Option<i32> {
+        self.client.get_return_status()
+    }
+
     /// The return status and output values the last request sent (complete once its
     /// results are consumed or closed).
     pub fn outputs(&self) -> Outputs {

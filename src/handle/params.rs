@@ -71,6 +71,8 @@ pub struct OutputPlan {
     pub bindings: Vec<Option<ParamBinding>>,
     /// The row of the parameter set.
     pub row: usize,
+    /// The engine's return status before the request was sent.
+    pub status_before: Option<i32>,
 }
 
 /// An output value on its way to the application's buffers (the ffi layer writes it).

@@ -335,7 +335,7 @@ impl Stmt {
             dbc.owner = Some(self.id);
         } else {
             dbc.owner = None;
-            self.capture_outputs(dbc);
+            self.capture_outputs(dbc, true);
         }
         Err(e)
     }
@@ -382,7 +382,7 @@ impl Stmt {
                 cursor.current = Current::NoRows { rows_affected: -1 };
                 cursor.batch_done = true;
                 dbc.owner = None;
-                self.capture_outputs(dbc);
+                self.capture_outputs(dbc, false);
             }
         }
     }
@@ -399,6 +399,7 @@ impl Stmt {
             Ok(_) => false,
             Err(_) => !session.has_open_batch() || session.is_dead(),
         };
+        let failed = result.is_err();
         if matches!(result, Ok(Step::End)) && messages.is_empty() {
             cursor.lookahead = None;
         } else {
@@ -407,7 +408,7 @@ impl Stmt {
         cursor.batch_done = done;
         dbc.owner = if done { None } else { Some(self.id) };
         if done {
-            self.capture_outputs(dbc);
+            self.capture_outputs(dbc, failed);
         }
     }
 
@@ -1085,7 +1086,7 @@ impl Stmt {
         match next {
             Ok(Step::End) => {
                 dbc.owner = None;
-                self.capture_outputs(&dbc);
+                self.capture_outputs(&dbc, false);
                 st.cursor = None;
                 Ok(Status::NoData)
             }
@@ -1101,7 +1102,7 @@ impl Stmt {
             Err(e) => {
                 let e = result_failed(&mut dbc, cursor, e);
                 if cursor.batch_done {
-                    self.capture_outputs(&dbc);
+                    self.capture_outputs(&dbc, true);
                 }
                 Err(e)
             }
@@ -1550,7 +1551,7 @@ impl Stmt {
                 let _ = session.take_messages();
             }
         }
-        self.capture_outputs(&dbc);
+        self.capture_outputs(&dbc, false);
     }
 
     /// Sends one row: a call escape as an RPC to the procedure by name (literals as typed
@@ -1597,6 +1598,7 @@ impl Stmt {
             return_status: None,
             bindings: bindings.to_vec(),
             row,
+            status_before: None,
         };
         // sp_executesql's parameters follow its statement and declaration.
         let statement_ordinals = || {
@@ -1660,6 +1662,9 @@ impl Stmt {
             lock(&self.outputs).plan = Some(plan);
         }
         self.run_with(st, diag, |session, canceller, timeout| {
+            if let Some(plan) = lock(&self.outputs).plan.as_mut() {
+                plan.status_before = session.return_status();
+            }
             if params.is_empty() && call.is_none() {
                 session.execute(sql, timeout, canceller)
             } else {
@@ -1670,7 +1675,9 @@ impl Stmt {
 
     /// The request is over: its return status and output values, matched to the bindings,
     /// wait for the ffi layer to write them.
-    fn capture_outputs(&self, dbc: &DbcState) {
+    /// `failed`: the request ended with an error, so it may have stopped before the
+    /// procedure ran.
+    fn capture_outputs(&self, dbc: &DbcState, failed: bool) {
         let mut slot = lock(&self.outputs);
         let Some(plan) = slot.plan.take() else {
             return;
@@ -1678,7 +1685,14 @@ impl Stmt {
         let Some(session) = dbc.session.as_ref() else {
             return;
         };
-        let ready = plan.resolve(session.outputs());
+        let mut outputs = session.outputs();
+        // The engine keeps the previous request's return status when this one sent none (a
+        // procedure that was never found): an unchanged status after an error is not this
+        // call's, and the application's buffer keeps its value, as with msodbcsql.
+        if failed && outputs.return_status == plan.status_before {
+            outputs.return_status = None;
+        }
+        let ready = plan.resolve(outputs);
         if !ready.is_empty() {
             slot.ready.extend(ready);
             self.outputs_ready

@@ -253,6 +253,11 @@ int main(void) {
     rc = SQLExecDirect(st, (SQLCHAR *)"{? = call dbo.op_fail(?)}", SQL_NTS);
     diag("failing procedure", SQL_HANDLE_STMT, st, rc);
     printf("failed: ret=%d x=%d\n", (int)ret, (int)x);
+    /* A procedure that does not exist returns no status: the buffer keeps its value. */
+    ret = -1;
+    rc = SQLExecDirect(st, (SQLCHAR *)"{? = call dbo.op_missing(?)}", SQL_NTS);
+    diag("missing procedure", SQL_HANDLE_STMT, st, rc);
+    printf("missing: ret=%d x=%d\n", (int)ret, (int)x);
 
     fresh(st);
     exec_or_report(st, "DROP PROCEDURE dbo.op_double");
