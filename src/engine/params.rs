@@ -445,11 +445,16 @@ mod tests {
     }
 }
 
-/// ODBC's procedure-call escape `{call name(args)}` (and `{call name}`) as T-SQL
-/// `EXEC name args`; SQL Server itself understands the other escapes ({fn}, {d}, {ts}, {oj}).
-/// `{? = call ...}` (a return value) is left unchanged: output parameters are not supported.
+/// ODBC's procedure-call escape `{[? =] call name(args)}` (and `{call name}`) as T-SQL
+/// `EXEC [? =] name args` (SQLNativeSql's answer; SQL Server itself understands the other
+/// escapes: {fn}, {d}, {ts}, {oj}). Executing a call escape sends an RPC instead
+/// ([`parse_call_escape`]).
 pub fn rewrite_call_escape(sql: &str) -> Option<String> {
     let body = sql.trim().strip_prefix('{')?.strip_suffix('}')?.trim();
+    let (status, body) = match body.strip_prefix('?') {
+        Some(rest) => ("? = ", rest.trim_start().strip_prefix('=')?.trim_start()),
+        None => ("", body),
+    };
     let keyword = body.get(..4)?;
     let after = &body[4..];
     if !keyword.eq_ignore_ascii_case("call") || !after.starts_with(char::is_whitespace) {
@@ -467,9 +472,9 @@ pub fn rewrite_call_escape(sql: &str) -> Option<String> {
         return None;
     }
     Some(if args.is_empty() {
-        format!("EXEC {name}")
+        format!("EXEC {status}{name}")
     } else {
-        format!("EXEC {name} {args}")
+        format!("EXEC {status}{name} {args}")
     })
 }
 
@@ -489,7 +494,10 @@ mod escape_tests {
         );
         assert_eq!(rewrite_call_escape("{call p()}").as_deref(), Some("EXEC p"));
         assert_eq!(rewrite_call_escape("SELECT 1"), None);
-        assert_eq!(rewrite_call_escape("{? = call p(?)}"), None);
+        assert_eq!(
+            rewrite_call_escape("{? = call p(?)}").as_deref(),
+            Some("EXEC ? = p ?")
+        );
         assert_eq!(rewrite_call_escape("{callp}"), None);
     }
 }

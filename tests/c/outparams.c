@@ -150,6 +150,12 @@ int main(void) {
     rc = SQLExecDirect(st, (SQLCHAR *)"{? = call dbo.op_add(40, N'abc', ?)}", SQL_NTS);
     diag("literal args", SQL_HANDLE_STMT, st, rc);
     printf("literals: ret=%d sum=%d\n", (int)ret, (int)sum);
+    /* Arguments only T-SQL can say (a decimal literal, DEFAULT-free NULL) go as EXEC text. */
+    ret = -1;
+    sum = -1;
+    rc = SQLExecDirect(st, (SQLCHAR *)"{? = call dbo.op_add(2.0, NULL, ?)}", SQL_NTS);
+    diag("text args", SQL_HANDLE_STMT, st, rc);
+    printf("text args: ret=%d sum_ind=%ld\n", (int)ret, (long)sum_ind);
     fresh(st);
     SQLINTEGER v = 0;
     rc = SQLExecDirect(st, (SQLCHAR *)"{CALL op_noargs}", SQL_NTS);
