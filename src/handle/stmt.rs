@@ -695,7 +695,11 @@ impl Stmt {
                 .session
                 .as_mut()
                 .ok_or_else(Error::connection_not_open)?;
-            let (text, _) = crate::engine::params::rewrite_markers(&sql);
+            // A call escape is described in its EXEC form, as msodbcsql does.
+            let text = match crate::engine::params::parse_call_escape(&sql) {
+                Some(call) => call.exec_text(&[]),
+                None => crate::engine::params::rewrite_markers(&sql).0,
+            };
             let query = format!(
                 "EXEC sp_describe_undeclared_parameters @tsql = N'{}'",
                 text.replace('\'', "''")
@@ -1726,8 +1730,9 @@ impl Stmt {
         std::mem::take(&mut slot.ready)
     }
 
-    /// SQLDescribeParam on a call escape: the return status is an int; the other markers
-    /// are described as bound (msodbcsql asks the server nothing here either).
+    /// SQLDescribeParam on a call escape: the return status is an int; a bound marker is
+    /// described as bound (msodbcsql asks the server nothing then either); None for an
+    /// unbound one, which the server describes.
     fn describe_call_param(
         bindings: &[Option<ParamBinding>],
         sql: &str,
@@ -1738,13 +1743,12 @@ impl Stmt {
             return Some((4, 10, 0));
         }
         let binding = bindings.get(usize::from(number) - 1).copied().flatten();
-        Some(match binding {
-            Some(b) => (
+        binding.map(|b| {
+            (
                 b.sql_type,
                 fixed_column_size(b.sql_type).unwrap_or(b.column_size),
                 b.decimal_digits,
-            ),
-            None => (-9, 4000, 0),
+            )
         })
     }
 }
