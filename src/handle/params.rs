@@ -127,3 +127,58 @@ impl OutputPlan {
         ready
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::session::Outputs;
+
+    fn binding(io_type: i16) -> Option<ParamBinding> {
+        Some(ParamBinding {
+            io_type,
+            c_type: 4,
+            sql_type: 4,
+            column_size: 0,
+            decimal_digits: 0,
+            value_addr: 0x1000,
+            buffer_len: 4,
+            ind_addr: 0,
+        })
+    }
+
+    #[test]
+    fn values_reach_the_parameters_their_ordinals_name() {
+        // {? = call p(40, ?, ?)}: RPC ordinals 0 (literal), 1 (parameter 2), 2 (parameter 3).
+        let plan = OutputPlan {
+            by_ordinal: vec![None, Some(1), Some(2)],
+            return_status: Some(0),
+            bindings: vec![
+                binding(SQL_PARAM_OUTPUT),
+                binding(SQL_PARAM_INPUT_OUTPUT),
+                binding(SQL_PARAM_INPUT),
+            ],
+            row: 3,
+            status_before: None,
+        };
+        let ready = plan.resolve(Outputs {
+            return_status: Some(7),
+            values: vec![
+                (1, Value::Int(42), ServerType::Int),
+                // A value for an INPUT binding (a server that echoes it) is not written.
+                (2, Value::Int(1), ServerType::Int),
+                (9, Value::Int(2), ServerType::Int),
+            ],
+        });
+        let got: Vec<(i16, usize, String)> = ready
+            .iter()
+            .map(|o| (o.binding.io_type, o.row, format!("{:?}", o.value)))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (SQL_PARAM_OUTPUT, 3, format!("{:?}", Value::Int(7))),
+                (SQL_PARAM_INPUT_OUTPUT, 3, format!("{:?}", Value::Int(42))),
+            ]
+        );
+    }
+}

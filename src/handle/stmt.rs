@@ -1436,13 +1436,20 @@ impl Stmt {
 }
 
 fn routes_as_call(sql: &str, bindings: &[Option<ParamBinding>]) -> bool {
-    let markers = crate::engine::params::count_markers(sql);
-    crate::engine::params::parse_call_escape(sql).is_some()
-        || bindings
+    let output_bound = bindings
+        .iter()
+        .flatten()
+        .any(|b| params::is_output(b.io_type));
+    // Counting the markers rewrites the text: only when an output binding makes it matter.
+    let output_marker = || {
+        let markers = crate::engine::params::count_markers(sql);
+        bindings
             .iter()
             .take(markers)
             .flatten()
             .any(|b| params::is_output(b.io_type))
+    };
+    crate::engine::params::parse_call_escape(sql).is_some() || output_bound && output_marker()
 }
 
 impl Stmt {
