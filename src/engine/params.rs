@@ -7,7 +7,7 @@ use mssql_tds::datatypes::column_values::{
 use mssql_tds::datatypes::decoder::DecimalParts;
 use mssql_tds::datatypes::sql_string::SqlString;
 use mssql_tds::datatypes::sqltypes::SqlType;
-use mssql_tds::message::parameters::rpc_parameters::{RpcParameter, StatusFlags};
+use mssql_tds::message::parameters::rpc_parameters::{RpcParameter, RpcTypeMetadata, StatusFlags};
 use uuid::Uuid;
 
 use crate::convert::{Date, ServerType, Time, Timestamp, Value};
@@ -713,7 +713,27 @@ fn call_rpc_parameter(name: Option<String>, param: &CallParam) -> Result<RpcPara
     } else {
         StatusFlags::NONE
     };
-    Ok(RpcParameter::new(name, flags, sql_type(&param.value, &ty)?))
+    let rpc = RpcParameter::new(name, flags, sql_type(&param.value, &ty)?);
+    // A NULL carries no precision or scale of its own; without them the server would declare
+    // numeric(1,0) or datetime2(7) and fit the output value into that.
+    let metadata = match (&param.value, &ty) {
+        (Value::Null, ServerType::Decimal { precision, scale })
+        | (Value::Null, ServerType::Numeric { precision, scale }) => Some(RpcTypeMetadata {
+            precision: Some(*precision),
+            scale: Some(*scale),
+        }),
+        (Value::Null, ServerType::Time { scale })
+        | (Value::Null, ServerType::DateTime2 { scale })
+        | (Value::Null, ServerType::DateTimeOffset { scale }) => Some(RpcTypeMetadata {
+            precision: None,
+            scale: Some(*scale),
+        }),
+        _ => None,
+    };
+    Ok(match metadata {
+        Some(m) => rpc.with_type_metadata(m),
+        None => rpc,
+    })
 }
 
 /// Positional RPC parameters of a procedure call.

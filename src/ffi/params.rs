@@ -388,17 +388,15 @@ unsafe fn write_output(
     }
     let len = fixed_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
     let buffer = unsafe { std::slice::from_raw_parts_mut(value_addr as *mut u8, len) };
-    let precision = match b.column_size {
-        1..=38 => b.column_size as u8,
-        _ => 38,
-    };
+    // SQL_C_NUMERIC takes the APD's precision and scale, which SQLBindParameter leaves at
+    // their defaults (38, 0): msodbcsql returns 1234.567 as 1234 with 01S07.
     let target = crate::convert::to_c::Target {
         c_type: b.c_type,
         buffer,
         offset: 0,
         encoding: char_encoding(),
-        numeric_precision: precision,
-        numeric_scale: b.decimal_digits.clamp(-128, 127) as i8,
+        numeric_precision: 38,
+        numeric_scale: 0,
     };
     let written = crate::convert::to_c::write_value(&out.value, &out.ty, target)
         .map_err(|e| Error::new(e.sqlstate, e.message))?;

@@ -114,6 +114,34 @@ int main(void) {
     diag("grow", SQL_HANDLE_STMT, st, rc);
     printf("grown: '%s' ind=%ld\n", grow, (long)grow_ind);
 
+    /* Typed outputs: decimal(10,3) (sent with its precision and scale, or the server would
+     * squeeze it into numeric(1,0)) into SQL_C_NUMERIC (the APD's default 38,0: 01S07) and
+     * into text, datetime2 into a timestamp struct, varbinary into bytes. */
+    exec_or_report(st, "CREATE OR ALTER PROCEDURE dbo.op_types @d DECIMAL(10,3) OUTPUT, @dt DECIMAL(10,3) OUTPUT, "
+                       "@t DATETIME2(3) OUTPUT, @b VARBINARY(10) OUTPUT AS BEGIN SET NOCOUNT ON; "
+                       "SET @d = 1234.567; SET @dt = -0.5; SET @t = '2024-05-06 07:08:09.123'; SET @b = 0x0102FF END");
+    SQL_NUMERIC_STRUCT num;
+    char dtext[16] = "";
+    SQL_TIMESTAMP_STRUCT ts;
+    unsigned char bin[10];
+    SQLLEN num_ind = 0, dtext_ind = 0, ts_ind = 0, bin_ind = 0;
+    memset(&num, 0, sizeof num);
+    memset(&ts, 0, sizeof ts);
+    fresh(st);
+    SQLBindParameter(st, 1, SQL_PARAM_OUTPUT, SQL_C_NUMERIC, SQL_DECIMAL, 10, 3, &num, sizeof num, &num_ind);
+    SQLBindParameter(st, 2, SQL_PARAM_OUTPUT, SQL_C_CHAR, SQL_DECIMAL, 10, 3, dtext, sizeof dtext, &dtext_ind);
+    SQLBindParameter(st, 3, SQL_PARAM_OUTPUT, SQL_C_TYPE_TIMESTAMP, SQL_TYPE_TIMESTAMP, 23, 3, &ts, sizeof ts, &ts_ind);
+    SQLBindParameter(st, 4, SQL_PARAM_OUTPUT, SQL_C_BINARY, SQL_VARBINARY, 10, 0, bin, sizeof bin, &bin_ind);
+    rc = SQLExecDirect(st, (SQLCHAR *)"{call dbo.op_types(?, ?, ?, ?)}", SQL_NTS);
+    diag("typed outputs", SQL_HANDLE_STMT, st, rc);
+    long long mantissa = 0;
+    for (int i = 15; i >= 0; i--) mantissa = mantissa * 256 + num.val[i];
+    printf("numeric: precision=%d scale=%d sign=%d value=%lld ind=%ld; text: '%s' ind=%ld\n", num.precision,
+           num.scale, num.sign, mantissa, (long)num_ind, dtext, (long)dtext_ind);
+    printf("timestamp: %d-%02d-%02d %02d:%02d:%02d.%09u ind=%ld; binary: %02x%02x%02x ind=%ld\n", ts.year,
+           ts.month, ts.day, ts.hour, ts.minute, ts.second, (unsigned)ts.fraction, (long)ts_ind, bin[0], bin[1],
+           bin[2], (long)bin_ind);
+
     /* 4. A result set and output parameters: the values arrive after the results are
      * consumed (SQLMoreResults -> SQL_NO_DATA). */
     SQLINTEGER in = 4, out = -1, a = 0;
@@ -273,6 +301,7 @@ int main(void) {
     exec_or_report(st, "DROP PROCEDURE dbo.op_noargs");
     exec_or_report(st, "DROP PROCEDURE dbo.op_grow");
     exec_or_report(st, "DROP PROCEDURE dbo.op_fail");
+    exec_or_report(st, "DROP PROCEDURE dbo.op_types");
     SQLFreeHandle(SQL_HANDLE_STMT, st);
     disconnect(env, dbc);
     return 0;
