@@ -1548,21 +1548,33 @@ impl Stmt {
         Ok(Status::Success)
     }
 
-    /// Between rows of a parameter set: the previous row's results are discarded and its
-    /// output values kept for its buffers.
+    /// Between rows of a parameter set: the previous row's results are skipped (as
+    /// `execute_rows` does) and its output values kept for its buffers. Skipping walks the
+    /// results to the end rather than closing: the engine forgets output values on close.
     fn settle_row(&self, st: &mut StmtState) {
         if st.cursor.take().is_none() {
             return;
         }
         let mut dbc = self.dbc.lock();
+        let mut failed = false;
         if dbc.owner == Some(self.id) {
             dbc.owner = None;
             if let Some(session) = dbc.session.as_mut() {
-                let _ = session.close();
+                loop {
+                    match session.advance() {
+                        Ok(Step::End) => break,
+                        Ok(_) => {}
+                        Err(_) if session.has_open_batch() && !session.is_dead() => failed = true,
+                        Err(_) => {
+                            failed = true;
+                            break;
+                        }
+                    }
+                }
                 let _ = session.take_messages();
             }
         }
-        self.capture_outputs(&dbc, false);
+        self.capture_outputs(&dbc, failed);
     }
 
     /// Sends one row: a call escape as an RPC to the procedure by name (literals as typed
