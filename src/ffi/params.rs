@@ -141,38 +141,6 @@ unsafe fn terminated_len(addr: usize, unit: usize) -> usize {
     n
 }
 
-/// SQL_ATTR_PARAM_BIND_OFFSET_PTR's current value.
-fn bind_offset(s: &Stmt) -> usize {
-    let offset_ptr = stmt_int_attr(s, SQL_ATTR_PARAM_BIND_OFFSET_PTR) as usize;
-    if offset_ptr == 0 {
-        0
-    } else {
-        unsafe { (offset_ptr as *const isize).read_unaligned() as usize }
-    }
-}
-
-/// The addresses of row `r`'s value and length/indicator (0 where unbound), for column-wise
-/// (`bind_type` 0) or row-wise binding.
-fn element_addrs(b: &ParamBinding, r: usize, offset: usize, bind_type: usize) -> (usize, usize) {
-    let elem = fixed_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
-    let (value_step, ind_step) = if bind_type == 0 {
-        (elem, std::mem::size_of::<isize>())
-    } else {
-        (bind_type, bind_type)
-    };
-    let value_addr = if b.value_addr == 0 {
-        0
-    } else {
-        b.value_addr + offset + r * value_step
-    };
-    let ind_addr = if b.ind_addr == 0 {
-        0
-    } else {
-        b.ind_addr + offset + r * ind_step
-    };
-    (value_addr, ind_addr)
-}
-
 /// Reads every bound parameter of every row of the parameter set.
 ///
 /// # Safety
@@ -411,4 +379,36 @@ unsafe fn write_output(
     }
     unsafe { put(ind, written.indicator) };
     Ok(())
+}
+
+/// SQL_ATTR_PARAM_BIND_OFFSET_PTR's current value.
+fn bind_offset(s: &Stmt) -> usize {
+    let offset_ptr = stmt_int_attr(s, SQL_ATTR_PARAM_BIND_OFFSET_PTR) as usize;
+    if offset_ptr == 0 {
+        0
+    } else {
+        unsafe { (offset_ptr as *const isize).read_unaligned() as usize }
+    }
+}
+
+/// The addresses of row `r`'s value and length/indicator (0 where unbound), for column-wise
+/// (`bind_type` 0) or row-wise binding.
+fn element_addrs(b: &ParamBinding, r: usize, offset: usize, bind_type: usize) -> (usize, usize) {
+    let elem = fixed_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
+    let (value_step, ind_step) = if bind_type == 0 {
+        (elem, std::mem::size_of::<isize>())
+    } else {
+        (bind_type, bind_type)
+    };
+    let value_addr = if b.value_addr == 0 {
+        0
+    } else {
+        b.value_addr + offset + r * value_step
+    };
+    let ind_addr = if b.ind_addr == 0 {
+        0
+    } else {
+        b.ind_addr + offset + r * ind_step
+    };
+    (value_addr, ind_addr)
 }

@@ -60,15 +60,15 @@ pub struct Stmt {
     pub id: u64,
     pub dbc: Arc<Dbc>,
     pub diag: Mutex<DiagArea>,
+    /// Output parameters of the running request and values waiting for the application's
+    /// buffers; `outputs_ready` lets the hot paths skip the lock.
+    outputs: Mutex<OutputSlot>,
+    outputs_ready: std::sync::atomic::AtomicBool,
     state: Mutex<StmtState>,
     /// The canceller of the running execution; outside `state` so SQLCancel can reach it while
     /// another thread holds the statement.
     canceller: Mutex<Canceller>,
     pub descriptors: [Box<Desc>; 4],
-    /// Output parameters of the running request and values waiting for the application's
-    /// buffers; `outputs_ready` lets the hot paths skip the lock.
-    outputs: Mutex<OutputSlot>,
-    outputs_ready: std::sync::atomic::AtomicBool,
 }
 
 /// The result set the statement is positioned on, decoded a batch at a time.
@@ -145,6 +145,8 @@ impl Stmt {
             id: next_stmt_id(),
             dbc,
             diag: Mutex::new(DiagArea::default()),
+            outputs: Mutex::new(OutputSlot::default()),
+            outputs_ready: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(StmtState {
                 prepared: None,
                 params: Vec::new(),
@@ -164,8 +166,6 @@ impl Stmt {
                 desc(SQL_ATTR_IMP_ROW_DESC),
                 desc(SQL_ATTR_IMP_PARAM_DESC),
             ],
-            outputs: Mutex::new(OutputSlot::default()),
-            outputs_ready: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
