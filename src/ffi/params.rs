@@ -233,7 +233,7 @@ pub(super) fn execute_with_params(
     let rows = unsafe { resolve_rows(s, markers)? };
     let set_rows = rows.len();
     let (result, statuses) = if s.routes_as_call(&sql) {
-        let (result, statuses) = s.execute_call(diag, direct_sql, rows);
+        let (result, statuses) = s.execute_call(diag, direct_sql, rows, &[]);
         (with_outputs(s, diag, result), statuses)
     } else {
         s.execute_rows(diag, direct_sql, rows)

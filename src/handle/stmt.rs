@@ -1455,16 +1455,18 @@ fn routes_as_call(sql: &str, bindings: &[Option<ParamBinding>]) -> bool {
 impl Stmt {
     /// SQLExecute/SQLExecDirect of a call escape or a statement with output parameters, once
     /// per row of the parameter set (each row's outputs go to that row's buffers, as
-    /// msodbcsql does). Returns the status and the row statuses, like `execute_rows`.
+    /// msodbcsql does). `ignored[i]`: set i is SQL_PARAM_IGNORE (not sent, SQL_PARAM_UNUSED).
+    /// Returns the status and the row statuses.
     pub fn execute_call(
         &self,
         diag: &mut DiagArea,
         sql: Option<&str>,
         rows: Vec<Vec<ParamInput<'_>>>,
+        ignored: &[bool],
     ) -> (Result<Status>, Vec<u16>) {
         let mut statuses = vec![SQL_PARAM_UNUSED; rows.len().max(1)];
         let bindings = self.param_bindings();
-        let result = self.execute_call_rows(diag, sql, rows, &bindings, &mut statuses);
+        let result = self.execute_call_rows(diag, sql, rows, ignored, &bindings, &mut statuses);
         (result, statuses)
     }
 
@@ -1473,6 +1475,7 @@ impl Stmt {
         diag: &mut DiagArea,
         sql: Option<&str>,
         rows: Vec<Vec<ParamInput<'_>>>,
+        ignored: &[bool],
         bindings: &[Option<ParamBinding>],
         statuses: &mut [u16],
     ) -> Result<Status> {
@@ -1492,7 +1495,11 @@ impl Stmt {
             rows
         };
         let single = rows.len() == 1;
+        let mut sent = false;
         for (i, row) in rows.into_iter().enumerate() {
+            if ignored.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             let mut values = Vec::with_capacity(row.len());
             let mut at_exec = Vec::new();
             for (index, input) in row.into_iter().enumerate() {
@@ -1521,9 +1528,10 @@ impl Stmt {
                 return Ok(Status::NeedData);
             }
             let values: Vec<(Value, ServerType)> = values.into_iter().flatten().collect();
-            if i > 0 {
+            if sent {
                 self.settle_row(&mut st);
             }
+            sent = true;
             let before = diag.records.len();
             match self.run_call(&mut st, diag, &sql, &values, i, bindings) {
                 Ok(_) => {
