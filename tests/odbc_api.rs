@@ -116,3 +116,44 @@ fn parameters_are_bound() {
     let result = conn.execute("SELECT ?", &5i32.into_parameter(), None);
     assert!(result.is_ok(), "{:?}", result.err());
 }
+
+#[test]
+fn output_parameters_and_return_status_of_a_procedure_call() {
+    use odbc_api::parameter::VarCharArray;
+    use odbc_api::{InOut, Nullable, Out};
+    let Some(server) = start() else { return };
+    let env = Environment::new().unwrap();
+    let conn = env
+        .connect_with_connection_string(&server.connection_string, ConnectionOptions::default())
+        .unwrap();
+    conn.execute(
+        "CREATE OR ALTER PROCEDURE dbo.rs_outputs @x INT OUTPUT, @msg VARCHAR(20) OUTPUT, \
+         @gone INT OUTPUT AS BEGIN SET NOCOUNT ON; SET @x = @x + 1; \
+         SET @msg = 'hello from rust'; SET @gone = NULL; RETURN 3 END",
+        (),
+        None,
+    )
+    .unwrap();
+    let mut status = Nullable::<i32>::null();
+    let mut x = Nullable::new(41);
+    let mut msg = VarCharArray::<32>::NULL;
+    let mut gone = Nullable::new(5);
+    let cursor = conn
+        .execute(
+            "{? = call dbo.rs_outputs(?, ?, ?)}",
+            (
+                Out(&mut status),
+                InOut(&mut x),
+                Out(&mut msg),
+                Out(&mut gone),
+            ),
+            None,
+        )
+        .unwrap();
+    assert!(cursor.is_none(), "the procedure returns no result set");
+    assert_eq!(status.into_opt(), Some(3));
+    assert_eq!(x.into_opt(), Some(42));
+    assert_eq!(msg.as_bytes(), Some(&b"hello from rust"[..]));
+    assert!(msg.is_complete());
+    assert_eq!(gone.into_opt(), None);
+}

@@ -7,7 +7,7 @@ use mssql_tds::datatypes::column_values::{
 use mssql_tds::datatypes::decoder::DecimalParts;
 use mssql_tds::datatypes::sql_string::SqlString;
 use mssql_tds::datatypes::sqltypes::SqlType;
-use mssql_tds::message::parameters::rpc_parameters::{RpcParameter, StatusFlags};
+use mssql_tds::message::parameters::rpc_parameters::{RpcParameter, RpcTypeMetadata, StatusFlags};
 use uuid::Uuid;
 
 use crate::convert::{Date, ServerType, Time, Timestamp, Value};
@@ -445,11 +445,16 @@ mod tests {
     }
 }
 
-/// ODBC's procedure-call escape `{call name(args)}` (and `{call name}`) as T-SQL
-/// `EXEC name args`; SQL Server itself understands the other escapes ({fn}, {d}, {ts}, {oj}).
-/// `{? = call ...}` (a return value) is left unchanged: output parameters are not supported.
+/// ODBC's procedure-call escape `{[? =] call name(args)}` (and `{call name}`) as T-SQL
+/// `EXEC [? =] name args` (SQLNativeSql's answer; SQL Server itself understands the other
+/// escapes: {fn}, {d}, {ts}, {oj}). Executing a call escape sends an RPC instead
+/// ([`parse_call_escape`]).
 pub fn rewrite_call_escape(sql: &str) -> Option<String> {
     let body = sql.trim().strip_prefix('{')?.strip_suffix('}')?.trim();
+    let (status, body) = match body.strip_prefix('?') {
+        Some(rest) => ("? = ", rest.trim_start().strip_prefix('=')?.trim_start()),
+        None => ("", body),
+    };
     let keyword = body.get(..4)?;
     let after = &body[4..];
     if !keyword.eq_ignore_ascii_case("call") || !after.starts_with(char::is_whitespace) {
@@ -467,9 +472,9 @@ pub fn rewrite_call_escape(sql: &str) -> Option<String> {
         return None;
     }
     Some(if args.is_empty() {
-        format!("EXEC {name}")
+        format!("EXEC {status}{name}")
     } else {
-        format!("EXEC {name} {args}")
+        format!("EXEC {status}{name} {args}")
     })
 }
 
@@ -489,7 +494,313 @@ mod escape_tests {
         );
         assert_eq!(rewrite_call_escape("{call p()}").as_deref(), Some("EXEC p"));
         assert_eq!(rewrite_call_escape("SELECT 1"), None);
-        assert_eq!(rewrite_call_escape("{? = call p(?)}"), None);
+        assert_eq!(
+            rewrite_call_escape("{? = call p(?)}").as_deref(),
+            Some("EXEC ? = p ?")
+        );
         assert_eq!(rewrite_call_escape("{callp}"), None);
+    }
+}
+
+// ---- procedure calls and output parameters ----
+
+/// A parameter that may hand a value back: `output` sends it by reference (RPC status
+/// BY_REF_VALUE, `OUTPUT` in sp_executesql's declaration).
+#[derive(Clone, Debug)]
+pub struct CallParam {
+    pub value: Value,
+    pub ty: ServerType,
+    pub output: bool,
+}
+
+/// An argument of a procedure-call escape.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallArg {
+    /// `?`: the next bound parameter.
+    Marker,
+    /// A literal the driver sends as a typed RPC parameter, as msodbcsql does.
+    Literal(Value, ServerType),
+    /// Anything else (an expression, a variable, DEFAULT): only T-SQL can say it.
+    Text(String),
+}
+
+/// ODBC's procedure-call escape `{[? =] call name[(args)]}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallEscape {
+    /// `{? = call ...}`: parameter 1 receives the procedure's return status.
+    pub returns_status: bool,
+    pub name: String,
+    pub args: Vec<CallArg>,
+}
+
+impl CallEscape {
+    /// Whether every argument can travel as an RPC parameter (no T-SQL text needed).
+    pub fn is_rpc(&self) -> bool {
+        !self.args.iter().any(|a| matches!(a, CallArg::Text(_)))
+    }
+
+    /// The T-SQL form (markers numbered `@P1..` as [`rewrite_markers`] numbers them, the
+    /// return status included), for sp_executesql: `EXEC @P1 = name @P2 OUTPUT, 40`.
+    /// `output[i]` says whether parameter i+1 is an output parameter.
+    pub fn exec_text(&self, output: &[bool]) -> String {
+        let mut marker = usize::from(self.returns_status);
+        let mut text = String::from("EXEC ");
+        if self.returns_status {
+            text.push_str("@P1 = ");
+        }
+        text.push_str(&self.name);
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| match a {
+                CallArg::Marker => {
+                    marker += 1;
+                    let out = output.get(marker - 1).copied().unwrap_or(false);
+                    format!("@P{marker}{}", if out { " OUTPUT" } else { "" })
+                }
+                CallArg::Literal(..) | CallArg::Text(_) => literal_text(a),
+            })
+            .collect();
+        if !args.is_empty() {
+            text.push(' ');
+            text.push_str(&args.join(", "));
+        }
+        text
+    }
+}
+
+fn literal_text(arg: &CallArg) -> String {
+    match arg {
+        CallArg::Text(t) => t.clone(),
+        CallArg::Literal(Value::Text(s), ServerType::NVarChar(_)) => {
+            format!("N'{}'", s.replace('\'', "''"))
+        }
+        CallArg::Literal(Value::Text(s), _) => format!("'{}'", s.replace('\'', "''")),
+        CallArg::Literal(Value::Int(n), _) => n.to_string(),
+        CallArg::Literal(Value::BigInt(n), _) => n.to_string(),
+        CallArg::Literal(..) | CallArg::Marker => "NULL".to_string(),
+    }
+}
+
+/// Parses a procedure-call escape; None when `sql` is not one (the whole text must be the
+/// escape, as ODBC defines it).
+pub fn parse_call_escape(sql: &str) -> Option<CallEscape> {
+    let body = sql.trim().strip_prefix('{')?.strip_suffix('}')?.trim();
+    let (returns_status, body) = match body.strip_prefix('?') {
+        Some(rest) => (true, rest.trim_start().strip_prefix('=')?.trim_start()),
+        None => (false, body),
+    };
+    let keyword = body.get(..4)?;
+    let after = &body[4..];
+    if !keyword.eq_ignore_ascii_case("call") || !after.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let after = after.trim();
+    let (name, args) = match after.find('(') {
+        Some(open) => {
+            let args = after[open + 1..].trim_end().strip_suffix(')')?;
+            (after[..open].trim(), args.trim())
+        }
+        None => (after, ""),
+    };
+    if name.is_empty() || name.contains(char::is_whitespace) && !name.contains('[') {
+        return None;
+    }
+    let args = if args.is_empty() {
+        Vec::new()
+    } else {
+        split_args(args).iter().map(|a| call_arg(a)).collect()
+    };
+    Some(CallEscape {
+        returns_status,
+        name: name.to_string(),
+        args,
+    })
+}
+
+/// Splits on the commas outside quotes, brackets and parentheses.
+fn split_args(args: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for c in args.chars() {
+        match quote {
+            Some(q) => {
+                // A doubled closer re-opens at once on the next character, which is correct.
+                if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '[' => quote = Some(']'),
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                ',' if depth == 0 => {
+                    parts.push(std::mem::take(&mut current).trim().to_string());
+                    continue;
+                }
+                _ => {}
+            },
+        }
+        current.push(c);
+    }
+    parts.push(current.trim().to_string());
+    parts
+}
+
+fn call_arg(arg: &str) -> CallArg {
+    if arg == "?" {
+        return CallArg::Marker;
+    }
+    if let Some(n) = integer_literal(arg) {
+        return match i32::try_from(n) {
+            Ok(small) => CallArg::Literal(Value::Int(small), ServerType::Int),
+            Err(_) => CallArg::Literal(Value::BigInt(n), ServerType::BigInt),
+        };
+    }
+    let (national, quoted) = match arg.strip_prefix(['N', 'n']) {
+        Some(rest) if rest.starts_with('\'') => (true, rest),
+        _ => (false, arg),
+    };
+    if let Some(s) = string_literal(quoted) {
+        let len = s.encode_utf16().count().max(1) as u32;
+        return if national {
+            CallArg::Literal(Value::Text(s), ServerType::NVarChar(Some(len.min(4000))))
+        } else if len <= 8000 {
+            CallArg::Literal(Value::Text(s), ServerType::VarChar(Some(len)))
+        } else {
+            CallArg::Literal(Value::Text(s), ServerType::VarChar(None))
+        };
+    }
+    CallArg::Text(arg.to_string())
+}
+
+fn integer_literal(arg: &str) -> Option<i64> {
+    let digits = arg.strip_prefix(['-', '+']).unwrap_or(arg);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    arg.parse().ok()
+}
+
+/// `'it''s'` -> `it's`; None unless `arg` is exactly one quoted string.
+fn string_literal(arg: &str) -> Option<String> {
+    let inner = arg.strip_prefix('\'')?.strip_suffix('\'')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            // Inside, a quote must be doubled.
+            if chars.next() != Some('\'') {
+                return None;
+            }
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
+/// One RPC parameter, by reference when it is an output parameter.
+fn call_rpc_parameter(name: Option<String>, param: &CallParam) -> Result<RpcParameter> {
+    let ty = match (&param.value, &param.ty) {
+        (Value::Text(_), t) if !text_compatible(t) => ServerType::NVarChar(None),
+        _ => param.ty.clone(),
+    };
+    let flags = if param.output {
+        StatusFlags::BY_REF_VALUE
+    } else {
+        StatusFlags::NONE
+    };
+    let rpc = RpcParameter::new(name, flags, sql_type(&param.value, &ty)?);
+    // A NULL carries no precision or scale of its own; without them the server would declare
+    // numeric(1,0) or datetime2(7) and fit the output value into that.
+    let metadata = match (&param.value, &ty) {
+        (Value::Null, ServerType::Decimal { precision, scale })
+        | (Value::Null, ServerType::Numeric { precision, scale }) => Some(RpcTypeMetadata {
+            precision: Some(*precision),
+            scale: Some(*scale),
+        }),
+        (Value::Null, ServerType::Time { scale })
+        | (Value::Null, ServerType::DateTime2 { scale })
+        | (Value::Null, ServerType::DateTimeOffset { scale }) => Some(RpcTypeMetadata {
+            precision: None,
+            scale: Some(*scale),
+        }),
+        _ => None,
+    };
+    Ok(match metadata {
+        Some(m) => rpc.with_type_metadata(m),
+        None => rpc,
+    })
+}
+
+/// Positional RPC parameters of a procedure call.
+pub fn procedure_parameters(params: &[CallParam]) -> Result<Vec<RpcParameter>> {
+    params.iter().map(|p| call_rpc_parameter(None, p)).collect()
+}
+
+/// `@P1..@Pn` for sp_executesql, output parameters by reference.
+pub fn statement_parameters(params: &[CallParam]) -> Result<Vec<RpcParameter>> {
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| call_rpc_parameter(Some(format!("@P{}", i + 1)), p))
+        .collect()
+}
+
+#[cfg(test)]
+mod call_escape_tests {
+    use super::*;
+
+    #[test]
+    fn return_status_markers_and_literals() {
+        let call =
+            parse_call_escape(" { ? = CALL [dbo].[p](?, 40, N'a''b', 'x', @v, ?) } ").unwrap();
+        assert!(call.returns_status);
+        assert_eq!(call.name, "[dbo].[p]");
+        assert_eq!(
+            call.args,
+            vec![
+                CallArg::Marker,
+                CallArg::Literal(Value::Int(40), ServerType::Int),
+                CallArg::Literal(Value::Text("a'b".into()), ServerType::NVarChar(Some(3))),
+                CallArg::Literal(Value::Text("x".into()), ServerType::VarChar(Some(1))),
+                CallArg::Text("@v".into()),
+                CallArg::Marker,
+            ]
+        );
+        assert!(!call.is_rpc());
+        assert_eq!(
+            call.exec_text(&[true, false, true]),
+            "EXEC @P1 = [dbo].[p] @P2, 40, N'a''b', 'x', @v, @P3 OUTPUT"
+        );
+    }
+
+    #[test]
+    fn forms_without_arguments() {
+        let call = parse_call_escape("{call p}").unwrap();
+        assert_eq!((call.returns_status, call.name.as_str()), (false, "p"));
+        assert!(call.args.is_empty() && call.is_rpc());
+        assert!(parse_call_escape("{?=call s.p()}").unwrap().args.is_empty());
+        assert_eq!(
+            parse_call_escape("{call p(5000000000, -3)}").unwrap().args,
+            vec![
+                CallArg::Literal(Value::BigInt(5_000_000_000), ServerType::BigInt),
+                CallArg::Literal(Value::Int(-3), ServerType::Int),
+            ]
+        );
+        assert_eq!(parse_call_escape("{callp}"), None);
+        assert_eq!(parse_call_escape("SELECT 1"), None);
+        assert_eq!(parse_call_escape("{fn NOW()}"), None);
+        assert_eq!(parse_call_escape("{? call p}"), None);
+    }
+
+    #[test]
+    fn commas_inside_literals_and_parentheses_do_not_split() {
+        let call = parse_call_escape("{call p('a,b', f(1, 2), ?)}").unwrap();
+        assert_eq!(call.args.len(), 3);
+        assert_eq!(call.args[1], CallArg::Text("f(1, 2)".into()));
     }
 }

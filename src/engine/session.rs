@@ -495,6 +495,10 @@ impl Session {
     }
 }
 
+// Procedure calls and output parameters (a child module: it reaches the client directly).
+mod calls;
+pub use calls::{CallRequest, Outputs};
+
 /// An argument of a driver-issued procedure call (the catalog procedures).
 #[derive(Clone, Debug)]
 pub enum ProcArg {

@@ -8,7 +8,8 @@ use crate::convert::from_c::Param;
 use crate::diag::Error;
 use crate::handle::char_encoding;
 use crate::handle::params::{
-    ParamBinding, ParamInput, SQL_DATA_AT_EXEC, SQL_LEN_DATA_AT_EXEC_OFFSET,
+    OutputValue, ParamBinding, ParamInput, SQL_DATA_AT_EXEC, SQL_LEN_DATA_AT_EXEC_OFFSET,
+    SQL_PARAM_INPUT, SQL_PARAM_INPUT_OUTPUT, SQL_PARAM_OUTPUT,
 };
 use crate::handle::{AttrValue, Status};
 
@@ -71,8 +72,16 @@ pub extern "C" fn SQLBindParameter(
     ind: *mut isize,
 ) -> SqlReturn {
     on_stmt(handle, |s, _| {
+        // msodbcsql answers the streamed output types (8, 16) with HY105 too.
+        if ![SQL_PARAM_INPUT, SQL_PARAM_INPUT_OUTPUT, SQL_PARAM_OUTPUT].contains(&io_type) {
+            return Err(Error::new("HY105", "Invalid parameter type"));
+        }
         if buffer_len < 0 {
             return Err(Error::invalid_length());
+        }
+        // Only an output parameter may go without both: its value is then discarded.
+        if value.is_null() && ind.is_null() && io_type != SQL_PARAM_OUTPUT {
+            return Err(Error::null_pointer());
         }
         let c_type = if c_type == SQL_C_DEFAULT {
             default_c_type(sql_type)
@@ -147,32 +156,24 @@ unsafe fn resolve_rows<'a>(s: &Stmt, markers: usize) -> Result<Vec<Vec<ParamInpu
     let bindings: Vec<ParamBinding> = bindings[..markers].iter().flatten().copied().collect();
     let set_size = stmt_int_attr(s, SQL_ATTR_PARAMSET_SIZE).max(1) as usize;
     let bind_type = stmt_int_attr(s, SQL_ATTR_PARAM_BIND_TYPE).max(0) as usize;
-    let offset_ptr = stmt_int_attr(s, SQL_ATTR_PARAM_BIND_OFFSET_PTR) as usize;
-    let offset = if offset_ptr == 0 {
-        0
-    } else {
-        unsafe { (offset_ptr as *const isize).read_unaligned() as usize }
-    };
+    let (offset, bind_type) = (bind_offset(s), bind_type);
     let mut rows = Vec::with_capacity(set_size);
     for r in 0..set_size {
         let mut row = Vec::with_capacity(bindings.len());
         for b in &bindings {
-            let elem = fixed_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
-            let (value_step, ind_step) = if bind_type == 0 {
-                (elem, std::mem::size_of::<isize>())
-            } else {
-                (bind_type, bind_type)
-            };
-            let value_addr = if b.value_addr == 0 {
-                0
-            } else {
-                b.value_addr + offset + r * value_step
-            };
-            let ind_addr = if b.ind_addr == 0 {
-                0
-            } else {
-                b.ind_addr + offset + r * ind_step
-            };
+            let (value_addr, ind_addr) = element_addrs(b, r, offset, bind_type);
+            if b.io_type == SQL_PARAM_OUTPUT {
+                // Nothing to read: the server gets a NULL of the declared type.
+                row.push(ParamInput::Value(Param {
+                    c_type: b.c_type,
+                    sql_type: b.sql_type,
+                    column_size: b.column_size,
+                    decimal_digits: b.decimal_digits,
+                    data: None,
+                    encoding: char_encoding(),
+                }));
+                continue;
+            }
             let ind = if ind_addr == 0 {
                 SQL_NTS_LEN
             } else {
@@ -231,7 +232,12 @@ pub(super) fn execute_with_params(
     let markers = s.param_count_for(&sql);
     let rows = unsafe { resolve_rows(s, markers)? };
     let set_rows = rows.len();
-    let (result, statuses) = s.execute_rows(diag, direct_sql, rows);
+    let (result, statuses) = if s.routes_as_call(&sql) {
+        let (result, statuses) = s.execute_call(diag, direct_sql, rows, &[]);
+        (with_outputs(s, diag, result), statuses)
+    } else {
+        s.execute_rows(diag, direct_sql, rows)
+    };
     let processed_ptr = stmt_int_attr(s, SQL_ATTR_PARAMS_PROCESSED_PTR) as usize;
     let status_ptr = stmt_int_attr(s, SQL_ATTR_PARAM_STATUS_PTR) as usize;
     let processed = statuses
@@ -252,7 +258,8 @@ pub(super) fn execute_with_params(
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLParamData(handle: Handle, token: *mut *mut c_void) -> SqlReturn {
     on_stmt(handle, |s, diag| {
-        let (status, t) = s.param_data(diag)?;
+        let result = s.param_data(diag);
+        let (status, t) = with_outputs(s, diag, result)?;
         if status == Status::NeedData {
             unsafe { put(token, t as *mut c_void) };
         }
@@ -304,4 +311,104 @@ pub extern "C" fn SQLDescribeParam(
         }
         Ok(Status::Success)
     })
+}
+
+/// Writes the output parameters a finished request handed back into the application's
+/// buffers, after `result` (the call that finished it). A truncation posts 01004; a value the
+/// buffer's C type cannot hold fails the call with the conversion's SQLSTATE.
+pub(super) fn with_outputs<T>(s: &Stmt, diag: &mut DiagArea, result: Result<T>) -> Result<T> {
+    let outputs = s.take_outputs();
+    if outputs.is_empty() {
+        return result;
+    }
+    let offset = bind_offset(s);
+    let bind_type = stmt_int_attr(s, SQL_ATTR_PARAM_BIND_TYPE).max(0) as usize;
+    let mut failure = None;
+    for out in &outputs {
+        if let Err(e) = unsafe { write_output(out, offset, bind_type, diag) } {
+            failure.get_or_insert(e);
+        }
+    }
+    match (result, failure) {
+        (Ok(_), Some(e)) => Err(e),
+        (result, _) => result,
+    }
+}
+
+/// # Safety
+/// The binding's addresses are the application's live deferred buffers (the ODBC contract).
+unsafe fn write_output(
+    out: &OutputValue,
+    offset: usize,
+    bind_type: usize,
+    diag: &mut DiagArea,
+) -> Result<()> {
+    let b = &out.binding;
+    let (value_addr, ind_addr) = element_addrs(b, out.row, offset, bind_type);
+    let ind = ind_addr as *mut isize;
+    if matches!(out.value, crate::convert::Value::Null) {
+        unsafe { put(ind, SQL_NULL_DATA) };
+        return Ok(());
+    }
+    if value_addr == 0 {
+        // An output parameter bound without a buffer: the value is discarded (ODBC).
+        return Ok(());
+    }
+    let len = fixed_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
+    let buffer = unsafe { std::slice::from_raw_parts_mut(value_addr as *mut u8, len) };
+    // SQL_C_NUMERIC takes the APD's precision and scale, which SQLBindParameter leaves at
+    // their defaults (38, 0): msodbcsql returns 1234.567 as 1234 with 01S07.
+    let target = crate::convert::to_c::Target {
+        c_type: b.c_type,
+        buffer,
+        offset: 0,
+        encoding: char_encoding(),
+        numeric_precision: 38,
+        numeric_scale: 0,
+    };
+    let written = crate::convert::to_c::write_value(&out.value, &out.ty, target)
+        .map_err(|e| Error::new(e.sqlstate, e.message))?;
+    match written.warning {
+        Some(crate::convert::Warning::StringTruncated) => {
+            diag.warn("01004", "String data, right truncated")
+        }
+        Some(crate::convert::Warning::FractionalTruncation) => {
+            diag.warn("01S07", "Fractional truncation")
+        }
+        None => {}
+    }
+    unsafe { put(ind, written.indicator) };
+    Ok(())
+}
+
+/// SQL_ATTR_PARAM_BIND_OFFSET_PTR's current value.
+fn bind_offset(s: &Stmt) -> usize {
+    let offset_ptr = stmt_int_attr(s, SQL_ATTR_PARAM_BIND_OFFSET_PTR) as usize;
+    if offset_ptr == 0 {
+        0
+    } else {
+        unsafe { (offset_ptr as *const isize).read_unaligned() as usize }
+    }
+}
+
+/// The addresses of row `r`'s value and length/indicator (0 where unbound), for column-wise
+/// (`bind_type` 0) or row-wise binding.
+fn element_addrs(b: &ParamBinding, r: usize, offset: usize, bind_type: usize) -> (usize, usize) {
+    let elem = fixed_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
+    let (value_step, ind_step) = if bind_type == 0 {
+        (elem, std::mem::size_of::<isize>())
+    } else {
+        (bind_type, bind_type)
+    };
+    let value_addr = if b.value_addr == 0 {
+        0
+    } else {
+        b.value_addr + offset + r * value_step
+    };
+    let ind_addr = if b.ind_addr == 0 {
+        0
+    } else {
+        b.ind_addr + offset + r * ind_step
+    };
+    (value_addr, ind_addr)
 }

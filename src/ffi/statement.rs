@@ -338,7 +338,14 @@ fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLFetch(handle: Handle) -> SqlReturn {
-    on_stmt(handle, fetch_rowset)
+    on_stmt(handle, fetch_with_outputs)
+}
+
+/// A fetch that reaches the end of the last result also delivers the output parameters, as
+/// msodbcsql does.
+fn fetch_with_outputs(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
+    let result = fetch_rowset(s, diag);
+    super::params::with_outputs(s, diag, result)
 }
 
 const SQL_FETCH_NEXT: i16 = 1;
@@ -349,7 +356,7 @@ pub extern "C" fn SQLFetchScroll(handle: Handle, orientation: i16, _offset: isiz
         if orientation != SQL_FETCH_NEXT {
             return Err(Error::new("HY106", "Fetch type out of range"));
         }
-        fetch_rowset(s, diag)
+        fetch_with_outputs(s, diag)
     })
 }
 
@@ -413,7 +420,10 @@ pub extern "C" fn SQLRowCount(handle: Handle, count: *mut isize) -> SqlReturn {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLMoreResults(handle: Handle) -> SqlReturn {
-    on_stmt(handle, |s, diag| s.more_results(diag))
+    on_stmt(handle, |s, diag| {
+        let result = s.more_results(diag);
+        super::params::with_outputs(s, diag, result)
+    })
 }
 
 #[unsafe(no_mangle)]

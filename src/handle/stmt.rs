@@ -3,7 +3,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::dbc::{DbcState, next_stmt_id};
-use super::params::{self, ParamBinding, ParamInput, PendingExec};
+use super::params::{
+    self, OutputPlan, OutputSlot, OutputValue, ParamBinding, ParamInput, PendingExec,
+};
 use super::{AttrValue, Dbc, Status, TAG_STMT, char_encoding};
 use crate::convert::long_value::LongValue;
 use crate::convert::{self, ServerType, Value, Warning};
@@ -47,6 +49,10 @@ pub struct Stmt {
     pub id: u64,
     pub dbc: Arc<Dbc>,
     pub diag: Mutex<DiagArea>,
+    /// Output parameters of the running request and values waiting for the application's
+    /// buffers; `outputs_ready` lets the hot paths skip the lock.
+    outputs: Mutex<OutputSlot>,
+    outputs_ready: std::sync::atomic::AtomicBool,
     state: Mutex<StmtState>,
     /// The canceller of the running execution; outside `state` so SQLCancel can reach it while
     /// another thread holds the statement.
@@ -199,6 +205,8 @@ impl Stmt {
             id: next_stmt_id(),
             dbc,
             diag: Mutex::new(DiagArea::default()),
+            outputs: Mutex::new(OutputSlot::default()),
+            outputs_ready: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(StmtState {
                 prepared: None,
                 bindings: Bindings::new(&descriptors),
@@ -282,6 +290,30 @@ impl Stmt {
         values: &[(Value, ServerType)],
         catalog: Option<&crate::info::catalog::CatalogCall>,
     ) -> Result<Status> {
+        let escaped = crate::engine::params::rewrite_call_escape(sql);
+        let sql = escaped.as_deref().unwrap_or(sql);
+        self.run_with(st, diag, |session, canceller, timeout| {
+            if let Some(call) = catalog {
+                let args: Vec<(&str, crate::engine::ProcArg)> =
+                    call.args.iter().map(|(n, a)| (*n, a.clone())).collect();
+                session.call_procedure(call.procedure, &args, timeout, canceller)
+            } else if values.is_empty() {
+                session.execute(sql, timeout, canceller)
+            } else {
+                let (text, _) = crate::engine::params::rewrite_markers(sql);
+                session.execute_params(&text, values, timeout, canceller)
+            }
+        })
+    }
+
+    /// Sends a request with `send` (session, canceller, query timeout) and positions on its
+    /// first result.
+    fn run_with(
+        &self,
+        st: &mut StmtState,
+        diag: &mut DiagArea,
+        send: impl FnOnce(&mut crate::engine::Session, &Canceller, u32) -> Result<Step>,
+    ) -> Result<Status> {
         let canceller = self.fresh_canceller();
         let mut dbc = self.dbc.lock();
         self.claim_connection(&mut dbc)?;
@@ -289,18 +321,7 @@ impl Stmt {
             .session
             .as_mut()
             .ok_or_else(Error::connection_not_open)?;
-        let escaped = crate::engine::params::rewrite_call_escape(sql);
-        let sql = escaped.as_deref().unwrap_or(sql);
-        let result = if let Some(call) = catalog {
-            let args: Vec<(&str, crate::engine::ProcArg)> =
-                call.args.iter().map(|(n, a)| (*n, a.clone())).collect();
-            session.call_procedure(call.procedure, &args, st.query_timeout, &canceller)
-        } else if values.is_empty() {
-            session.execute(sql, st.query_timeout, &canceller)
-        } else {
-            let (text, _) = crate::engine::params::rewrite_markers(sql);
-            session.execute_params(&text, values, st.query_timeout, &canceller)
-        };
+        let result = send(session, &canceller, st.query_timeout);
         let messages = session.take_messages();
         diag.extend(messages.iter().map(DiagRecord::server));
         match result {
@@ -376,6 +397,7 @@ impl Stmt {
             dbc.owner = Some(self.id);
         } else {
             dbc.owner = None;
+            self.capture_outputs(dbc, true);
         }
         Err(e)
     }
@@ -407,6 +429,7 @@ impl Stmt {
                 cursor.current = Current::NoRows { rows_affected: -1 };
                 cursor.batch_done = true;
                 dbc.owner = None;
+                self.capture_outputs(dbc, false);
             }
         }
     }
@@ -423,6 +446,7 @@ impl Stmt {
             Ok(_) => false,
             Err(_) => !session.has_open_batch() || session.is_dead(),
         };
+        let failed = result.is_err();
         if matches!(result, Ok(Step::End)) && messages.is_empty() {
             cursor.lookahead = None;
         } else {
@@ -430,6 +454,9 @@ impl Stmt {
         }
         cursor.batch_done = done;
         dbc.owner = if done { None } else { Some(self.id) };
+        if done {
+            self.capture_outputs(dbc, failed);
+        }
     }
 
     /// A catalog function: the procedure call, with ODBC 3 column names for ODBC 3 apps.
@@ -629,6 +656,7 @@ impl Stmt {
     /// SQLParamData: announces the next data-at-execution parameter (its token), or executes
     /// once all have been supplied.
     pub fn param_data(&self, diag: &mut DiagArea) -> Result<(Status, usize)> {
+        let bindings = self.param_bindings();
         let mut st = self.state();
         let pending = st.pending.as_mut().ok_or_else(Error::sequence)?;
         if let Some(cur) = pending.current {
@@ -664,7 +692,11 @@ impl Stmt {
         }
         let pending = st.pending.take().ok_or_else(Error::sequence)?;
         let values: Vec<(Value, ServerType)> = pending.values.into_iter().flatten().collect();
-        let status = self.run_statement(&mut st, diag, &pending.sql, &values)?;
+        let status = if routes_as_call(&pending.sql, &bindings) {
+            self.run_call(&mut st, diag, &pending.sql, &values, 0, &bindings)?
+        } else {
+            self.run_statement(&mut st, diag, &pending.sql, &values)?
+        };
         Ok((status, 0))
     }
 
@@ -689,11 +721,15 @@ impl Stmt {
     /// the server's sp_describe_undeclared_parameters (as msodbcsql does). When the server
     /// cannot describe the statement, parameters are described as nvarchar(4000).
     pub fn describe_param(&self, _diag: &mut DiagArea, number: u16) -> Result<(i16, u64, i16)> {
+        let bindings = self.param_bindings();
         let mut st = self.state();
         let sql = st.prepared.clone().ok_or_else(Error::sequence)?;
         let count = crate::engine::params::count_markers(&sql);
         if number == 0 || usize::from(number) > count {
             return Err(Error::invalid_descriptor_index());
+        }
+        if let Some(described) = Self::describe_call_param(&bindings, &sql, number) {
+            return Ok(described);
         }
         if st.described.is_none() {
             let mut dbc = self.dbc.lock();
@@ -702,7 +738,11 @@ impl Stmt {
                 .session
                 .as_mut()
                 .ok_or_else(Error::connection_not_open)?;
-            let (text, _) = crate::engine::params::rewrite_markers(&sql);
+            // A call escape is described in its EXEC form, as msodbcsql does.
+            let text = match crate::engine::params::parse_call_escape(&sql) {
+                Some(call) => call.exec_text(&[]),
+                None => crate::engine::params::rewrite_markers(&sql).0,
+            };
             let query = format!(
                 "EXEC sp_describe_undeclared_parameters @tsql = N'{}'",
                 text.replace('\'', "''")
@@ -1280,6 +1320,7 @@ impl Stmt {
         match next {
             Ok(Step::End) => {
                 dbc.owner = None;
+                self.capture_outputs(&dbc, false);
                 st.cursor = None;
                 Ok(Status::NoData)
             }
@@ -1292,7 +1333,13 @@ impl Stmt {
                 diag.row_count = row_count_of(Some(cursor));
                 Ok(Status::Success)
             }
-            Err(e) => Err(result_failed(&mut dbc, cursor, e)),
+            Err(e) => {
+                let e = result_failed(&mut dbc, cursor, e);
+                if cursor.batch_done {
+                    self.capture_outputs(&dbc, true);
+                }
+                Err(e)
+            }
         }
     }
 
@@ -1311,6 +1358,8 @@ impl Stmt {
     }
 
     fn close_cursor_locked(&self, st: &mut StmtState) -> Result<()> {
+        // Output values not yet delivered belong to results the application abandoned.
+        self.discard_outputs();
         if st.cursor.take().is_some() {
             let mut dbc = self.dbc.lock();
             if dbc.owner == Some(self.id) {
@@ -1770,4 +1819,377 @@ fn describe_type_name(name: &str, max_len: i64, precision: i64, scale: i64) -> (
         "xml" => (-152, 0, 0),
         _ => (-9, 4000, 0),
     }
+}
+
+// ---- procedure calls and output parameters ----
+
+impl Stmt {
+    /// Whether `sql` runs as a procedure call or with output parameters (the path of
+    /// [`Self::execute_call`]): a call escape, or an INPUT_OUTPUT/OUTPUT binding among its
+    /// markers.
+    pub fn routes_as_call(&self, sql: &str) -> bool {
+        routes_as_call(sql, &self.param_bindings())
+    }
+}
+
+fn routes_as_call(sql: &str, bindings: &[Option<ParamBinding>]) -> bool {
+    let output_bound = bindings
+        .iter()
+        .flatten()
+        .any(|b| params::is_output(b.io_type));
+    // Counting the markers rewrites the text: only when an output binding makes it matter.
+    let output_marker = || {
+        let markers = crate::engine::params::count_markers(sql);
+        bindings
+            .iter()
+            .take(markers)
+            .flatten()
+            .any(|b| params::is_output(b.io_type))
+    };
+    crate::engine::params::parse_call_escape(sql).is_some() || output_bound && output_marker()
+}
+
+impl Stmt {
+    /// SQLExecute/SQLExecDirect of a call escape or a statement with output parameters, once
+    /// per row of the parameter set (each row's outputs go to that row's buffers, as
+    /// msodbcsql does). `ignored[i]`: set i is SQL_PARAM_IGNORE (not sent, SQL_PARAM_UNUSED).
+    /// Returns the status and the row statuses.
+    pub fn execute_call(
+        &self,
+        diag: &mut DiagArea,
+        sql: Option<&str>,
+        rows: Vec<Vec<ParamInput<'_>>>,
+        ignored: &[bool],
+    ) -> (Result<Status>, Vec<u16>) {
+        let mut statuses = vec![SQL_PARAM_UNUSED; rows.len().max(1)];
+        let bindings = self.param_bindings();
+        let result = self.execute_call_rows(diag, sql, rows, ignored, &bindings, &mut statuses);
+        (result, statuses)
+    }
+
+    fn execute_call_rows(
+        &self,
+        diag: &mut DiagArea,
+        sql: Option<&str>,
+        rows: Vec<Vec<ParamInput<'_>>>,
+        ignored: &[bool],
+        bindings: &[Option<ParamBinding>],
+        statuses: &mut [u16],
+    ) -> Result<Status> {
+        let mut st = self.state();
+        let sql = match sql {
+            Some(s) => {
+                st.prepared = None;
+                s.to_string()
+            }
+            None => st.prepared.clone().ok_or_else(Error::sequence)?,
+        };
+        self.close_cursor_locked(&mut st)?;
+        st.pending = None;
+        let rows = if rows.is_empty() {
+            vec![Vec::new()]
+        } else {
+            rows
+        };
+        let single = rows.len() == 1;
+        let mut sent = false;
+        for (i, row) in rows.into_iter().enumerate() {
+            if ignored.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let mut values = Vec::with_capacity(row.len());
+            let mut at_exec = Vec::new();
+            for (index, input) in row.into_iter().enumerate() {
+                match input {
+                    ParamInput::Value(p) => values.push(Some(params::convert(&p)?)),
+                    ParamInput::AtExec { token, binding } => {
+                        if !single {
+                            return Err(Error::optional_feature(
+                                ": data at execution with parameter arrays",
+                            ));
+                        }
+                        values.push(None);
+                        at_exec.push((index, token, binding));
+                    }
+                }
+            }
+            if !at_exec.is_empty() {
+                st.pending = Some(PendingExec {
+                    sql,
+                    values,
+                    at_exec,
+                    current: None,
+                    data: None,
+                    is_null: false,
+                });
+                return Ok(Status::NeedData);
+            }
+            let values: Vec<(Value, ServerType)> = values.into_iter().flatten().collect();
+            if sent {
+                self.settle_row(&mut st);
+            }
+            sent = true;
+            let before = diag.records.len();
+            match self.run_call(&mut st, diag, &sql, &values, i, bindings) {
+                Ok(_) => {
+                    statuses[i] = if diag.records.len() > before {
+                        SQL_PARAM_SUCCESS_WITH_INFO
+                    } else {
+                        SQL_PARAM_SUCCESS
+                    };
+                }
+                Err(mut e) => {
+                    statuses[i] = SQL_PARAM_ERROR;
+                    if !single {
+                        for r in &mut e.records {
+                            r.row = i as isize + 1;
+                        }
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        diag.row_count = row_count_of(st.cursor.as_ref());
+        Ok(Status::Success)
+    }
+
+    /// Between rows of a parameter set: the previous row's results are skipped (as
+    /// `execute_rows` does) and its output values kept for its buffers. Skipping walks the
+    /// results to the end rather than closing: the engine forgets output values on close.
+    fn settle_row(&self, st: &mut StmtState) {
+        if st.cursor.take().is_none() {
+            return;
+        }
+        let mut dbc = self.dbc.lock();
+        let mut failed = false;
+        if dbc.owner == Some(self.id) {
+            dbc.owner = None;
+            if let Some(session) = dbc.session.as_mut() {
+                loop {
+                    match session.advance() {
+                        Ok(Step::End) => break,
+                        Ok(_) => {}
+                        Err(_) if session.has_open_batch() && !session.is_dead() => failed = true,
+                        Err(_) => {
+                            failed = true;
+                            break;
+                        }
+                    }
+                }
+                let _ = session.take_messages();
+            }
+        }
+        self.capture_outputs(&dbc, failed);
+    }
+
+    /// Sends one row: a call escape as an RPC to the procedure by name (literals as typed
+    /// parameters, like msodbcsql), or as `EXEC` through sp_executesql when an argument is
+    /// T-SQL only; any other statement through sp_executesql with output parameters by
+    /// reference.
+    fn run_call(
+        &self,
+        st: &mut StmtState,
+        diag: &mut DiagArea,
+        sql: &str,
+        values: &[(Value, ServerType)],
+        row: usize,
+        bindings: &[Option<ParamBinding>],
+    ) -> Result<Status> {
+        use crate::engine::params::{CallArg, CallParam, parse_call_escape, rewrite_markers};
+        use crate::engine::session::CallRequest;
+        let io_of = |i: usize| {
+            bindings
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|b| b.io_type)
+                .unwrap_or(params::SQL_PARAM_INPUT)
+        };
+        let call = parse_call_escape(sql);
+        if call.as_ref().is_some_and(|c| c.returns_status) && io_of(0) != params::SQL_PARAM_OUTPUT {
+            return Err(Error::new(
+                "HY105",
+                "Invalid parameter type: the return status parameter must be SQL_PARAM_OUTPUT",
+            ));
+        }
+        let params: Vec<CallParam> = values
+            .iter()
+            .enumerate()
+            .map(|(i, (value, ty))| CallParam {
+                value: value.clone(),
+                ty: ty.clone(),
+                output: params::is_output(io_of(i)),
+            })
+            .collect();
+        let mut plan = OutputPlan {
+            by_ordinal: Vec::new(),
+            return_status: None,
+            bindings: bindings.to_vec(),
+            row,
+            status_before: None,
+        };
+        // sp_executesql's parameters follow its statement and declaration.
+        let statement_ordinals = || {
+            [None, None]
+                .into_iter()
+                .chain((0..params.len()).map(Some))
+                .collect()
+        };
+        let text;
+        let mut rpc_params = Vec::new();
+        let request = match &call {
+            Some(call) if call.is_rpc() => {
+                let mut next = usize::from(call.returns_status);
+                for arg in &call.args {
+                    match arg {
+                        CallArg::Marker => {
+                            let p = params
+                                .get(next)
+                                .cloned()
+                                .ok_or_else(|| Error::new("07002", "COUNT field incorrect"))?;
+                            rpc_params.push(p);
+                            plan.by_ordinal.push(Some(next));
+                            next += 1;
+                        }
+                        CallArg::Literal(value, ty) => {
+                            rpc_params.push(CallParam {
+                                value: value.clone(),
+                                ty: ty.clone(),
+                                output: false,
+                            });
+                            plan.by_ordinal.push(None);
+                        }
+                        CallArg::Text(_) => {}
+                    }
+                }
+                plan.return_status = call.returns_status.then_some(0);
+                CallRequest::Procedure {
+                    name: &call.name,
+                    params: &rpc_params,
+                }
+            }
+            Some(call) => {
+                let output: Vec<bool> = params.iter().map(|p| p.output).collect();
+                text = call.exec_text(&output);
+                plan.by_ordinal = statement_ordinals();
+                CallRequest::Statement {
+                    sql: &text,
+                    params: &params,
+                }
+            }
+            None => {
+                text = rewrite_markers(sql).0;
+                plan.by_ordinal = statement_ordinals();
+                CallRequest::Statement {
+                    sql: &text,
+                    params: &params,
+                }
+            }
+        };
+        if params.iter().any(|p| p.output) || plan.return_status.is_some() {
+            lock(&self.outputs).plan = Some(plan);
+        }
+        self.run_with(st, diag, |session, canceller, timeout| {
+            if let Some(plan) = lock(&self.outputs).plan.as_mut() {
+                plan.status_before = session.return_status();
+            }
+            if params.is_empty() && call.is_none() {
+                session.execute(sql, timeout, canceller)
+            } else {
+                session.execute_call(request, timeout, canceller)
+            }
+        })
+    }
+
+    /// The request is over: its return status and output values, matched to the bindings,
+    /// wait for the ffi layer to write them.
+    /// `failed`: the request ended with an error, so it may have stopped before the
+    /// procedure ran.
+    fn capture_outputs(&self, dbc: &DbcState, failed: bool) {
+        let mut slot = lock(&self.outputs);
+        let Some(plan) = slot.plan.take() else {
+            return;
+        };
+        let Some(session) = dbc.session.as_ref() else {
+            return;
+        };
+        let mut outputs = session.outputs();
+        // The engine keeps the previous request's return status when this one sent none (a
+        // procedure that was never found): an unchanged status after an error is not this
+        // call's, and the application's buffer keeps its value, as with msodbcsql.
+        if failed && outputs.return_status == plan.status_before {
+            outputs.return_status = None;
+        }
+        let ready = plan.resolve(outputs);
+        if !ready.is_empty() {
+            slot.ready.extend(ready);
+            self.outputs_ready
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    fn discard_outputs(&self) {
+        if self
+            .outputs_ready
+            .load(std::sync::atomic::Ordering::Acquire)
+            || lock(&self.outputs).plan.is_some()
+        {
+            *lock(&self.outputs) = OutputSlot::default();
+            self.outputs_ready
+                .store(false, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    /// Output values ready for the application's buffers (cheap when there are none).
+    pub fn take_outputs(&self) -> Vec<OutputValue> {
+        if !self
+            .outputs_ready
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            return Vec::new();
+        }
+        let mut slot = lock(&self.outputs);
+        self.outputs_ready
+            .store(false, std::sync::atomic::Ordering::Release);
+        std::mem::take(&mut slot.ready)
+    }
+
+    /// SQLDescribeParam on a call escape: the return status is an int; a bound marker is
+    /// described as bound (msodbcsql asks the server nothing then either); None for an
+    /// unbound one, which the server describes.
+    fn describe_call_param(
+        bindings: &[Option<ParamBinding>],
+        sql: &str,
+        number: u16,
+    ) -> Option<(i16, u64, i16)> {
+        let call = crate::engine::params::parse_call_escape(sql)?;
+        if call.returns_status && number == 1 {
+            return Some((4, 10, 0));
+        }
+        let binding = bindings.get(usize::from(number) - 1).copied().flatten();
+        binding.map(|b| {
+            (
+                b.sql_type,
+                fixed_column_size(b.sql_type).unwrap_or(b.column_size),
+                b.decimal_digits,
+            )
+        })
+    }
+}
+
+/// The column size of a fixed-size SQL type, whatever the binding said (msodbcsql describes
+/// an int as 10 digits even when bound with ColumnSize 0).
+fn fixed_column_size(sql_type: i16) -> Option<u64> {
+    Some(match sql_type {
+        4 => 10,     // SQL_INTEGER
+        5 => 5,      // SQL_SMALLINT
+        -6 => 3,     // SQL_TINYINT
+        -5 => 19,    // SQL_BIGINT
+        -7 => 1,     // SQL_BIT
+        7 => 24,     // SQL_REAL
+        6 | 8 => 53, // SQL_FLOAT, SQL_DOUBLE
+        91 => 10,    // SQL_TYPE_DATE
+        -11 => 36,   // SQL_GUID
+        _ => return None,
+    })
 }
