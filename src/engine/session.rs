@@ -15,8 +15,11 @@ use mssql_tds::error::Error as TdsError;
 use super::errors::{self, connect_error, exec_error};
 use super::rows::{ColumnInfo, ValueRows, column_info};
 use super::runtime::block_on;
+
+mod arrays;
 use crate::convert::Value;
 use crate::diag::{Result, ServerMessage};
+pub use arrays::{ArrayFailure, ArrayReply, ParamSet, PreparedPlan, SetOutcome};
 
 /// How the TLS of a connection is set up (the `Encrypt` keyword).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,6 +176,8 @@ pub struct Session {
     /// An error met after some rows of a fetch batch were decoded: delivered by the next fetch,
     /// after those rows.
     pending_error: Option<crate::diag::Error>,
+    /// Server handles of prepared plans given up, released on the next prepared request.
+    retired: Vec<mssql_tds::connection::tds_client::StatementId>,
 }
 
 impl Session {
@@ -212,6 +217,7 @@ impl Session {
                         client: Box::new(client),
                         dead: false,
                         pending_error: None,
+                        retired: Vec::new(),
                     },
                     messages,
                 ))

@@ -106,7 +106,10 @@ fn doneproc_statuses(response: &[u8]) -> Vec<u16> {
     while let Some(pos) = response[at..].iter().position(|&b| b == DONEPROC) {
         let start = at + pos;
         if start + 13 <= response.len() {
-            found.push(u16::from_le_bytes([response[start + 1], response[start + 2]]));
+            found.push(u16::from_le_bytes([
+                response[start + 1],
+                response[start + 2],
+            ]));
         }
         at = start + 1;
     }

@@ -364,7 +364,12 @@ impl Engine {
                     if sink.stopped {
                         break;
                     }
-                    if n > 1 && sink.faults.drop_after_rpcs.is_some_and(|k| i as u64 + 1 >= k) {
+                    if n > 1
+                        && sink
+                            .faults
+                            .drop_after_rpcs
+                            .is_some_and(|k| i as u64 + 1 >= k)
+                    {
                         tracing::debug!(spid, rpcs = i + 1, "dropping the connection (fault)");
                         sink.out.cut_short();
                         sink.killed = true;
