@@ -681,7 +681,6 @@ impl Stmt {
         report: &mut ParamSetReport,
         run: &mut ArrayRun,
     ) -> Result<Option<Step>> {
-        let total_sets = rows.len();
         let mut rows = rows.into_iter().enumerate();
         loop {
             let mut sets = Vec::new();
@@ -713,8 +712,9 @@ impl Stmt {
                     }
                 }
             }
+            // msodbcsql counts the sets up to the last one executed (ignored ones before it
+            // included, trailing ignored ones not).
             let Some(last) = sets.last().map(|s| s.index) else {
-                report.processed = total_sets;
                 return Ok(None);
             };
             let indices: Vec<usize> = sets.iter().map(|s| s.index).collect();
