@@ -435,18 +435,25 @@ pub fn positional_parameters(
     types: &[ServerType],
     name: Option<fn(usize) -> String>,
 ) -> Result<Vec<RpcParameter>> {
-    values
-        .into_iter()
-        .zip(types)
-        .enumerate()
-        .map(|(i, ((value, _), ty))| {
-            Ok(RpcParameter::new(
-                name.map(|f| f(i)),
-                StatusFlags::NONE,
-                owned_sql_type(value, ty)?,
-            ))
-        })
-        .collect()
+    // One spare slot: the engine puts the prepared handle in front of a batched set's values.
+    let mut params = Vec::with_capacity(values.len() + 1);
+    for (i, ((value, _), ty)) in values.into_iter().zip(types).enumerate() {
+        params.push(RpcParameter::new(
+            name.map(|f| f(i)),
+            StatusFlags::NONE,
+            owned_sql_type(value, ty)?,
+        ));
+    }
+    Ok(params)
+}
+
+/// UTF-16LE text for the engine, encoded into one exactly sized buffer.
+fn utf16_text(s: &str) -> SqlString {
+    let mut bytes = Vec::with_capacity(s.len() * 2);
+    for unit in s.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    SqlString::new(bytes, mssql_tds::datatypes::sql_string::EncodingType::Utf16)
 }
 
 /// [`sql_type`] taking the value: strings and bytes are moved into the engine's value.
@@ -454,17 +461,17 @@ fn owned_sql_type(value: Value, ty: &ServerType) -> Result<SqlType> {
     let len16 = |n: u32| n.min(8000) as u16;
     Ok(match (value, ty) {
         (Value::Text(s), ServerType::NVarChar(Some(n))) if *n <= 4000 => {
-            SqlType::NVarchar(Some(SqlString::from_utf8_string(s)), (*n).max(1) as u16)
+            SqlType::NVarchar(Some(utf16_text(&s)), (*n).max(1) as u16)
         }
         (Value::Text(s), ServerType::VarChar(Some(n))) if *n <= 8000 => {
-            SqlType::Varchar(Some(SqlString::from_utf8_string(s)), len16(*n).max(1))
+            SqlType::Varchar(Some(utf16_text(&s)), len16(*n).max(1))
         }
         (
             Value::Text(s),
             ServerType::NVarChar(_) | ServerType::NText | ServerType::Xml | ServerType::Variant,
-        ) => SqlType::NVarcharMax(Some(SqlString::from_utf8_string(s))),
+        ) => SqlType::NVarcharMax(Some(utf16_text(&s))),
         (Value::Text(s), ServerType::VarChar(_) | ServerType::Text) => {
-            SqlType::VarcharMax(Some(SqlString::from_utf8_string(s)))
+            SqlType::VarcharMax(Some(utf16_text(&s)))
         }
         (Value::Binary(b), ServerType::VarBinary(Some(n))) if *n <= 8000 => {
             SqlType::VarBinary(Some(b), len16(*n).max(1))

@@ -509,6 +509,7 @@ impl Stmt {
         report: &mut ParamSetReport,
     ) -> Result<Status> {
         let mut st = self.state();
+        let prepared = sql.is_none();
         let sql = match sql {
             Some(s) => {
                 st.prepared = None;
@@ -560,7 +561,12 @@ impl Stmt {
         }
         let values: Vec<(Value, ServerType)> = values.into_iter().flatten().collect();
         let before = diag.records.len();
-        match self.run_statement(&mut st, diag, &sql, &values) {
+        let outcome = if prepared && Self::only_input_params(&st) {
+            self.run_prepared(&mut st, diag, &sql, values)
+        } else {
+            self.run_statement(&mut st, diag, &sql, &values)
+        };
+        match outcome {
             Ok(status) => {
                 report.statuses[0] = Some(if diag.records.len() > before {
                     SQL_PARAM_SUCCESS_WITH_INFO
@@ -573,6 +579,63 @@ impl Stmt {
                 report.statuses[0] = Some(SQL_PARAM_ERROR);
                 Err(e)
             }
+        }
+    }
+
+    /// Whether every bound parameter is an input one (output parameters take the
+    /// sp_executesql path of [`Self::run_statement`]).
+    fn only_input_params(st: &StmtState) -> bool {
+        st.params
+            .iter()
+            .flatten()
+            .all(|b| b.io_type == super::params::SQL_PARAM_INPUT)
+    }
+
+    /// A prepared statement executed with one parameter set, by its server handle as
+    /// msodbcsql does (sp_prepexec the first time, then sp_execute): the statement text, its
+    /// `@P1 int, ...` declaration and the `?` rewriting are not redone on every execution.
+    fn run_prepared(
+        &self,
+        st: &mut StmtState,
+        diag: &mut DiagArea,
+        sql: &str,
+        values: Vec<(Value, ServerType)>,
+    ) -> Result<Status> {
+        let canceller = self.fresh_canceller();
+        let mut dbc = self.dbc.lock();
+        self.claim_connection(&mut dbc)?;
+        let session = dbc
+            .session
+            .as_mut()
+            .ok_or_else(Error::connection_not_open)?;
+        let mut plan = match st.plan.take() {
+            Some(plan) if plan.is_for(sql) => plan,
+            other => {
+                if let Some(mut old) = other {
+                    session.retire_plan(&mut old);
+                }
+                PreparedPlan::new(sql, server_text(sql))
+            }
+        };
+        let result = session.execute_prepared_plan(&mut plan, values, st.query_timeout, &canceller);
+        st.plan = Some(plan);
+        diag.extend(session.take_messages().iter().map(DiagRecord::server));
+        match result {
+            Ok(step) => {
+                let mut cursor = Cursor {
+                    current: Current::NoRows { rows_affected: -1 },
+                    lookahead: None,
+                    batch_done: false,
+                };
+                self.position(&mut dbc, &mut cursor, step);
+                if let Err(e) = self.read_first_row(&mut dbc, &mut cursor, diag) {
+                    return self.fail_execute(st, &mut dbc, e);
+                }
+                st.cursor = Some(cursor);
+                diag.row_count = row_count_of(st.cursor.as_ref());
+                Ok(Status::Success)
+            }
+            Err(e) => self.fail_execute(st, &mut dbc, e),
         }
     }
 
@@ -1499,16 +1562,19 @@ impl ArrayRun {
 fn convert_set(
     row: Vec<ParamInput<'_>>,
 ) -> std::result::Result<Vec<(Value, ServerType)>, (usize, Error)> {
-    row.into_iter()
-        .enumerate()
-        .map(|(column, input)| match input {
-            ParamInput::Value(p) => params::convert(&p).map_err(|e| (column, e)),
-            ParamInput::AtExec { .. } => Err((
-                column,
-                Error::optional_feature(": data at execution with parameter arrays"),
-            )),
-        })
-        .collect()
+    let mut values = Vec::with_capacity(row.len());
+    for (column, input) in row.into_iter().enumerate() {
+        match input {
+            ParamInput::Value(p) => values.push(params::convert(&p).map_err(|e| (column, e))?),
+            ParamInput::AtExec { .. } => {
+                return Err((
+                    column,
+                    Error::optional_feature(": data at execution with parameter arrays"),
+                ));
+            }
+        }
+    }
+    Ok(values)
 }
 
 /// The text the server runs for ODBC text `sql`: `{call}` escapes as EXEC, `?` as `@Pn`.

@@ -167,14 +167,3 @@ def test_server_without_rpc_batch_markers_is_reported_not_guessed(connect):
     assert "may have executed" in str(err.value) or "protocol" in str(err.value)
     applied = [r[0] for r in setup.cursor().execute(f"SELECT id FROM {t} ORDER BY id")]
     assert applied == list(range(1, 11))
-
-
-def test_rowcount_of_an_update_array_is_the_sum(connect):
-    cnx = connect()
-    cur = cnx.cursor()
-    t = table_name()
-    cur.execute(f"CREATE TABLE {t} (id int)")
-    cur.execute(f"INSERT INTO {t} VALUES (1), (2), (3), (4)")
-    cur.fast_executemany = True
-    cur.executemany(f"UPDATE {t} SET id = id WHERE id >= ?", [(1,), (3,), (5,)])
-    assert cur.rowcount == 4 + 2 + 0
