@@ -1296,6 +1296,7 @@ impl Stmt {
                 result
             }
         };
+        post_param_set_errors(&mut dbc, diag);
         match next {
             Ok(Step::End) => {
                 dbc.owner = None;
@@ -1308,6 +1309,8 @@ impl Stmt {
                 if let Err(e) = self.read_first_row(&mut dbc, cursor, diag) {
                     return Err(result_failed(&mut dbc, cursor, e));
                 }
+                // A parameter set that failed after its (empty) result set began.
+                post_param_set_errors(&mut dbc, diag);
                 diag.row_count = row_count_of(Some(cursor));
                 Ok(Status::Success)
             }
@@ -1555,6 +1558,21 @@ impl ArrayRun {
                  outcome; the server may have executed them (status SQL_PARAM_DIAG_UNAVAILABLE)"
             ),
         )
+    }
+}
+
+/// The errors of parameter sets the server reported while the application read the result
+/// sets of a parameter array (SQLMoreResults), each with its row number; none otherwise.
+fn post_param_set_errors(dbc: &mut DbcState, diag: &mut DiagArea) {
+    let Some(session) = dbc.session.as_mut() else {
+        return;
+    };
+    for set in session.take_param_set_outcomes() {
+        for message in &set.errors {
+            let mut record = DiagRecord::server(message);
+            record.row = set.index as isize + 1;
+            diag.push(record);
+        }
     }
 }
 

@@ -136,6 +136,21 @@ static void result_sets(SQLHDBC dbc) {
         }
     } while (SQLMoreResults(st) == SQL_SUCCESS);
     printf("\n");
+    /* The second set fails (divide by zero): its error shows when the application reaches it. */
+    SQLFreeStmt(st, SQL_CLOSE);
+    ids[1] = 0;
+    rc = SQLExecDirect(st, (SQLCHAR *)"SELECT 10 / ? AS v", SQL_NTS);
+    printf("array of SELECTs, set 2 fails: rc=%d\n", rc);
+    do {
+        SQLINTEGER v;
+        while (SQL_SUCCEEDED(SQLFetch(st))) {
+            SQLGetData(st, 1, SQL_C_SLONG, &v, 0, NULL);
+            printf("  value %d\n", (int)v);
+        }
+        rc = SQLMoreResults(st);
+        printf("  more results: rc=%d\n", rc);
+        if (rc != SQL_SUCCESS && rc != SQL_NO_DATA) print_diags(st);
+    } while (rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO || rc == SQL_ERROR);
     SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
