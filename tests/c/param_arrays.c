@@ -9,7 +9,7 @@
 #define DIE_ROWS 5000
 
 static void print_diags(SQLHSTMT st) {
-    SQLSMALLINT n = 0;
+    SQLINTEGER n = 0; /* SQL_DIAG_NUMBER is an SQLINTEGER */
     SQLGetDiagField(SQL_HANDLE_STMT, st, 0, SQL_DIAG_NUMBER, &n, 0, NULL);
     for (SQLSMALLINT i = 1; i <= n; i++) {
         SQLCHAR state[6] = "";
