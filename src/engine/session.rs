@@ -321,7 +321,8 @@ impl Session {
     pub fn advance(&mut self) -> Result<Step> {
         self.check_alive()?;
         let client = &mut self.client;
-        let result = block_on(async move { client.advance().await });
+        // Boxed: the engine's futures are several KB, and block_on would move them by value.
+        let result = block_on(Box::pin(async move { client.advance().await }));
         let result = self.observe(result)?;
         Ok(self.step(result))
     }
@@ -410,7 +411,7 @@ impl Session {
             return Ok(());
         }
         let client = &mut self.client;
-        let result = block_on(async move { client.close_query().await });
+        let result = block_on(Box::pin(async move { client.close_query().await }));
         // Errors skipped while draining are the closed statement's business, not the caller's.
         match result {
             Ok(()) => Ok(()),
