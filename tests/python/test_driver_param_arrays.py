@@ -167,3 +167,23 @@ def test_server_without_rpc_batch_markers_is_reported_not_guessed(connect):
     assert "may have executed" in str(err.value) or "protocol" in str(err.value)
     applied = [r[0] for r in setup.cursor().execute(f"SELECT id FROM {t} ORDER BY id")]
     assert applied == list(range(1, 11))
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_query_timeout_during_an_array_gives_HYT00_and_the_connection_stays_usable(connect, driver):
+    cnx = connect(driver=driver, autocommit=True)
+    cur = cnx.cursor()
+    cur.execute("CREATE TABLE #slow (id int)")
+    cur.execute("SET TESTSERVER_FAULT stall_ms 3000")
+    cnx.timeout = 1
+    cur = cnx.cursor()
+    cur.fast_executemany = True
+    with pytest.raises(pyodbc.Error) as err:
+        cur.executemany("INSERT INTO #slow VALUES (?)", [(i,) for i in range(100)])
+    assert err.value.args[0] == "HYT00"
+    cnx.timeout = 0
+    cur = cnx.cursor()
+    cur.execute("SET TESTSERVER_FAULT clear")
+    cur.fast_executemany = True
+    cur.executemany("INSERT INTO #slow VALUES (?)", [(1,), (2,)])
+    assert cur.execute("SELECT COUNT(*) FROM #slow").fetchone()[0] == 2
