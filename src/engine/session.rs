@@ -15,11 +15,8 @@ use mssql_tds::error::Error as TdsError;
 use super::errors::{self, connect_error, exec_error};
 use super::rows::{ColumnInfo, ValueRows, column_info};
 use super::runtime::block_on;
-
-mod arrays;
 use crate::convert::Value;
 use crate::diag::{Result, ServerMessage};
-pub use arrays::{ArrayFailure, ArrayReply, ParamSet, PreparedPlan, SetOutcome};
 
 /// How the TLS of a connection is set up (the `Encrypt` keyword).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -574,3 +571,7 @@ fn value_bytes(v: &Value) -> usize {
         _ => 0,
     }
 }
+
+// Parameter arrays and prepared executions by server handle.
+mod arrays;
+pub use arrays::{ArrayFailure, ArrayReply, ParamSet, PreparedPlan, SetOutcome};

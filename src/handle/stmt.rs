@@ -1480,6 +1480,17 @@ pub struct ParamSetReport {
     pub processed: usize,
 }
 
+impl ParamSetReport {
+    /// A report from one status per set (paths that know every set's outcome at once):
+    /// processed = the sets not left unused.
+    pub fn from_statuses(statuses: Vec<u16>) -> Self {
+        ParamSetReport {
+            processed: statuses.iter().filter(|s| **s != SQL_PARAM_UNUSED).count(),
+            statuses: statuses.into_iter().map(Some).collect(),
+        }
+    }
+}
+
 /// SQL_PARAM_DIAG_UNAVAILABLE: the outcome of a set is unknown (its request failed after it
 /// reached the server, which may have executed it).
 pub const SQL_PARAM_DIAG_UNAVAILABLE: u16 = 1;
