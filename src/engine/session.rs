@@ -165,6 +165,10 @@ pub struct ServerFacts {
     pub server_name: String,
 }
 
+// Parameter arrays and prepared executions by server handle.
+mod arrays;
+pub use arrays::{ArrayFailure, ArrayReply, ParamSet, PreparedPlan, SetOutcome};
+
 /// A logged-in connection.
 pub struct Session {
     client: Box<TdsClient>,
@@ -571,7 +575,3 @@ fn value_bytes(v: &Value) -> usize {
         _ => 0,
     }
 }
-
-// Parameter arrays and prepared executions by server handle.
-mod arrays;
-pub use arrays::{ArrayFailure, ArrayReply, ParamSet, PreparedPlan, SetOutcome};
