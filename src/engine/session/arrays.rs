@@ -131,7 +131,14 @@ impl Session {
         }));
         match result {
             Ok(batch) => Ok(self.array_reply(batch)),
-            Err(e) => Err(self.array_failure(e)),
+            Err(e) => {
+                let mut failure = self.array_failure(e);
+                // Without a prepared handle the request failed while preparing: no set ran.
+                if plan.statement.id().is_none() {
+                    failure.maybe_applied = false;
+                }
+                Err(failure)
+            }
         }
     }
 
