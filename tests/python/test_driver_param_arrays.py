@@ -187,3 +187,21 @@ def test_query_timeout_during_an_array_gives_HYT00_and_the_connection_stays_usab
     cur.fast_executemany = True
     cur.executemany("INSERT INTO #slow VALUES (?)", [(1,), (2,)])
     assert cur.execute("SELECT COUNT(*) FROM #slow").fetchone()[0] == 2
+
+
+def test_prepared_execute_is_one_request_per_execute_even_when_types_change(connect, server):
+    """Re-executing a prepared statement goes by its server handle; when pyodbc binds other
+    types (here: longer strings), the statement is prepared again and the old handle released
+    inside that same request, never in a round trip of its own."""
+    cnx = connect()
+    cur = cnx.cursor()
+    t = table_name()
+    cur.execute(f"CREATE TABLE {t} (id int, v nvarchar(100))")
+    values = [(i, "x" * (1 + i % 7 * 10)) for i in range(30)]
+    before = rpc_requests(server)
+    for row in values:
+        cur.execute(f"INSERT INTO {t} VALUES (?, ?)", row)
+    assert rpc_requests(server) - before == len(values)
+    cnx.commit()
+    got = [tuple(r) for r in cur.execute(f"SELECT id, v FROM {t} ORDER BY id")]
+    assert got == values

@@ -197,7 +197,13 @@ impl Session {
             self.retire_plan(plan);
             plan.signature = signature;
         }
-        self.release_retired();
+        // A plan about to be prepared releases one given-up handle inside its own sp_prepexec
+        // (the by-reference @handle), so a change of parameter types costs no extra round trip.
+        let mut orphan = if plan.statement.id().is_none() {
+            self.retired.pop()
+        } else {
+            None
+        };
         // sp_prepexec declares the parameters by these names.
         let params = positional_parameters(values, &plan.signature, Some(parameter_name))?;
         let handle: &CancelHandle = &cancel.0;
@@ -207,19 +213,22 @@ impl Session {
         }
         let client = &mut self.client;
         let statement = &mut plan.statement;
+        let released = &mut orphan;
         let result: std::result::Result<StatementResult, TdsError> =
             block_on(Box::pin(async move {
-                let mut orphan = None;
                 client
-                    .execute_prepared(statement, params, &mut orphan, options)
+                    .execute_prepared(statement, params, released, options)
                     .await
             }));
+        if let Some(id) = orphan {
+            self.retired.push(id);
+        }
         let result = self.observe(result)?;
         Ok(self.step(result))
     }
 
-    /// Gives up `plan`'s server handle (released with the session's next prepared request);
-    /// the plan prepares again when next executed.
+    /// Gives up `plan`'s server handle (released by the session's next preparation or
+    /// parameter array); the plan prepares again when next executed.
     pub fn retire_plan(&mut self, plan: &mut PreparedPlan) {
         if let Some(id) = plan.statement.take_id() {
             self.retired.push(id);
