@@ -16,7 +16,7 @@ pub(crate) fn info_message(m: &SqlInfoMessage) -> ServerMessage {
     }
 }
 
-fn error_message(m: &SqlErrorInfo) -> ServerMessage {
+pub(crate) fn error_message(m: &SqlErrorInfo) -> ServerMessage {
     ServerMessage {
         number: m.number,
         state: m.state,

@@ -11,4 +11,7 @@ pub mod runtime;
 pub mod session;
 
 pub use rows::ColumnInfo;
-pub use session::{Canceller, Encryption, LoginParams, ProcArg, ServerFacts, Session, Step};
+pub use session::{
+    ArrayFailure, ArrayReply, Canceller, Encryption, LoginParams, ParamSet, PreparedPlan, ProcArg,
+    ServerFacts, Session, SetOutcome, Step,
+};

@@ -404,6 +404,85 @@ fn text_compatible(ty: &ServerType) -> bool {
     )
 }
 
+// ---- parameter arrays: one parameter set as sp_execute's positional parameters ----
+
+/// The type a value travels as: its declared type, or nvarchar(max) for text the declared type
+/// cannot hold (the server converts it, as for a single execution).
+pub fn effective_type(value: &Value, declared: &ServerType) -> ServerType {
+    match value {
+        Value::Text(_) if !text_compatible(declared) => ServerType::NVarChar(None),
+        _ => declared.clone(),
+    }
+}
+
+/// Bytes a value adds to a request, roughly (text as UTF-16); bounds the rows per request.
+pub fn wire_bytes(value: &Value) -> usize {
+    const OVERHEAD: usize = 8;
+    OVERHEAD
+        + match value {
+            Value::Text(t) => t.len() * 2,
+            Value::Binary(b) => b.len(),
+            Value::Variant(inner, _) => wire_bytes(inner),
+            _ => 16,
+        }
+}
+
+/// One parameter set as RPC parameters of the types `types` (from [`effective_type`]),
+/// unnamed (positional) unless `name` names them by position. Consumes the values, so text
+/// and binary move instead of being copied.
+pub fn positional_parameters(
+    values: Vec<(Value, ServerType)>,
+    types: &[ServerType],
+    name: Option<fn(usize) -> String>,
+) -> Result<Vec<RpcParameter>> {
+    // One spare slot: the engine puts the prepared handle in front of a batched set's values.
+    let mut params = Vec::with_capacity(values.len() + 1);
+    for (i, ((value, _), ty)) in values.into_iter().zip(types).enumerate() {
+        params.push(RpcParameter::new(
+            name.map(|f| f(i)),
+            StatusFlags::NONE,
+            owned_sql_type(value, ty)?,
+        ));
+    }
+    Ok(params)
+}
+
+/// UTF-16LE text for the engine, encoded into one exactly sized buffer.
+fn utf16_text(s: &str) -> SqlString {
+    let mut bytes = Vec::with_capacity(s.len() * 2);
+    for unit in s.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    SqlString::new(bytes, mssql_tds::datatypes::sql_string::EncodingType::Utf16)
+}
+
+/// [`sql_type`] taking the value: strings and bytes are moved into the engine's value.
+fn owned_sql_type(value: Value, ty: &ServerType) -> Result<SqlType> {
+    let len16 = |n: u32| n.min(8000) as u16;
+    Ok(match (value, ty) {
+        (Value::Text(s), ServerType::NVarChar(Some(n))) if *n <= 4000 => {
+            SqlType::NVarchar(Some(utf16_text(&s)), (*n).max(1) as u16)
+        }
+        (Value::Text(s), ServerType::VarChar(Some(n))) if *n <= 8000 => {
+            SqlType::Varchar(Some(utf16_text(&s)), len16(*n).max(1))
+        }
+        (
+            Value::Text(s),
+            ServerType::NVarChar(_) | ServerType::NText | ServerType::Xml | ServerType::Variant,
+        ) => SqlType::NVarcharMax(Some(utf16_text(&s))),
+        (Value::Text(s), ServerType::VarChar(_) | ServerType::Text) => {
+            SqlType::VarcharMax(Some(utf16_text(&s)))
+        }
+        (Value::Binary(b), ServerType::VarBinary(Some(n))) if *n <= 8000 => {
+            SqlType::VarBinary(Some(b), len16(*n).max(1))
+        }
+        (Value::Binary(b), ServerType::VarBinary(_) | ServerType::Image | ServerType::Udt(_)) => {
+            SqlType::VarBinaryMax(Some(b))
+        }
+        (value, ty) => sql_type(&value, ty)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

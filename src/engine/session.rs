@@ -169,6 +169,10 @@ pub struct ServerFacts {
     pub server_name: String,
 }
 
+// Parameter arrays and prepared executions by server handle.
+mod arrays;
+pub use arrays::{ArrayFailure, ArrayReply, ParamSet, PreparedPlan, SetOutcome};
+
 /// A logged-in connection.
 pub struct Session {
     client: Box<TdsClient>,
@@ -177,6 +181,8 @@ pub struct Session {
     /// An error met after some rows of a fetch batch were decoded: delivered by the next fetch,
     /// after those rows.
     pending_error: Option<crate::diag::Error>,
+    /// Server handles of prepared plans given up, released on the next prepared request.
+    retired: Vec<mssql_tds::connection::tds_client::StatementId>,
 }
 
 impl Session {
@@ -216,6 +222,7 @@ impl Session {
                         client: Box::new(client),
                         dead: false,
                         pending_error: None,
+                        retired: Vec::new(),
                     },
                     messages,
                 ))
@@ -319,7 +326,8 @@ impl Session {
     pub fn advance(&mut self) -> Result<Step> {
         self.check_alive()?;
         let client = &mut self.client;
-        let result = block_on(async move { client.advance().await });
+        // Boxed: the engine's futures are several KB, and block_on would move them by value.
+        let result = block_on(Box::pin(async move { client.advance().await }));
         let result = self.observe(result)?;
         Ok(self.step(result))
     }
@@ -408,7 +416,7 @@ impl Session {
             return Ok(());
         }
         let client = &mut self.client;
-        let result = block_on(async move { client.close_query().await });
+        let result = block_on(Box::pin(async move { client.close_query().await }));
         // Errors skipped while draining are the closed statement's business, not the caller's.
         match result {
             Ok(()) => Ok(()),

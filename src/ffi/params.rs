@@ -11,6 +11,7 @@ use crate::handle::params::{
     OutputValue, ParamBinding, ParamInput, SQL_DATA_AT_EXEC, SQL_LEN_DATA_AT_EXEC_OFFSET,
     SQL_PARAM_INPUT, SQL_PARAM_INPUT_OUTPUT, SQL_PARAM_OUTPUT,
 };
+use crate::handle::stmt::ParamSetReport;
 use crate::handle::{AttrValue, Status};
 
 const SQL_C_CHAR: i16 = 1;
@@ -22,6 +23,8 @@ const SQL_NTS_LEN: isize = -3;
 
 const SQL_ATTR_PARAM_BIND_OFFSET_PTR: i32 = 17;
 const SQL_ATTR_PARAM_BIND_TYPE: i32 = 18;
+const SQL_ATTR_PARAM_OPERATION_PTR: i32 = 19;
+const SQL_PARAM_IGNORE: u16 = 1;
 const SQL_ATTR_PARAM_STATUS_PTR: i32 = 20;
 const SQL_ATTR_PARAMS_PROCESSED_PTR: i32 = 21;
 const SQL_ATTR_PARAMSET_SIZE: i32 = 22;
@@ -141,11 +144,32 @@ unsafe fn terminated_len(addr: usize, unit: usize) -> usize {
     n
 }
 
-/// Reads every bound parameter of every row of the parameter set.
+/// Which sets of the array SQL_ATTR_PARAM_OPERATION_PTR marks SQL_PARAM_IGNORE (empty when
+/// the application set no operation array).
+///
+/// # Safety
+/// The attribute is null or the application's array of SQL_ATTR_PARAMSET_SIZE entries.
+unsafe fn ignored_sets(s: &Stmt) -> Vec<bool> {
+    let ops = stmt_int_attr(s, SQL_ATTR_PARAM_OPERATION_PTR) as usize;
+    if ops == 0 {
+        return Vec::new();
+    }
+    let set_size = stmt_int_attr(s, SQL_ATTR_PARAMSET_SIZE).max(1) as usize;
+    (0..set_size)
+        .map(|i| unsafe { (ops as *const u16).add(i).read_unaligned() } == SQL_PARAM_IGNORE)
+        .collect()
+}
+
+/// Reads every bound parameter of every row of the parameter set (an ignored row is left
+/// unread and empty: its buffers need not hold a value).
 ///
 /// # Safety
 /// The bindings' addresses are the application's live deferred buffers (the ODBC contract).
-unsafe fn resolve_rows<'a>(s: &Stmt, markers: usize) -> Result<Vec<Vec<ParamInput<'a>>>> {
+unsafe fn resolve_rows<'a>(
+    s: &Stmt,
+    markers: usize,
+    ignored: &[bool],
+) -> Result<Vec<Vec<ParamInput<'a>>>> {
     if markers == 0 {
         return Ok(Vec::new());
     }
@@ -160,6 +184,10 @@ unsafe fn resolve_rows<'a>(s: &Stmt, markers: usize) -> Result<Vec<Vec<ParamInpu
     let mut rows = Vec::with_capacity(set_size);
     for r in 0..set_size {
         let mut row = Vec::with_capacity(bindings.len());
+        if ignored.get(r).copied().unwrap_or(false) {
+            rows.push(row);
+            continue;
+        }
         for b in &bindings {
             let (value_addr, ind_addr) = element_addrs(b, r, offset, bind_type);
             if b.io_type == SQL_PARAM_OUTPUT {
@@ -230,26 +258,32 @@ pub(super) fn execute_with_params(
         None => s.prepared_sql().ok_or_else(Error::sequence)?,
     };
     let markers = s.param_count_for(&sql);
-    let rows = unsafe { resolve_rows(s, markers)? };
-    let set_rows = rows.len();
-    let (result, statuses) = if s.routes_as_call(&sql) {
-        let (result, statuses) = s.execute_call(diag, direct_sql, rows, &[]);
-        (with_outputs(s, diag, result), statuses)
+    let ignored = if markers == 0 {
+        Vec::new()
     } else {
-        s.execute_rows(diag, direct_sql, rows)
+        unsafe { ignored_sets(s) }
+    };
+    let rows = unsafe { resolve_rows(s, markers, &ignored)? };
+    let set_rows = rows.len();
+    let (result, report) = if s.routes_as_call(&sql) {
+        let (result, statuses) = s.execute_call(diag, direct_sql, rows, &ignored);
+        (
+            with_outputs(s, diag, result),
+            ParamSetReport::from_statuses(statuses),
+        )
+    } else {
+        s.execute_rows(diag, direct_sql, rows, &ignored)
     };
     let processed_ptr = stmt_int_attr(s, SQL_ATTR_PARAMS_PROCESSED_PTR) as usize;
     let status_ptr = stmt_int_attr(s, SQL_ATTR_PARAM_STATUS_PTR) as usize;
-    let processed = statuses
-        .iter()
-        .filter(|st| **st != crate::handle::stmt::SQL_PARAM_UNUSED)
-        .count();
     if processed_ptr != 0 {
-        unsafe { put(processed_ptr as *mut u64, processed as u64) };
+        unsafe { put(processed_ptr as *mut u64, report.processed as u64) };
     }
     if status_ptr != 0 && set_rows > 0 {
-        for (i, st) in statuses.iter().enumerate().take(set_rows) {
-            unsafe { put((status_ptr as *mut u16).add(i), *st) };
+        for (i, status) in report.statuses.iter().enumerate().take(set_rows) {
+            if let Some(status) = status {
+                unsafe { put((status_ptr as *mut u16).add(i), *status) };
+            }
         }
     }
     result

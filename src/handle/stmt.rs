@@ -10,7 +10,7 @@ use super::{AttrValue, Dbc, Status, TAG_STMT, char_encoding};
 use crate::convert::long_value::LongValue;
 use crate::convert::{self, ServerType, Value, Warning};
 use crate::diag::{DiagArea, DiagRecord, Error, Result, ServerMessage};
-use crate::engine::{Canceller, ColumnInfo, Step};
+use crate::engine::{Canceller, ColumnInfo, ParamSet, PreparedPlan, Step};
 
 pub const SQL_PARAM_SUCCESS: u16 = 0;
 pub const SQL_PARAM_SUCCESS_WITH_INFO: u16 = 6;
@@ -191,6 +191,9 @@ pub struct StmtState {
     pub query_timeout: u32,
     attrs: Vec<(i32, i64)>,
     cursor_name: Option<String>,
+    /// The statement as prepared on the server for its parameters (parameter arrays and
+    /// prepared executions reuse its handle).
+    plan: Option<PreparedPlan>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -216,6 +219,7 @@ impl Stmt {
                 query_timeout: 0,
                 attrs: Vec::new(),
                 cursor_name: None,
+                plan: None,
             }),
             canceller: Mutex::new(Canceller::new()),
             descriptors,
@@ -523,7 +527,10 @@ impl Stmt {
     /// The bindings in parameter order (APD and IPD records); a gap is 07002 (COUNT field
     /// incorrect).
     pub fn param_bindings(&self) -> Vec<Option<ParamBinding>> {
-        let st = self.state();
+        Self::bindings_of(&self.state())
+    }
+
+    fn bindings_of(st: &StmtState) -> Vec<Option<ParamBinding>> {
         let (apd, _) = st.bindings.apd().read(|d| d.clone());
         let (bindings, _) = st
             .bindings
@@ -547,18 +554,23 @@ impl Stmt {
         crate::engine::params::count_markers(sql)
     }
 
-    /// Executes `sql` (or the prepared statement) once per row of parameters. Returns the
-    /// status and, per row, SQL_PARAM_SUCCESS (0) / SUCCESS_WITH_INFO (6) / ERROR (5) /
-    /// UNUSED (7).
+    /// Executes `sql` (or the prepared statement) with every parameter set of the array
+    /// (SQL_ATTR_PARAMSET_SIZE rows; `ignored` marks the SQL_PARAM_IGNORE ones). Returns the
+    /// outcome and what the ffi layer writes to SQL_ATTR_PARAM_STATUS_PTR and
+    /// SQL_ATTR_PARAMS_PROCESSED_PTR.
     pub fn execute_rows(
         &self,
         diag: &mut DiagArea,
         sql: Option<&str>,
         rows: Vec<Vec<ParamInput<'_>>>,
-    ) -> (Result<Status>, Vec<u16>) {
-        let mut statuses = vec![SQL_PARAM_UNUSED; rows.len().max(1)];
-        let result = self.execute_rows_inner(diag, sql, rows, &mut statuses);
-        (result, statuses)
+        ignored: &[bool],
+    ) -> (Result<Status>, ParamSetReport) {
+        let mut report = ParamSetReport {
+            statuses: vec![Some(SQL_PARAM_UNUSED); rows.len().max(1)],
+            processed: 0,
+        };
+        let result = self.execute_rows_inner(diag, sql, rows, ignored, &mut report);
+        (result, report)
     }
 
     fn execute_rows_inner(
@@ -566,9 +578,11 @@ impl Stmt {
         diag: &mut DiagArea,
         sql: Option<&str>,
         rows: Vec<Vec<ParamInput<'_>>>,
-        statuses: &mut [u16],
+        ignored: &[bool],
+        report: &mut ParamSetReport,
     ) -> Result<Status> {
         let mut st = self.state();
+        let prepared = sql.is_none();
         let sql = match sql {
             Some(s) => {
                 st.prepared = None;
@@ -580,77 +594,315 @@ impl Stmt {
         st.pending = None;
         if rows.is_empty() {
             let status = self.run_statement(&mut st, diag, &sql, &[])?;
-            statuses[0] = SQL_PARAM_SUCCESS;
+            report.statuses[0] = Some(SQL_PARAM_SUCCESS);
+            report.processed = 1;
             return Ok(status);
         }
-        let single = rows.len() == 1;
-        let mut total: i64 = -1;
-        for (i, row) in rows.into_iter().enumerate() {
-            let mut values = Vec::with_capacity(row.len());
-            let mut at_exec = Vec::new();
-            for (index, input) in row.into_iter().enumerate() {
-                match input {
-                    ParamInput::Value(p) => values.push(Some(params::convert(&p)?)),
-                    ParamInput::AtExec { token, binding } => {
-                        if !single {
-                            return Err(Error::optional_feature(
-                                ": data at execution with parameter arrays",
-                            ));
-                        }
-                        values.push(None);
-                        at_exec.push((index, token, binding));
-                    }
+        if rows.len() > 1 || ignored.iter().any(|&i| i) {
+            return self.execute_param_array(&mut st, diag, &sql, rows, ignored, report);
+        }
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(Status::Success);
+        };
+        report.processed = 1;
+        let mut values = Vec::with_capacity(row.len());
+        let mut at_exec = Vec::new();
+        for (index, input) in row.into_iter().enumerate() {
+            match input {
+                ParamInput::Value(p) => {
+                    values.push(Some(params::convert(&p).inspect_err(|_| {
+                        report.statuses[0] = Some(SQL_PARAM_ERROR);
+                    })?))
+                }
+                ParamInput::AtExec { token, binding } => {
+                    values.push(None);
+                    at_exec.push((index, token, binding));
                 }
             }
-            if !at_exec.is_empty() {
-                st.pending = Some(PendingExec {
-                    sql,
-                    values,
-                    at_exec,
-                    current: None,
-                    data: None,
-                    is_null: false,
+        }
+        if !at_exec.is_empty() {
+            report.processed = 0;
+            st.pending = Some(PendingExec {
+                sql,
+                values,
+                at_exec,
+                current: None,
+                data: None,
+                is_null: false,
+            });
+            return Ok(Status::NeedData);
+        }
+        let values: Vec<(Value, ServerType)> = values.into_iter().flatten().collect();
+        let before = diag.records.len();
+        let outcome = if prepared && Self::only_input_params(&st) {
+            self.run_prepared(&mut st, diag, &sql, values)
+        } else {
+            self.run_statement(&mut st, diag, &sql, &values)
+        };
+        match outcome {
+            Ok(status) => {
+                report.statuses[0] = Some(if diag.records.len() > before {
+                    SQL_PARAM_SUCCESS_WITH_INFO
+                } else {
+                    SQL_PARAM_SUCCESS
                 });
-                return Ok(Status::NeedData);
+                Ok(status)
             }
-            let values: Vec<(Value, ServerType)> = values.into_iter().flatten().collect();
-            if i > 0 {
-                self.close_cursor_locked(&mut st)?;
-            }
-            let before = diag.records.len();
-            match self.run_statement(&mut st, diag, &sql, &values) {
-                Ok(_) => {
-                    statuses[i] = if diag.records.len() > before {
-                        SQL_PARAM_SUCCESS_WITH_INFO
-                    } else {
-                        SQL_PARAM_SUCCESS
-                    };
-                    let n = row_count_of(st.cursor.as_ref()) as i64;
-                    if n >= 0 {
-                        total = total.max(0) + n;
-                    }
-                }
-                Err(mut e) => {
-                    statuses[i] = SQL_PARAM_ERROR;
-                    // Rows before this one were executed and stay so (their statuses say it);
-                    // the error names the row that failed; later rows are not sent.
-                    if !single {
-                        for r in &mut e.records {
-                            r.row = i as isize + 1;
-                        }
-                    }
-                    return Err(e);
-                }
+            Err(e) => {
+                report.statuses[0] = Some(SQL_PARAM_ERROR);
+                Err(e)
             }
         }
-        if !single
-            && let Some(c) = st.cursor.as_mut()
-            && let Current::NoRows { rows_affected } = &mut c.current
+    }
+
+    /// Whether every bound parameter is an input one (output parameters take the
+    /// sp_executesql path of [`Self::run_statement`]).
+    fn only_input_params(st: &StmtState) -> bool {
+        Self::bindings_of(st)
+            .iter()
+            .flatten()
+            .all(|b| b.io_type == super::params::SQL_PARAM_INPUT)
+    }
+
+    /// A prepared statement executed with one parameter set, by its server handle as
+    /// msodbcsql does (sp_prepexec the first time, then sp_execute): the statement text, its
+    /// `@P1 int, ...` declaration and the `?` rewriting are not redone on every execution.
+    fn run_prepared(
+        &self,
+        st: &mut StmtState,
+        diag: &mut DiagArea,
+        sql: &str,
+        values: Vec<(Value, ServerType)>,
+    ) -> Result<Status> {
+        let canceller = self.fresh_canceller();
+        let mut dbc = self.dbc.lock();
+        self.claim_connection(&mut dbc)?;
+        let session = dbc
+            .session
+            .as_mut()
+            .ok_or_else(Error::connection_not_open)?;
+        let mut plan = match st.plan.take() {
+            Some(plan) if plan.is_for(sql) => plan,
+            other => {
+                if let Some(mut old) = other {
+                    session.retire_plan(&mut old);
+                }
+                PreparedPlan::new(sql, server_text(sql))
+            }
+        };
+        let result = session.execute_prepared_plan(&mut plan, values, st.query_timeout, &canceller);
+        st.plan = Some(plan);
+        diag.extend(session.take_messages().iter().map(DiagRecord::server));
+        match result {
+            Ok(step) => {
+                let mut cursor = Cursor {
+                    current: Current::NoRows { rows_affected: -1 },
+                    lookahead: None,
+                    batch_done: false,
+                };
+                self.position(&mut dbc, &mut cursor, step);
+                if let Err(e) = self.read_first_row(&mut dbc, &mut cursor, diag) {
+                    return self.fail_execute(st, &mut dbc, e);
+                }
+                st.cursor = Some(cursor);
+                diag.row_count = row_count_of(st.cursor.as_ref());
+                Ok(Status::Success)
+            }
+            Err(e) => self.fail_execute(st, &mut dbc, e),
+        }
+    }
+
+    /// A parameter array: the sets go in batched requests of at most [`SETS_PER_REQUEST`]
+    /// sets (one `sp_execute` RPC each, the statement prepared once), as msodbcsql sends them.
+    /// Like msodbcsql, a set the server rejects does not stop the others; each failed set
+    /// gets SQL_PARAM_ERROR and its own diagnostic records (SQL_DIAG_ROW_NUMBER); the call
+    /// returns SQL_SUCCESS_WITH_INFO when the application reads the status array, else
+    /// SQL_ERROR. A set the driver cannot convert fails the call before its request is sent.
+    fn execute_param_array(
+        &self,
+        st: &mut StmtState,
+        diag: &mut DiagArea,
+        sql: &str,
+        rows: Vec<Vec<ParamInput<'_>>>,
+        ignored: &[bool],
+        report: &mut ParamSetReport,
+    ) -> Result<Status> {
+        if rows
+            .iter()
+            .flatten()
+            .any(|p| matches!(p, ParamInput::AtExec { .. }))
         {
-            *rows_affected = total;
+            return Err(Error::optional_feature(
+                ": data at execution with parameter arrays",
+            ));
         }
+        diag.row_count = -1;
+        let with_status_array = st.attr(SQL_ATTR_PARAM_STATUS_PTR).unwrap_or(0) != 0;
+        let canceller = self.fresh_canceller();
+        let mut dbc = self.dbc.lock();
+        self.claim_connection(&mut dbc)?;
+        let session = dbc
+            .session
+            .as_mut()
+            .ok_or_else(Error::connection_not_open)?;
+        let mut plan = match st.plan.take() {
+            Some(plan) if plan.is_for(sql) => plan,
+            other => {
+                if let Some(mut old) = other {
+                    session.retire_plan(&mut old);
+                }
+                PreparedPlan::new(sql, server_text(sql))
+            }
+        };
+        let mut run = ArrayRun::default();
+        let outcome = self.send_param_sets(
+            session,
+            &mut plan,
+            rows,
+            ignored,
+            st.query_timeout,
+            &canceller,
+            report,
+            &mut run,
+        );
+        st.plan = Some(plan);
+        let step = match outcome {
+            Ok(step) => step,
+            Err(mut e) => {
+                // The reason first (what applications show), then what earlier requests said.
+                dbc.owner = None;
+                e.records.append(&mut run.records);
+                return Err(e);
+            }
+        };
+        let mut cursor = Cursor {
+            current: Current::NoRows {
+                rows_affected: run.total.unwrap_or(-1),
+            },
+            lookahead: None,
+            batch_done: true,
+        };
+        dbc.owner = None;
+        if let Some(step) = step {
+            cursor.batch_done = false;
+            self.position(&mut dbc, &mut cursor, step);
+            if let Err(e) = self.read_first_row(&mut dbc, &mut cursor, diag) {
+                dbc.owner = None;
+                return Err(e);
+            }
+        }
+        if run.set_failed && !with_status_array {
+            // msodbcsql: without a status array to show which sets failed, the call fails.
+            dbc.owner = None;
+            return Err(Error::from_records(run.records));
+        }
+        diag.extend(run.records);
+        st.cursor = Some(cursor);
         diag.row_count = row_count_of(st.cursor.as_ref());
         Ok(Status::Success)
+    }
+
+    /// Converts and sends the parameter sets a request at a time; fills `report` and `run`.
+    /// Returns the result set a set produced (the application reads it, and the rest of the
+    /// array's results, with SQLMoreResults), or None when the array ran to its end.
+    #[allow(clippy::too_many_arguments)]
+    fn send_param_sets(
+        &self,
+        session: &mut crate::engine::Session,
+        plan: &mut PreparedPlan,
+        rows: Vec<Vec<ParamInput<'_>>>,
+        ignored: &[bool],
+        timeout: u32,
+        canceller: &crate::engine::Canceller,
+        report: &mut ParamSetReport,
+        run: &mut ArrayRun,
+    ) -> Result<Option<Step>> {
+        let mut rows = rows.into_iter().enumerate();
+        loop {
+            let mut sets = Vec::new();
+            let mut bytes = 0;
+            while sets.len() < SETS_PER_REQUEST && bytes < BYTES_PER_REQUEST {
+                let Some((index, row)) = rows.next() else {
+                    break;
+                };
+                if ignored.get(index).copied().unwrap_or(false) {
+                    continue;
+                }
+                match convert_set(row) {
+                    Ok(values) => {
+                        bytes += values
+                            .iter()
+                            .map(|(v, _)| crate::engine::params::wire_bytes(v))
+                            .sum::<usize>();
+                        sets.push(ParamSet { index, values });
+                    }
+                    Err((column, mut e)) => {
+                        // Nothing of this request was sent: its sets stay unused.
+                        report.statuses[index] = Some(SQL_PARAM_ERROR);
+                        report.processed = index + 1;
+                        for r in &mut e.records {
+                            r.row = index as isize + 1;
+                            r.column = column as i32 + 1;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            // msodbcsql counts the sets up to the last one executed (ignored ones before it
+            // included, trailing ignored ones not).
+            let Some(last) = sets.last().map(|s| s.index) else {
+                return Ok(None);
+            };
+            let indices: Vec<usize> = sets.iter().map(|s| s.index).collect();
+            match session.execute_param_sets(plan, sets, timeout, canceller) {
+                Ok(reply) => {
+                    report.processed = last + 1;
+                    let reported = reply.sets.len();
+                    run.take_reply_sets(&reply, report);
+                    if let Some(columns) = reply.rows {
+                        // A set returned rows: the sets still running report when read.
+                        let current = reply.current_set.unwrap_or(last);
+                        for &i in indices.iter().filter(|&&i| i >= current) {
+                            report.statuses[i] = None;
+                        }
+                        report.processed = current + 1;
+                        let skipped = rows
+                            .filter(|(i, _)| !ignored.get(*i).copied().unwrap_or(false))
+                            .count();
+                        if skipped > 0 {
+                            run.records.push(DiagRecord::driver(
+                                "01000",
+                                0,
+                                format!(
+                                    "The statement returns result sets: only the first {} \
+                                     parameter sets were executed ({skipped} left unused)",
+                                    last + 1
+                                ),
+                            ));
+                        }
+                        return Ok(Some(Step::Rows(columns)));
+                    }
+                    if !reply.complete {
+                        let unreported = &indices[reported.min(indices.len())..];
+                        let record = run.unknown(unreported, report, "the server's reply ended");
+                        run.records.push(record);
+                    }
+                }
+                Err(failure) => {
+                    report.processed = last + 1;
+                    let mut error = failure.error;
+                    if failure.maybe_applied {
+                        let record = run.unknown(&indices, report, "the connection failed");
+                        error.records.push(record);
+                    } else {
+                        for &i in &indices {
+                            report.statuses[i] = Some(SQL_PARAM_ERROR);
+                        }
+                    }
+                    return Err(error);
+                }
+            }
+        }
     }
 
     /// SQLParamData: announces the next data-at-execution parameter (its token), or executes
@@ -1317,6 +1569,7 @@ impl Stmt {
                 result
             }
         };
+        post_param_set_errors(&mut dbc, diag);
         match next {
             Ok(Step::End) => {
                 dbc.owner = None;
@@ -1330,6 +1583,8 @@ impl Stmt {
                 if let Err(e) = self.read_first_row(&mut dbc, cursor, diag) {
                     return Err(result_failed(&mut dbc, cursor, e));
                 }
+                // A parameter set that failed after its (empty) result set began.
+                post_param_set_errors(&mut dbc, diag);
                 diag.row_count = row_count_of(Some(cursor));
                 Ok(Status::Success)
             }
@@ -1449,6 +1704,19 @@ impl Stmt {
     }
 }
 
+impl Drop for Stmt {
+    /// The statement's prepared plan gives its server handle back (released with the
+    /// session's next prepared request, so dropping never waits for the server).
+    fn drop(&mut self) {
+        let plan = self.state().plan.take();
+        if let Some(mut plan) = plan
+            && let Some(session) = self.dbc.lock().session.as_mut()
+        {
+            session.retire_plan(&mut plan);
+        }
+    }
+}
+
 impl StmtState {
     /// A statement attribute; those that are ARD or APD header fields come from the
     /// descriptor in use.
@@ -1539,6 +1807,148 @@ pub struct FetchLayout {
     pub rows_fetched_addr: usize,
     pub row_status_addr: usize,
     pub bound: bool,
+}
+
+/// What an execution with parameters reports besides its return code.
+#[derive(Debug)]
+pub struct ParamSetReport {
+    /// SQL_ATTR_PARAM_STATUS_PTR, per set; None leaves the application's entry as it is (a
+    /// set whose results the application has not read yet).
+    pub statuses: Vec<Option<u16>>,
+    /// SQL_ATTR_PARAMS_PROCESSED_PTR: sets processed, ignored ones included (as msodbcsql).
+    pub processed: usize,
+}
+
+impl ParamSetReport {
+    /// A report from one status per set (paths that know every set's outcome at once):
+    /// processed = the sets not left unused.
+    pub fn from_statuses(statuses: Vec<u16>) -> Self {
+        ParamSetReport {
+            processed: statuses.iter().filter(|s| **s != SQL_PARAM_UNUSED).count(),
+            statuses: statuses.into_iter().map(Some).collect(),
+        }
+    }
+}
+
+/// SQL_PARAM_DIAG_UNAVAILABLE: the outcome of a set is unknown (its request failed after it
+/// reached the server, which may have executed it).
+pub const SQL_PARAM_DIAG_UNAVAILABLE: u16 = 1;
+const SQL_ATTR_PARAM_STATUS_PTR: i32 = 20;
+
+/// Parameter sets per request, and the bytes they may carry: bounds the memory of a request
+/// and how many sets a failed link leaves in doubt.
+const SETS_PER_REQUEST: usize = 4096;
+const BYTES_PER_REQUEST: usize = 4 << 20;
+
+/// What the requests of a parameter array reported so far.
+#[derive(Default)]
+struct ArrayRun {
+    /// Diagnostics in order: each failed set's errors (with its row number), then INFO.
+    records: Vec<DiagRecord>,
+    /// Rows affected by all sets, when any reported a count.
+    total: Option<i64>,
+    /// A set failed or its outcome is unknown.
+    set_failed: bool,
+}
+
+impl ArrayRun {
+    fn take_reply_sets(&mut self, reply: &crate::engine::ArrayReply, report: &mut ParamSetReport) {
+        for set in &reply.sets {
+            if let Some(n) = set.rows_affected {
+                self.total = Some(self.total.unwrap_or(0).saturating_add(n as i64));
+            }
+            let status = if !set.errors.is_empty() {
+                self.set_failed = true;
+                SQL_PARAM_ERROR
+            } else if set.has_info {
+                SQL_PARAM_SUCCESS_WITH_INFO
+            } else {
+                SQL_PARAM_SUCCESS
+            };
+            if let Some(slot) = report.statuses.get_mut(set.index) {
+                *slot = Some(status);
+            }
+            for message in &set.errors {
+                let mut record = DiagRecord::server(message);
+                record.row = set.index as isize + 1;
+                self.records.push(record);
+            }
+        }
+        // INFO messages are not tied to their set by the engine: name the set only when one
+        // set produced them all.
+        let mut with_info = reply.sets.iter().filter(|s| s.has_info);
+        let row = match (with_info.next(), with_info.next()) {
+            (Some(only), None) => only.index as isize + 1,
+            _ => -1,
+        };
+        for message in &reply.messages {
+            let mut record = DiagRecord::server(message);
+            record.row = row;
+            self.records.push(record);
+        }
+    }
+
+    /// Marks `indices` as sets of unknown outcome; returns the record that says so.
+    fn unknown(&mut self, indices: &[usize], report: &mut ParamSetReport, why: &str) -> DiagRecord {
+        self.set_failed = true;
+        for &i in indices {
+            if let Some(slot) = report.statuses.get_mut(i) {
+                *slot = Some(SQL_PARAM_DIAG_UNAVAILABLE);
+            }
+        }
+        let (first, last) = (
+            indices.first().map_or(0, |i| i + 1),
+            indices.last().map_or(0, |i| i + 1),
+        );
+        DiagRecord::driver(
+            "HY000",
+            0,
+            format!(
+                "Parameter sets {first} to {last}: {why} before the server reported their \
+                 outcome; the server may have executed them (status SQL_PARAM_DIAG_UNAVAILABLE)"
+            ),
+        )
+    }
+}
+
+/// The errors of parameter sets the server reported while the application read the result
+/// sets of a parameter array (SQLMoreResults), each with its row number; none otherwise.
+fn post_param_set_errors(dbc: &mut DbcState, diag: &mut DiagArea) {
+    let Some(session) = dbc.session.as_mut() else {
+        return;
+    };
+    for set in session.take_param_set_outcomes() {
+        for message in &set.errors {
+            let mut record = DiagRecord::server(message);
+            record.row = set.index as isize + 1;
+            diag.push(record);
+        }
+    }
+}
+
+/// One parameter set's values; a failure names the parameter (0-based) that failed.
+fn convert_set(
+    row: Vec<ParamInput<'_>>,
+) -> std::result::Result<Vec<(Value, ServerType)>, (usize, Error)> {
+    let mut values = Vec::with_capacity(row.len());
+    for (column, input) in row.into_iter().enumerate() {
+        match input {
+            ParamInput::Value(p) => values.push(params::convert(&p).map_err(|e| (column, e))?),
+            ParamInput::AtExec { .. } => {
+                return Err((
+                    column,
+                    Error::optional_feature(": data at execution with parameter arrays"),
+                ));
+            }
+        }
+    }
+    Ok(values)
+}
+
+/// The text the server runs for ODBC text `sql`: `{call}` escapes as EXEC, `?` as `@Pn`.
+fn server_text(sql: &str) -> String {
+    let escaped = crate::engine::params::rewrite_call_escape(sql);
+    crate::engine::params::rewrite_markers(escaped.as_deref().unwrap_or(sql)).0
 }
 
 /// SQLBindCol's arguments; the addresses are written only by the ffi layer.

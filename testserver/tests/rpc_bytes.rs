@@ -96,3 +96,68 @@ fn sp_executesql_output_parameter_comes_back_as_returnvalue() {
         "no MORE bit"
     );
 }
+
+/// The final DONEPROC tokens of `response` (status of each), in order. A DONEPROC is 13 bytes
+/// (token, status u16, curcmd u16, rowcount u64); only those ending an RPC are wanted, which
+/// in these one-statement RPCs are all of them.
+fn doneproc_statuses(response: &[u8]) -> Vec<u16> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(pos) = response[at..].iter().position(|&b| b == DONEPROC) {
+        let start = at + pos;
+        if start + 13 <= response.len() {
+            found.push(u16::from_le_bytes([
+                response[start + 1],
+                response[start + 2],
+            ]));
+        }
+        at = start + 1;
+    }
+    found
+}
+
+#[test]
+fn batched_rpcs_end_with_rpc_in_batch_except_the_last() {
+    let server = common::start("rpc-batch-test", "encryption = \"not-supported\"\n");
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    send(&mut stream, 0x12, &common::prelogin());
+    receive(&mut stream);
+    send(
+        &mut stream,
+        0x10,
+        &common::login7("testuser", "Test-Passw0rd!", None),
+    );
+    receive(&mut stream);
+
+    let call = |sql: &str| rpc(&[nvarchar_param(sql)]);
+    let batch = || {
+        let mut message = call("DECLARE @a int = 1");
+        message.push(0xFF);
+        message.extend_from_slice(&call("DECLARE @b int = 2")[22..]); // without ALL_HEADERS
+        message.push(0xFF);
+        message.extend_from_slice(&call("DECLARE @c int = 3")[22..]);
+        message
+    };
+    send(&mut stream, RPC, &batch());
+    let statuses = doneproc_statuses(&receive(&mut stream));
+    assert_eq!(statuses.len(), 3, "{statuses:x?}");
+    assert_eq!(statuses[0] & 0x81, 0x81, "MORE | RPCINBATCH: {statuses:x?}");
+    assert_eq!(statuses[1] & 0x81, 0x81, "MORE | RPCINBATCH: {statuses:x?}");
+    assert_eq!(statuses[2] & 0x81, 0, "the last is final: {statuses:x?}");
+
+    // Babelfish's way, on demand: MORE without RPCINBATCH.
+    send(
+        &mut stream,
+        0x01,
+        &common::sql_batch("SET TESTSERVER_FAULT rpc_batch_unmarked 1"),
+    );
+    receive(&mut stream);
+    send(&mut stream, RPC, &batch());
+    let statuses = doneproc_statuses(&receive(&mut stream));
+    assert_eq!(statuses.len(), 3, "{statuses:x?}");
+    assert_eq!(statuses[0] & 0x81, 0x01, "{statuses:x?}");
+    assert_eq!(statuses[2] & 0x81, 0, "{statuses:x?}");
+}

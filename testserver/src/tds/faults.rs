@@ -6,6 +6,10 @@
 //! SET TESTSERVER_FAULT malformed_after_rows 5 -- send a corrupt token after 5 rows
 //! SET TESTSERVER_FAULT stall_ms 2000          -- wait before every response
 //! SET TESTSERVER_FAULT expire_after_ms 1000   -- close the session 1 s from now
+//! SET TESTSERVER_FAULT drop_after_rpcs 3      -- close the socket once 3 RPCs of a batched
+//!                                                RPC message have run (their effects stay)
+//! SET TESTSERVER_FAULT rpc_batch_unmarked 1   -- end RPCs of a batch without DONE_RPCINBATCH
+//!                                                (as Babelfish does); 0 turns it off
 //! SET TESTSERVER_FAULT clear                  -- back to the configured faults
 //! ```
 
@@ -18,6 +22,10 @@ pub struct SessionFaults {
     pub drop_after_rows: Option<u64>,
     pub malformed_after_rows: Option<u64>,
     pub stall: Duration,
+    /// Close the socket once this many RPCs of one batched RPC message have run.
+    pub drop_after_rpcs: Option<u64>,
+    /// End each RPC of a batch with DONE_MORE only, without DONE_RPCINBATCH (Babelfish).
+    pub rpc_batch_unmarked: bool,
     /// Session lifetime from the config (closed this long after login).
     pub lifetime: Option<Duration>,
 }
@@ -28,6 +36,8 @@ impl SessionFaults {
             drop_after_rows: f.drop_after_rows,
             malformed_after_rows: None,
             stall: Duration::from_millis(f.stall_ms),
+            drop_after_rpcs: None,
+            rpc_batch_unmarked: false,
             lifetime: f.session_lifetime_ms.map(Duration::from_millis),
         }
     }
@@ -40,6 +50,8 @@ pub enum Control {
     MalformedAfterRows(u64),
     StallMs(u64),
     ExpireAfterMs(u64),
+    DropAfterRpcs(u64),
+    RpcBatchUnmarked(bool),
     Clear,
 }
 
@@ -62,6 +74,8 @@ pub fn parse_control(sql: &str) -> Option<Result<Control, String>> {
         ("malformed_after_rows", Some(Ok(n))) => Ok(Control::MalformedAfterRows(n)),
         ("stall_ms", Some(Ok(n))) => Ok(Control::StallMs(n)),
         ("expire_after_ms", Some(Ok(n))) => Ok(Control::ExpireAfterMs(n)),
+        ("drop_after_rpcs", Some(Ok(n))) => Ok(Control::DropAfterRpcs(n)),
+        ("rpc_batch_unmarked", Some(Ok(n @ (0 | 1)))) => Ok(Control::RpcBatchUnmarked(n == 1)),
         _ => Err(format!("testserver: unknown fault control '{text}'")),
     })
 }
@@ -82,6 +96,18 @@ mod tests {
         );
         assert!(matches!(
             parse_control("SET TESTSERVER_FAULT drop_after_rows x"),
+            Some(Err(_))
+        ));
+        assert_eq!(
+            parse_control("SET TESTSERVER_FAULT drop_after_rpcs 3"),
+            Some(Ok(Control::DropAfterRpcs(3)))
+        );
+        assert_eq!(
+            parse_control("SET TESTSERVER_FAULT rpc_batch_unmarked 1"),
+            Some(Ok(Control::RpcBatchUnmarked(true)))
+        );
+        assert!(matches!(
+            parse_control("SET TESTSERVER_FAULT rpc_batch_unmarked 2"),
             Some(Err(_))
         ));
         assert_eq!(parse_control("SELECT 1"), None);

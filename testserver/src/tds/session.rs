@@ -364,6 +364,17 @@ impl Engine {
                     if sink.stopped {
                         break;
                     }
+                    if n > 1
+                        && sink
+                            .faults
+                            .drop_after_rpcs
+                            .is_some_and(|k| i as u64 + 1 >= k)
+                    {
+                        tracing::debug!(spid, rpcs = i + 1, "dropping the connection (fault)");
+                        sink.out.cut_short();
+                        sink.killed = true;
+                        break;
+                    }
                 }
             }
             Job::Transaction { request, .. } => self.session.transaction(request, &mut sink),
@@ -489,6 +500,8 @@ impl<'a> Sink<'a> {
                     Control::MalformedAfterRows(n) => self.faults.malformed_after_rows = Some(n),
                     Control::StallMs(ms) => self.faults.stall = Duration::from_millis(ms),
                     Control::ExpireAfterMs(ms) => self.out.kill_after(Duration::from_millis(ms)),
+                    Control::DropAfterRpcs(n) => self.faults.drop_after_rpcs = Some(n),
+                    Control::RpcBatchUnmarked(on) => self.faults.rpc_batch_unmarked = on,
                     Control::Clear => {
                         *self.faults = SessionFaults::from_config(&self.server.config.faults)
                     }
@@ -545,8 +558,17 @@ impl<'a> Sink<'a> {
                 more,
             } => {
                 let mut status = 0;
-                if more || (self.force_more && kind != DoneKind::DoneInProc) {
+                if more {
                     status |= tokens::DONE_MORE;
+                }
+                // SQL Server ends every RPC of a batched message but the last with
+                // DONE_MORE | DONE_RPCINBATCH on its final DONEPROC; clients count the
+                // batch's RPCs by it.
+                if self.force_more && kind != DoneKind::DoneInProc && !more {
+                    status |= tokens::DONE_MORE;
+                    if !self.faults.rpc_batch_unmarked {
+                        status |= tokens::DONE_RPCINBATCH;
+                    }
                 }
                 if error {
                     status |= tokens::DONE_ERROR;

@@ -25,6 +25,8 @@ pub const DONE_ERROR: u16 = 0x0002;
 pub const DONE_INXACT: u16 = 0x0004;
 pub const DONE_COUNT: u16 = 0x0010;
 pub const DONE_ATTN: u16 = 0x0020;
+/// The DONEPROC that ends an RPC of a batched RPC message, when another RPC follows.
+pub const DONE_RPCINBATCH: u16 = 0x0080;
 
 // ENVCHANGE types.
 pub const ENV_DATABASE: u8 = 1;
