@@ -183,6 +183,9 @@ pub struct Session {
     pending_error: Option<crate::diag::Error>,
     /// Server handles of prepared plans given up, released on the next prepared request.
     retired: Vec<mssql_tds::connection::tds_client::StatementId>,
+    /// Whether the server marks where each RPC of a batched request ends (asked once, on the
+    /// first parameter array; see [`Session::follows_batched_rpcs`]).
+    marks_batched_rpcs: Option<bool>,
 }
 
 impl Session {
@@ -223,6 +226,7 @@ impl Session {
                         dead: false,
                         pending_error: None,
                         retired: Vec::new(),
+                        marks_batched_rpcs: None,
                     },
                     messages,
                 ))

@@ -713,7 +713,8 @@ impl Stmt {
     }
 
     /// A parameter array: the sets go in batched requests of at most [`SETS_PER_REQUEST`]
-    /// sets (one `sp_execute` RPC each, the statement prepared once), as msodbcsql sends them.
+    /// sets (one `sp_execute` RPC each, the statement prepared once), as msodbcsql sends them;
+    /// one set per request to a server whose batched replies the engine cannot follow.
     /// Like msodbcsql, a set the server rejects does not stop the others; each failed set
     /// gets SQL_PARAM_ERROR and its own diagnostic records (SQL_DIAG_ROW_NUMBER); the call
     /// returns SQL_SUCCESS_WITH_INFO when the application reads the status array, else
@@ -817,11 +818,16 @@ impl Stmt {
         report: &mut ParamSetReport,
         run: &mut ArrayRun,
     ) -> Result<Option<Step>> {
+        let sets_per_request = if session.follows_batched_rpcs()? {
+            SETS_PER_REQUEST
+        } else {
+            1
+        };
         let mut rows = rows.into_iter().enumerate();
         loop {
             let mut sets = Vec::new();
             let mut bytes = 0;
-            while sets.len() < SETS_PER_REQUEST && bytes < BYTES_PER_REQUEST {
+            while sets.len() < sets_per_request && bytes < BYTES_PER_REQUEST {
                 let Some((index, row)) = rows.next() else {
                     break;
                 };

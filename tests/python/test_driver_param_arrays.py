@@ -169,6 +169,41 @@ def test_server_without_rpc_batch_markers_is_reported_not_guessed(connect):
     assert applied == list(range(1, 11))
 
 
+def test_babelfish_gets_one_set_per_request_and_keeps_the_connection(connect, server):
+    """A server that says it is Babelfish (SERVERPROPERTY('Babelfish') = 1) and ends batched
+    RPCs without markers gets one set per request: every row lands, the connection lives on."""
+    t = table_name()
+    cnx = connect(autocommit=True)
+    cur = cnx.cursor()
+    cur.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, v nvarchar(20))")
+    cur.execute("SET TESTSERVER_FAULT babelfish 1")
+    cur.fast_executemany = True
+    log = Path(server.dir.name) / "server.log"
+    seen = len(log.read_text(errors="replace").splitlines())
+    cur.executemany(f"INSERT INTO {t} VALUES (?, ?)", [(i, f"v{i}") for i in range(1, 11)])
+    requests = [line for line in log.read_text(errors="replace").splitlines()[seen:]
+                if "rpc: " in line and "sp_execute(" in line]
+    assert [line.count("sp_execute(") for line in requests] == [1] * 10
+    cur.executemany(f"INSERT INTO {t} VALUES (?, ?)", [(i, f"v{i}") for i in range(11, 16)])
+    rows = cur.execute(f"SELECT id, v FROM {t} ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [(i, f"v{i}") for i in range(1, 16)]
+
+
+def test_babelfish_failing_set_does_not_stop_the_others(connect):
+    t = table_name()
+    cnx = connect(autocommit=True)
+    cur = cnx.cursor()
+    cur.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)")
+    cur.execute(f"INSERT INTO {t} VALUES (4)")
+    cur.execute("SET TESTSERVER_FAULT babelfish 1")
+    cur.fast_executemany = True
+    with pytest.raises(pyodbc.IntegrityError) as err:
+        cur.executemany(f"INSERT INTO {t} VALUES (?)", [(i,) for i in range(1, 8)])
+    assert err.value.args[0] == "23000", err.value
+    ids = [r[0] for r in cur.execute(f"SELECT id FROM {t} ORDER BY id")]
+    assert ids == list(range(1, 8))
+
+
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_query_timeout_during_an_array_gives_HYT00_and_the_connection_stays_usable(connect, driver):
     cnx = connect(driver=driver, autocommit=True)

@@ -142,6 +142,25 @@ impl Session {
         }
     }
 
+    /// Whether several parameter sets can share one request on this server. SQL Server ends
+    /// each RPC of a batched request with DONE_RPCINBATCH, which the engine relies on to tell
+    /// the sets' results apart. Babelfish does not: the engine then loses its place after the
+    /// server has run the sets, and the connection is gone. So Babelfish (which says so in
+    /// `SERVERPROPERTY('Babelfish')`) gets one set per request. Asked once per connection.
+    pub fn follows_batched_rpcs(&mut self) -> Result<bool> {
+        if let Some(known) = self.marks_batched_rpcs {
+            return Ok(known);
+        }
+        let babelfish = match self.query_all("SELECT CAST(SERVERPROPERTY('Babelfish') AS int)") {
+            Ok((_, values)) => matches!(values.first(), Some(Value::Int(1))),
+            // A server that cannot answer is not Babelfish; a lost link is the caller's error.
+            Err(e) if e.sqlstate() == "08S01" || self.dead => return Err(e),
+            Err(_) => false,
+        };
+        self.marks_batched_rpcs = Some(!babelfish);
+        Ok(!babelfish)
+    }
+
     fn array_reply(&mut self, batch: PreparedBatchResult) -> ArrayReply {
         let rows = self.client.on_rows().then(|| {
             let columns = self.client.get_metadata().iter().map(column_info).collect();

@@ -61,6 +61,8 @@ pub struct SessionInfo {
     pub app: String,
     pub host: String,
     pub server_name: String,
+    /// SERVERPROPERTY('Babelfish') answers 1 (the `babelfish` fault).
+    pub babelfish: bool,
 }
 
 /// Why execution of a batch stops early.
@@ -3067,6 +3069,7 @@ impl translate::Env for Session {
                     | "isxtpsupported"
                     | "ispolybaseinstalled" => "0".into(),
                     "processid" => std::process::id().to_string(),
+                    "babelfish" if self.info.babelfish => "1".into(),
                     _ => "NULL".into(),
                 };
                 Some(Ok(v))
@@ -3149,6 +3152,7 @@ pub(crate) mod tests {
             app: "test".into(),
             host: "h".into(),
             server_name: "testserver".into(),
+            babelfish: false,
         };
         (Session::new(dbs, "master", info).unwrap(), dir)
     }
@@ -4049,6 +4053,7 @@ pub(crate) mod tests {
             app: "t".into(),
             host: "h".into(),
             server_name: "s".into(),
+            babelfish: false,
         };
         let mut b = Session::new(dbs, "master", info()).unwrap();
         run(&mut a, "CREATE TABLE t (v INT); INSERT t VALUES (1)");

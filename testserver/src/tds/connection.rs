@@ -149,6 +149,7 @@ pub async fn run(
         app: login.app_name.clone(),
         host: login.host_name.clone(),
         server_name: server.config.server_name.clone(),
+        babelfish: false,
     };
     let dbs = server.databases.clone();
     let db = database.clone();

@@ -10,6 +10,8 @@
 //!                                                RPC message have run (their effects stay)
 //! SET TESTSERVER_FAULT rpc_batch_unmarked 1   -- end RPCs of a batch without DONE_RPCINBATCH
 //!                                                (as Babelfish does); 0 turns it off
+//! SET TESTSERVER_FAULT babelfish 1            -- pass for Babelfish where a client can tell: RPCs
+//!                                                of a batch unmarked, SERVERPROPERTY('Babelfish') 1
 //! SET TESTSERVER_FAULT clear                  -- back to the configured faults
 //! ```
 
@@ -26,6 +28,8 @@ pub struct SessionFaults {
     pub drop_after_rpcs: Option<u64>,
     /// End each RPC of a batch with DONE_MORE only, without DONE_RPCINBATCH (Babelfish).
     pub rpc_batch_unmarked: bool,
+    /// Identify as Babelfish (SERVERPROPERTY('Babelfish') = 1); implies `rpc_batch_unmarked`.
+    pub babelfish: bool,
     /// Session lifetime from the config (closed this long after login).
     pub lifetime: Option<Duration>,
 }
@@ -38,6 +42,7 @@ impl SessionFaults {
             stall: Duration::from_millis(f.stall_ms),
             drop_after_rpcs: None,
             rpc_batch_unmarked: false,
+            babelfish: false,
             lifetime: f.session_lifetime_ms.map(Duration::from_millis),
         }
     }
@@ -52,6 +57,7 @@ pub enum Control {
     ExpireAfterMs(u64),
     DropAfterRpcs(u64),
     RpcBatchUnmarked(bool),
+    Babelfish(bool),
     Clear,
 }
 
@@ -76,6 +82,7 @@ pub fn parse_control(sql: &str) -> Option<Result<Control, String>> {
         ("expire_after_ms", Some(Ok(n))) => Ok(Control::ExpireAfterMs(n)),
         ("drop_after_rpcs", Some(Ok(n))) => Ok(Control::DropAfterRpcs(n)),
         ("rpc_batch_unmarked", Some(Ok(n @ (0 | 1)))) => Ok(Control::RpcBatchUnmarked(n == 1)),
+        ("babelfish", Some(Ok(n @ (0 | 1)))) => Ok(Control::Babelfish(n == 1)),
         _ => Err(format!("testserver: unknown fault control '{text}'")),
     })
 }
@@ -93,6 +100,10 @@ mod tests {
         assert_eq!(
             parse_control("SET TESTSERVER_FAULT clear"),
             Some(Ok(Control::Clear))
+        );
+        assert_eq!(
+            parse_control("SET TESTSERVER_FAULT babelfish 1"),
+            Some(Ok(Control::Babelfish(true)))
         );
         assert!(matches!(
             parse_control("SET TESTSERVER_FAULT drop_after_rows x"),

@@ -42,6 +42,7 @@ impl Initial {
             app: self.app.clone(),
             host: self.host.clone(),
             server_name: server.config.server_name.clone(),
+            babelfish: false,
         }
     }
 }
@@ -352,7 +353,11 @@ impl Engine {
                 return;
             }
             Job::Batch { sql, .. } => match faults::parse_control(&sql) {
-                Some(control) => sink.control(control),
+                Some(control) => {
+                    sink.control(control);
+                    // The engine answers SERVERPROPERTY('Babelfish') from its session info.
+                    self.session.info.babelfish = sink.faults.babelfish;
+                }
                 None => self.session.execute_batch(&sql, &mut sink),
             },
             Job::Rpc { calls, .. } => {
@@ -422,6 +427,7 @@ impl Engine {
         ) {
             Ok(mut s) => {
                 s.set_connection_facts(self.initial.facts.clone());
+                s.info.babelfish = self.faults.babelfish;
                 self.session = s
             }
             Err(e) => tracing::warn!(spid = self.initial.spid, "reset failed: {e:#}"),
@@ -502,6 +508,10 @@ impl<'a> Sink<'a> {
                     Control::ExpireAfterMs(ms) => self.out.kill_after(Duration::from_millis(ms)),
                     Control::DropAfterRpcs(n) => self.faults.drop_after_rpcs = Some(n),
                     Control::RpcBatchUnmarked(on) => self.faults.rpc_batch_unmarked = on,
+                    Control::Babelfish(on) => {
+                        self.faults.babelfish = on;
+                        self.faults.rpc_batch_unmarked = on;
+                    }
                     Control::Clear => {
                         *self.faults = SessionFaults::from_config(&self.server.config.faults)
                     }
