@@ -658,10 +658,16 @@ impl Stmt {
     /// Whether every bound parameter is an input one (output parameters take the
     /// sp_executesql path of [`Self::run_statement`]).
     fn only_input_params(st: &StmtState) -> bool {
-        Self::bindings_of(st)
-            .iter()
-            .flatten()
-            .all(|b| b.io_type == super::params::SQL_PARAM_INPUT)
+        // Read in place: this runs on every execution of a prepared statement.
+        let (bound, _) = st.bindings.apd().read(|apd| apd.records.len());
+        let (only_input, _) = st.bindings.ipd.read(|ipd| {
+            ipd.records
+                .iter()
+                .take(bound)
+                .filter(|r| r.concise_type != 0)
+                .all(|r| r.parameter_type == super::params::SQL_PARAM_INPUT)
+        });
+        only_input
     }
 
     /// A prepared statement executed with one parameter set, by its server handle as
