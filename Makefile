@@ -21,12 +21,15 @@ all: build
 
 deps: $(VENV)/.ok $(PEERS_DIR)/odbcinst.ini
 
+# apt runs without our private ODBCSYSINI: tdsodbc's postinst registers FreeTDS with odbcinst,
+# which fails in a directory that does not exist yet (and would leave dpkg half-configured).
 $(ROOT)/target/.apt-ok:
 	@mkdir -p $(ROOT)/target
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  apt-get update -qq && env -u ODBCSYSINI -u ODBCINI DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@touch $@
 

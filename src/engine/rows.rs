@@ -16,6 +16,7 @@ use mssql_tds::datatypes::sqldatatypes::TdsDataType;
 use mssql_tds::query::metadata::ColumnMetadata;
 use uuid::Uuid;
 
+use super::cell_buffers::CellBuffers;
 use crate::convert::{Date, DateTimeOffset, Decimal, ServerType, Time, Timestamp, Value};
 
 /// One column of a result set, as SQLDescribeCol/SQLColAttribute describe it.
@@ -314,27 +315,34 @@ fn decimal(v: &DecimalParts) -> Decimal {
     }
 }
 
-/// Character data from the wire into a String; never panics on malformed input.
-pub(crate) fn decode_text(bytes: &[u8], encoding: &EncodingType) -> String {
-    match encoding {
-        EncodingType::Utf16 => {
-            let (text, _) = encoding_rs::UTF_16LE.decode_without_bom_handling(bytes);
-            text.into_owned()
+/// Character data from the wire into `out` (empty, and reused: its capacity is kept); never
+/// panics on malformed input.
+fn decode_text_into(bytes: &[u8], encoding: &EncodingType, out: &mut String) {
+    let encoding = match encoding {
+        EncodingType::Utf16 => encoding_rs::UTF_16LE,
+        EncodingType::Utf8 => {
+            out.push_str(&String::from_utf8_lossy(bytes));
+            return;
         }
-        EncodingType::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
-        other => match other.resolved_encoding().and_then(|e| e.as_encoding_rs()) {
-            Some(enc) => enc.decode_without_bom_handling(bytes).0.into_owned(),
-            None => encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
-                .0
-                .into_owned(),
-        },
-    }
+        other => other
+            .resolved_encoding()
+            .and_then(|e| e.as_encoding_rs())
+            .unwrap_or(encoding_rs::WINDOWS_1252),
+    };
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    // With room for the worst case the decoder finishes in one call.
+    let room = decoder
+        .max_utf8_buffer_length(bytes.len())
+        .unwrap_or(bytes.len().saturating_mul(3));
+    out.reserve(room);
+    let _ = decoder.decode_to_string(bytes, out, true);
 }
 
 /// Decodes rows straight into a flat, reused vector of [`Value`]s (one row after another).
 pub(crate) struct ValueRows<'a> {
     pub values: &'a mut Vec<Value>,
+    /// Buffers of delivered cells, for the text and binary cells decoded now.
+    spare: Option<&'a mut CellBuffers>,
     /// The base type of the next sql_variant value, reported just before it.
     pending_variant: Option<ServerType>,
 }
@@ -343,7 +351,16 @@ impl<'a> ValueRows<'a> {
     pub fn new(values: &'a mut Vec<Value>) -> Self {
         ValueRows {
             values,
+            spare: None,
             pending_variant: None,
+        }
+    }
+
+    /// A writer whose text and binary cells reuse the buffers in `spare`.
+    pub fn recycling(values: &'a mut Vec<Value>, spare: &'a mut CellBuffers) -> Self {
+        ValueRows {
+            spare: Some(spare),
+            ..ValueRows::new(values)
         }
     }
 
@@ -354,6 +371,14 @@ impl<'a> ValueRows<'a> {
                 .push(Value::Variant(Box::new(value), Box::new(base))),
             None => self.values.push(value),
         }
+    }
+
+    fn text_buffer(&mut self) -> String {
+        self.spare.as_mut().map(|s| s.text()).unwrap_or_default()
+    }
+
+    fn byte_buffer(&mut self) -> Vec<u8> {
+        self.spare.as_mut().map(|s| s.bytes()).unwrap_or_default()
     }
 }
 
@@ -384,10 +409,20 @@ impl RowWriter for ValueRows<'_> {
         self.push(Value::Float(val));
     }
     fn write_string(&mut self, _col: usize, bytes: Cow<'_, [u8]>, encoding_type: EncodingType) {
-        self.push(Value::Text(decode_text(&bytes, &encoding_type)));
+        let mut text = self.text_buffer();
+        decode_text_into(&bytes, &encoding_type, &mut text);
+        self.push(Value::Text(text));
     }
     fn write_bytes(&mut self, _col: usize, bytes: Cow<'_, [u8]>) {
-        self.push(Value::Binary(bytes.into_owned()));
+        let bytes = match bytes {
+            Cow::Owned(owned) => owned,
+            Cow::Borrowed(wire) => {
+                let mut copy = self.byte_buffer();
+                copy.extend_from_slice(wire);
+                copy
+            }
+        };
+        self.push(Value::Binary(bytes));
     }
     fn write_decimal(&mut self, _col: usize, val: DecimalParts) {
         self.push(Value::Decimal(decimal(&val)));

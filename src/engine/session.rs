@@ -15,6 +15,7 @@ use mssql_tds::datatypes::sql_string::EncodingType;
 use mssql_tds::error::Error as TdsError;
 use mssql_tds::token::tokens::SqlCollation;
 
+use super::cell_buffers::CellBuffers;
 use super::errors::{self, connect_error, exec_error};
 use super::rows::{ColumnInfo, ValueRows, column_info};
 use super::runtime::block_on;
@@ -350,14 +351,17 @@ impl Session {
         columns: usize,
         max_rows: usize,
     ) -> Result<usize> {
-        self.fetch_rows_within(values, columns, max_rows, usize::MAX)
+        let mut spare = CellBuffers::default();
+        self.fetch_rows_within(values, &mut spare, columns, max_rows, usize::MAX)
     }
 
     /// [`Self::fetch_rows`], stopping early once the rows added hold more than `byte_budget`
     /// bytes of text and binary data (results with long values keep few rows in memory).
+    /// Text and binary cells are decoded into the buffers of `spare` while it has some.
     pub fn fetch_rows_within(
         &mut self,
         values: &mut Vec<Value>,
+        spare: &mut CellBuffers,
         columns: usize,
         max_rows: usize,
         byte_budget: usize,
@@ -370,7 +374,7 @@ impl Session {
         let mut rows = 0;
         let client = &mut self.client;
         let outcome: std::result::Result<(), TdsError> = (|| {
-            let mut writer = ValueRows::new(values);
+            let mut writer = ValueRows::recycling(values, spare);
             let mut bytes = 0usize;
             while rows < max_rows && bytes <= byte_budget {
                 if byte_budget != usize::MAX && rows > 0 {

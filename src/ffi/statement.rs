@@ -6,6 +6,7 @@ use super::text::{self, Unit};
 use super::*;
 use crate::diag::Error;
 use crate::handle::columns;
+use crate::handle::stmt::{BoundRowset, SQL_NULL_DATA};
 use crate::handle::{AttrValue, Status};
 
 fn exec_direct(handle: Handle, sql: impl FnOnce() -> Result<Option<String>>) -> SqlReturn {
@@ -199,142 +200,162 @@ pub extern "C" fn SQLColAttributeW(
     col_attribute(handle, col, field, text_out, buf, len, num, Unit::WideBytes)
 }
 
-const SQL_ATTR_ROW_BIND_TYPE: i32 = 5;
-const SQL_ATTR_ROW_BIND_OFFSET_PTR: i32 = 23;
 const SQL_ROW_SUCCESS: u16 = 0;
 const SQL_ROW_SUCCESS_WITH_INFO: u16 = 6;
 const SQL_ROW_ERROR: u16 = 5;
 const SQL_ROW_NOROW: u16 = 3;
 
-fn stmt_attr(s: &Stmt, attr: i32) -> usize {
-    match s.get_attr(attr) {
-        Ok(AttrValue::Int(v)) => v as usize,
-        _ => 0,
-    }
-}
-
 /// SQLFetch and SQLFetchScroll(NEXT): positions on the next rowset and fills the bound
 /// columns, the row status array and the rows-fetched count.
 fn fetch_rowset(s: &Stmt, diag: &mut DiagArea) -> Result<Status> {
     let (status, n, layout) = s.fetch(diag)?;
-    let fetched_ptr = layout.rows_fetched_addr;
-    let status_ptr = layout.row_status_addr;
-    // The common case (pyodbc): nothing bound, no arrays to fill.
-    if !layout.bound && status_ptr == 0 {
-        if fetched_ptr != 0 {
-            unsafe { put(fetched_ptr as *mut u64, n as u64) };
+    // SQL_ATTR_ROW_STATUS_PTR: one entry per row of the rowset, written as rows are filled.
+    let status_array = layout.row_status_addr as *mut u16;
+    let set_row_status = |row: usize, value: u16| {
+        if !status_array.is_null() {
+            unsafe { put(status_array.add(row), value) };
         }
-        return Ok(status);
-    }
-    let mut statuses = vec![SQL_ROW_NOROW; layout.array];
-    let (bindings, length_pointers) = if layout.bound {
-        (s.col_bindings(), s.col_length_pointers())
-    } else {
-        (Vec::new(), Vec::new())
     };
     if status == Status::Success && layout.bound {
-        let bind_type = stmt_attr(s, SQL_ATTR_ROW_BIND_TYPE);
-        let offset_ptr = stmt_attr(s, SQL_ATTR_ROW_BIND_OFFSET_PTR);
-        let offset = if offset_ptr == 0 {
-            0
-        } else {
-            unsafe { (offset_ptr as *const isize).read_unaligned() as usize }
-        };
-        let columns = s.columns();
-        let mut first_error = None;
-        for (row, row_status) in statuses.iter_mut().enumerate().take(n) {
-            *row_status = SQL_ROW_SUCCESS;
-            for (i, b) in bindings.iter().enumerate() {
-                // A column is bound by its data pointer: a record whose type or indicator was
-                // set through the ARD without one is not (pyodbc sets decimal types so).
-                let Some(b) = b.filter(|b| b.value_addr != 0) else {
-                    continue;
-                };
-                let col = i as u16 + 1;
-                let c_type = if b.c_type == 99 {
-                    match columns.as_ref().and_then(|c| c.get(i)) {
-                        Some(info) => crate::convert::to_c::default_c_type(&info.ty),
-                        None => b.c_type,
-                    }
-                } else {
-                    b.c_type
-                };
-                let elem =
-                    super::params::c_type_size(c_type).unwrap_or(b.buffer_len.max(0) as usize);
-                let (value_step, ind_step) = if bind_type == 0 {
-                    (elem, std::mem::size_of::<isize>())
-                } else {
-                    (bind_type, bind_type)
-                };
-                let value_addr = if b.value_addr == 0 {
-                    0
-                } else {
-                    b.value_addr + offset + row * value_step
-                };
-                // The ARD's indicator and octet-length pointers (one and the same for SQLBindCol).
-                let (ind_ptr, len_ptr) = length_pointers
-                    .get(i)
-                    .copied()
-                    .unwrap_or((b.ind_addr, b.ind_addr));
-                let in_row = |p: usize| {
-                    if p == 0 {
-                        0
-                    } else {
-                        p + offset + row * ind_step
-                    }
-                };
-                let (ind_addr, len_addr) = (in_row(ind_ptr), in_row(len_ptr));
-                let len =
-                    super::params::c_type_size(c_type).unwrap_or(b.buffer_len.max(0) as usize);
-                let buffer = unsafe {
-                    out_bytes(
-                        value_addr as *mut c_void,
-                        if value_addr == 0 { 0 } else { len as isize },
-                    )
-                };
-                match s.write_bound(diag, row, col, c_type, buffer) {
-                    Ok((ind, truncated)) => {
-                        if ind == crate::handle::stmt::SQL_NULL_DATA && ind_addr == 0 {
-                            *row_status = SQL_ROW_ERROR;
-                            first_error.get_or_insert_with(|| {
-                                Error::new("22002", "Indicator variable required but not supplied")
-                            });
-                            continue;
-                        }
-                        unsafe { super::descriptor::put_length_indicator(ind, ind_addr, len_addr) };
-                        if truncated && *row_status == SQL_ROW_SUCCESS {
-                            *row_status = SQL_ROW_SUCCESS_WITH_INFO;
-                        }
-                    }
-                    Err(e) => {
-                        *row_status = SQL_ROW_ERROR;
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-        }
-        if let Some(e) = first_error {
-            if n == 1 {
-                return Err(e);
-            }
-            diag.extend(e.records);
-        }
+        s.with_bound_rowset(|rowset| fill_bound_rows(rowset, n, &set_row_status, diag))??;
     } else if status == Status::Success {
-        statuses
-            .iter_mut()
-            .take(n)
-            .for_each(|st| *st = SQL_ROW_SUCCESS);
+        (0..n).for_each(|row| set_row_status(row, SQL_ROW_SUCCESS));
     }
-    if fetched_ptr != 0 {
-        unsafe { put(fetched_ptr as *mut u64, n as u64) };
-    }
-    if status_ptr != 0 {
-        for (i, st) in statuses.iter().enumerate() {
-            unsafe { put((status_ptr as *mut u16).add(i), *st) };
-        }
+    let filled = if status == Status::Success { n } else { 0 };
+    (filled..layout.array).for_each(|row| set_row_status(row, SQL_ROW_NOROW));
+    if layout.rows_fetched_addr != 0 {
+        unsafe { put(layout.rows_fetched_addr as *mut u64, n as u64) };
     }
     Ok(status)
 }
+
+/// Writes the `n` rows of the rowset into the columns the application bound, row- or
+/// column-wise, at the bind offset. A cell that fails marks its row SQL_ROW_ERROR; with a
+/// single row, its error is the call's.
+fn fill_bound_rows(
+    rowset: &BoundRowset<'_>,
+    n: usize,
+    set_row_status: &dyn Fn(usize, u16),
+    diag: &mut DiagArea,
+) -> Result<()> {
+    let offset = match rowset.bind_offset_addr {
+        0 => 0,
+        addr => unsafe { (addr as *const isize).read_unaligned() as usize },
+    };
+    let columns = bound_columns(rowset, offset);
+    let mut first_error = None;
+    for row in 0..n {
+        let mut row_status = SQL_ROW_SUCCESS;
+        for column in &columns {
+            let buffer = unsafe { out_bytes(column.value_at(row) as *mut c_void, column.len) };
+            match rowset.write(diag, row, column.col, column.c_type, buffer) {
+                Ok((ind, _)) if ind == SQL_NULL_DATA && column.ind_at(row) == 0 => {
+                    row_status = SQL_ROW_ERROR;
+                    first_error.get_or_insert_with(|| {
+                        Error::new("22002", "Indicator variable required but not supplied")
+                    });
+                }
+                Ok((ind, truncated)) => {
+                    unsafe {
+                        super::descriptor::put_length_indicator(
+                            ind,
+                            column.ind_at(row),
+                            column.len_at(row),
+                        )
+                    };
+                    if truncated && row_status == SQL_ROW_SUCCESS {
+                        row_status = SQL_ROW_SUCCESS_WITH_INFO;
+                    }
+                }
+                Err(e) => {
+                    row_status = SQL_ROW_ERROR;
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        set_row_status(row, row_status);
+    }
+    match first_error {
+        Some(e) if n == 1 => Err(e),
+        Some(e) => {
+            diag.extend(e.records);
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Where one bound column's cells go: the addresses of row 0 (bind offset applied) and the
+/// step from one row to the next.
+struct BoundColumn {
+    col: u16,
+    c_type: i16,
+    /// Bytes of one value: the C type's size, or the buffer length for variable-length types.
+    len: isize,
+    value_addr: usize,
+    ind_addr: usize,
+    len_addr: usize,
+    value_step: usize,
+    ind_step: usize,
+}
+
+impl BoundColumn {
+    fn at(addr: usize, row: usize, step: usize) -> usize {
+        if addr == 0 { 0 } else { addr + row * step }
+    }
+    fn value_at(&self, row: usize) -> usize {
+        Self::at(self.value_addr, row, self.value_step)
+    }
+    fn ind_at(&self, row: usize) -> usize {
+        Self::at(self.ind_addr, row, self.ind_step)
+    }
+    fn len_at(&self, row: usize) -> usize {
+        Self::at(self.len_addr, row, self.ind_step)
+    }
+}
+
+/// The bound columns of the rowset, resolved once per fetch. A column is bound by its data
+/// pointer: a record whose type or indicator was set through the ARD without one is not
+/// (pyodbc sets decimal types so).
+fn bound_columns(rowset: &BoundRowset<'_>, offset: usize) -> Vec<BoundColumn> {
+    let length_pointers = rowset.length_pointers();
+    rowset
+        .bindings()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| {
+            let b = b.filter(|b| b.value_addr != 0)?;
+            let c_type = match (b.c_type, rowset.column_type(i)) {
+                (SQL_C_DEFAULT_TYPE, Some(ty)) => crate::convert::to_c::default_c_type(ty),
+                (c_type, _) => c_type,
+            };
+            let len = super::params::c_type_size(c_type).unwrap_or(b.buffer_len.max(0) as usize);
+            let (value_step, ind_step) = match rowset.bind_type {
+                0 => (len, std::mem::size_of::<isize>()),
+                row_size => (row_size, row_size),
+            };
+            // The ARD's indicator and octet-length pointers (one and the same for SQLBindCol).
+            let (ind_addr, len_addr) = length_pointers
+                .get(i)
+                .copied()
+                .unwrap_or((b.ind_addr, b.ind_addr));
+            let shifted = |addr: usize| if addr == 0 { 0 } else { addr + offset };
+            Some(BoundColumn {
+                col: i as u16 + 1,
+                c_type,
+                len: len as isize,
+                value_addr: shifted(b.value_addr),
+                ind_addr: shifted(ind_addr),
+                len_addr: shifted(len_addr),
+                value_step,
+                ind_step,
+            })
+        })
+        .collect()
+}
+
+/// SQL_C_DEFAULT (99) in an ARD record: the column's default C type.
+const SQL_C_DEFAULT_TYPE: i16 = 99;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLFetch(handle: Handle) -> SqlReturn {

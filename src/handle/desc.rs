@@ -392,14 +392,18 @@ pub struct ArdView {
     pub length_pointers: Vec<(usize, usize)>,
     numeric: Vec<(u8, i8)>,
     pub header: Header,
+    /// Whether any column is bound (has a data pointer): SQLFetch has cells to write.
+    pub any_bound: bool,
 }
 
 impl ArdView {
     fn of(handle: usize, version: u64, data: &DescData) -> ArdView {
+        let bindings = data.col_bindings();
         ArdView {
             handle,
             version,
-            bindings: data.col_bindings(),
+            any_bound: bindings.iter().flatten().any(|b| b.value_addr != 0),
+            bindings,
             length_pointers: data
                 .records
                 .iter()
@@ -446,6 +450,7 @@ impl Bindings {
                 length_pointers: Vec::new(),
                 numeric: Vec::new(),
                 header: Header::default(),
+                any_bound: false,
             },
         }
     }

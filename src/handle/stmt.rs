@@ -10,7 +10,7 @@ use super::{AttrValue, Dbc, Status, TAG_STMT, char_encoding};
 use crate::convert::long_value::LongValue;
 use crate::convert::{self, ServerType, Value, Warning};
 use crate::diag::{DiagArea, DiagRecord, Error, Result, ServerMessage};
-use crate::engine::{Canceller, ColumnInfo, ParamSet, PreparedPlan, Step};
+use crate::engine::{Canceller, CellBuffers, ColumnInfo, ParamSet, PreparedPlan, Step};
 
 pub const SQL_PARAM_SUCCESS: u16 = 0;
 pub const SQL_PARAM_SUCCESS_WITH_INFO: u16 = 6;
@@ -19,15 +19,21 @@ pub const SQL_PARAM_UNUSED: u16 = 7;
 
 /// Rows decoded per trip to the connection.
 const FETCH_BATCH_ROWS: usize = 256;
+/// The largest SQL_ATTR_ROW_ARRAY_SIZE honoured.
+const MAX_ROW_ARRAY: u64 = 1 << 20;
 
 pub const SQL_NULL_DATA: isize = -1;
 pub const SQL_NO_TOTAL: isize = -4;
 pub const SQL_C_DEFAULT: i16 = 99;
 pub const SQL_ARD_TYPE: i16 = -99;
+const SQL_C_NUMERIC: i16 = 2;
+/// SQL_C_NUMERIC's precision and scale when the ARD says nothing (ODBC: 38 and 0).
+const DEFAULT_NUMERIC: (u8, i8) = (super::desc::DEFAULT_NUMERIC_PRECISION, 0);
 
 pub const SQL_ATTR_QUERY_TIMEOUT: i32 = 0;
 pub const SQL_ATTR_MAX_ROWS: i32 = 1;
 pub const SQL_ATTR_ROW_BIND_TYPE: i32 = 5;
+pub const SQL_ATTR_ROW_BIND_OFFSET_PTR: i32 = 23;
 pub const SQL_ATTR_CURSOR_TYPE: i32 = 6;
 pub const SQL_ATTR_CONCURRENCY: i32 = 7;
 pub const SQL_ROWSET_SIZE: i32 = 9;
@@ -39,7 +45,7 @@ pub const SQL_ATTR_APP_PARAM_DESC: i32 = 10011;
 pub const SQL_ATTR_IMP_ROW_DESC: i32 = 10012;
 pub const SQL_ATTR_IMP_PARAM_DESC: i32 = 10013;
 
-use super::desc::{Bindings, KIND_APD, KIND_ARD, KIND_IPD, KIND_IRD};
+use super::desc::{ArdView, Bindings, KIND_APD, KIND_ARD, KIND_IPD, KIND_IRD};
 pub use super::desc::{Desc, TAG_DESC};
 
 #[repr(C)]
@@ -65,6 +71,8 @@ pub struct Stmt {
 struct RowsState {
     columns: Arc<Vec<ColumnInfo>>,
     values: Vec<Value>,
+    /// Buffers of the text and binary cells already delivered, for the next batch's cells.
+    spare: CellBuffers,
     rows_in_batch: usize,
     next_row: usize,
     current_row: Option<usize>,
@@ -100,6 +108,7 @@ impl RowsState {
             streamable: columns.iter().any(|c| streamable_type(&c.ty)),
             columns,
             values,
+            spare: CellBuffers::default(),
             rows_in_batch,
             next_row: 0,
             current_row: None,
@@ -371,7 +380,13 @@ impl Stmt {
                 0
             })
         } else {
-            session.fetch_rows_within(&mut rows.values, ncols, 1, rows.byte_budget)
+            session.fetch_rows_within(
+                &mut rows.values,
+                &mut rows.spare,
+                ncols,
+                1,
+                rows.byte_budget,
+            )
         };
         diag.extend(session.take_messages().iter().map(DiagRecord::server));
         match fetched? {
@@ -1130,7 +1145,8 @@ impl Stmt {
         let ncols = rows.columns.len();
         // Keep the rows not yet delivered, at the front.
         if rows.next_row > 0 {
-            rows.values.drain(..rows.next_row * ncols);
+            let delivered = rows.values.drain(..rows.next_row * ncols);
+            rows.spare.reclaim(delivered);
             rows.rows_in_batch -= rows.next_row;
             rows.next_row = 0;
         }
@@ -1156,7 +1172,13 @@ impl Stmt {
                     rows.on_cursor_row = matches!(got, Ok((1, false)));
                     got.map(|(n, _)| n)
                 } else {
-                    session.fetch_rows_within(&mut rows.values, ncols, want, rows.byte_budget)
+                    session.fetch_rows_within(
+                        &mut rows.values,
+                        &mut rows.spare,
+                        ncols,
+                        want,
+                        rows.byte_budget,
+                    )
                 };
                 let messages = session.take_messages();
                 diag.extend(messages.iter().map(DiagRecord::server));
@@ -1412,50 +1434,23 @@ impl Stmt {
         self.state().row_array_size()
     }
 
-    /// Converts cell (`row` of the current rowset, column `col`) into a bound buffer. Returns
-    /// the length/indicator value; a truncation posts 01004 and is reported as `true`.
-    pub fn write_bound(
-        &self,
-        diag: &mut DiagArea,
-        row: usize,
-        col: u16,
-        c_type: i16,
-        buffer: &mut [u8],
-    ) -> Result<(isize, bool)> {
+    /// Runs `fill` on the current rowset and the ARD in use, under one lock of the statement:
+    /// SQLFetch writes every bound cell of a rowset through it, not one lock per cell.
+    pub fn with_bound_rowset<R>(&self, fill: impl FnOnce(&BoundRowset<'_>) -> R) -> Result<R> {
         let st = self.state();
         let Some(Current::Rows(rows)) = st.cursor.as_ref().map(|c| &c.current) else {
             return Err(Error::invalid_cursor_state());
         };
-        let first = rows.current_row.ok_or_else(Error::invalid_cursor_state)?;
-        let ncols = rows.columns.len();
-        if col == 0 || usize::from(col) > ncols {
-            return Err(Error::invalid_descriptor_index());
-        }
-        let value = cell_of(
-            &rows.values,
-            &rows.cursor_row,
-            ncols,
-            first + row,
-            usize::from(col) - 1,
-        )
-        .ok_or_else(Error::invalid_cursor_state)?;
-        if matches!(value, Value::Null) {
-            return Ok((SQL_NULL_DATA, false));
-        }
-        let ty = &rows.columns[usize::from(col) - 1].ty;
-        let written = convert_cell(value, ty, c_type, buffer, 0, st.numeric_of(col))?;
-        let truncated = match written.warning {
-            Some(Warning::StringTruncated) => {
-                diag.warn("01004", "String data, right truncated");
-                true
-            }
-            Some(Warning::FractionalTruncation) => {
-                diag.warn("01S07", "Fractional truncation");
-                true
-            }
-            None => false,
-        };
-        Ok((written.indicator, truncated))
+        let bind_type = st.attr(SQL_ATTR_ROW_BIND_TYPE).unwrap_or(0).max(0) as usize;
+        let bind_offset_addr = st.attr(SQL_ATTR_ROW_BIND_OFFSET_PTR).unwrap_or(0) as usize;
+        Ok(st.bindings.with_ard(|ard| {
+            fill(&BoundRowset {
+                rows,
+                ard,
+                bind_type,
+                bind_offset_addr,
+            })
+        }))
     }
 
     /// SQLGetData on the current row. `has_indicator`: whether the application gave a place
@@ -1469,8 +1464,17 @@ impl Stmt {
         has_indicator: bool,
     ) -> Result<(Status, isize)> {
         let mut st = self.state();
-        let st_numeric = st.numeric_of(col);
-        let ard_type = st.col_binding(col).map(|b| b.c_type);
+        // SQL_ARD_TYPE: the type the application set on the ARD record (with its precision
+        // and scale, `numeric`); the column's default C type when it set none. Other types
+        // need nothing from the ARD but SQL_C_NUMERIC's precision and scale.
+        let c_type = match c_type {
+            SQL_ARD_TYPE => st.col_binding(col).map_or(c_type, |b| b.c_type),
+            _ => c_type,
+        };
+        let numeric = match c_type {
+            SQL_C_NUMERIC | SQL_ARD_TYPE => st.numeric_of(col),
+            _ => DEFAULT_NUMERIC,
+        };
         let cursor = st.cursor.as_mut().ok_or_else(Error::invalid_cursor_state)?;
         let Current::Rows(rows) = &mut cursor.current else {
             return Err(Error::invalid_cursor_state());
@@ -1487,12 +1491,6 @@ impl Stmt {
         if rows.getdata_done {
             return Ok((Status::NoData, 0));
         }
-        // SQL_ARD_TYPE: the type the application set on the ARD record (with its precision
-        // and scale, `numeric`); the column's default C type when it set none.
-        let c_type = match ard_type {
-            Some(t) if c_type == SQL_ARD_TYPE => t,
-            _ => c_type,
-        };
         let ncols = rows.columns.len();
         let index = usize::from(col) - 1;
         if rows.cursor_row.is_some() {
@@ -1535,7 +1533,6 @@ impl Stmt {
             rows.getdata_done = true;
             return Ok((Status::Success, SQL_NULL_DATA));
         }
-        let numeric = st_numeric;
         let written = convert_cell(value, ty, c_type, buffer, rows.getdata_offset, numeric)?;
         rows.getdata_offset += written.consumed;
         match written.warning {
@@ -1757,13 +1754,15 @@ impl StmtState {
     /// ARD is read once here when it changed, so the per-row work takes no descriptor lock).
     fn fetch_layout(&mut self) -> FetchLayout {
         self.bindings.refresh_ard_view();
+        let (array_size, bound) = self
+            .bindings
+            .with_ard(|view| (view.header.array_size, view.any_bound));
+        let own_attr = |attr| self.attrs.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v);
         FetchLayout {
-            array: self.row_array_size(),
-            rows_fetched_addr: self.attr(SQL_ATTR_ROWS_FETCHED_PTR).unwrap_or(0) as usize,
-            row_status_addr: self.attr(SQL_ATTR_ROW_STATUS_PTR).unwrap_or(0) as usize,
-            bound: self
-                .bindings
-                .with_ard(|view| view.bindings.iter().flatten().any(|b| b.value_addr != 0)),
+            array: array_size.clamp(1, MAX_ROW_ARRAY) as usize,
+            rows_fetched_addr: own_attr(SQL_ATTR_ROWS_FETCHED_PTR).unwrap_or(0) as usize,
+            row_status_addr: own_attr(SQL_ATTR_ROW_STATUS_PTR).unwrap_or(0) as usize,
+            bound,
         }
     }
 
@@ -1771,7 +1770,7 @@ impl StmtState {
     fn row_array_size(&self) -> usize {
         self.attr(SQL_ATTR_ROW_ARRAY_SIZE)
             .unwrap_or(1)
-            .clamp(1, 1 << 20) as usize
+            .clamp(1, MAX_ROW_ARRAY as i64) as usize
     }
 
     /// Whether the next row might be read through the cursor: a result set with long
@@ -1819,6 +1818,73 @@ pub struct FetchLayout {
     pub rows_fetched_addr: usize,
     pub row_status_addr: usize,
     pub bound: bool,
+}
+
+/// The current rowset with the ARD in use, as SQLFetch fills the bound columns
+/// ([`Stmt::with_bound_rowset`]).
+pub struct BoundRowset<'a> {
+    rows: &'a RowsState,
+    ard: &'a ArdView,
+    /// SQL_ATTR_ROW_BIND_TYPE: 0 column-wise, else the size of one row's structure.
+    pub bind_type: usize,
+    /// SQL_ATTR_ROW_BIND_OFFSET_PTR: where the application keeps the bind offset (0: none).
+    pub bind_offset_addr: usize,
+}
+
+impl BoundRowset<'_> {
+    /// The ARD's records by column (None: not bound).
+    pub fn bindings(&self) -> &[Option<ColBinding>] {
+        &self.ard.bindings
+    }
+
+    /// (SQL_DESC_INDICATOR_PTR, SQL_DESC_OCTET_LENGTH_PTR) by column: one buffer for
+    /// SQLBindCol, possibly two for records set through the descriptor.
+    pub fn length_pointers(&self) -> &[(usize, usize)] {
+        &self.ard.length_pointers
+    }
+
+    /// The declared type of column `index` (0-based).
+    pub fn column_type(&self, index: usize) -> Option<&ServerType> {
+        self.rows.columns.get(index).map(|c| &c.ty)
+    }
+
+    /// Converts cell (`row` of the current rowset, column `col`) into a bound buffer. Returns
+    /// the length/indicator value; a truncation posts 01004 and is reported as `true`.
+    pub fn write(
+        &self,
+        diag: &mut DiagArea,
+        row: usize,
+        col: u16,
+        c_type: i16,
+        buffer: &mut [u8],
+    ) -> Result<(isize, bool)> {
+        let rows = self.rows;
+        let first = rows.current_row.ok_or_else(Error::invalid_cursor_state)?;
+        let ncols = rows.columns.len();
+        if col == 0 || usize::from(col) > ncols {
+            return Err(Error::invalid_descriptor_index());
+        }
+        let index = usize::from(col) - 1;
+        let value = cell_of(&rows.values, &rows.cursor_row, ncols, first + row, index)
+            .ok_or_else(Error::invalid_cursor_state)?;
+        if matches!(value, Value::Null) {
+            return Ok((SQL_NULL_DATA, false));
+        }
+        let ty = &rows.columns[index].ty;
+        let written = convert_cell(value, ty, c_type, buffer, 0, self.ard.numeric(col))?;
+        let truncated = match written.warning {
+            Some(Warning::StringTruncated) => {
+                diag.warn("01004", "String data, right truncated");
+                true
+            }
+            Some(Warning::FractionalTruncation) => {
+                diag.warn("01S07", "Fractional truncation");
+                true
+            }
+            None => false,
+        };
+        Ok((written.indicator, truncated))
+    }
 }
 
 /// What an execution with parameters reports besides its return code.

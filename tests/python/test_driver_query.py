@@ -32,6 +32,21 @@ def test_column_descriptions_and_values(cnx):
     assert cur.fetchone() is None
 
 
+def test_cells_stay_their_own_across_fetch_batches(cnx):
+    # Rows come in batches of 256, and each batch decodes its text and binary cells into the
+    # buffers of the batch delivered before: lengths grow, NULLs interleave, fetchone and
+    # fetchmany mix, and every value must still be the one the server sent.
+    cur = cnx.cursor().execute("SELECT * FROM bench.wide(1500)")
+    rows = [cur.fetchone() for _ in range(300)] + cur.fetchmany(700) + cur.fetchall()
+    assert len(rows) == 1500
+    for i, row in enumerate(rows, start=1):
+        null = i % 3 == 0
+        assert (row.c01_int, row.c10_nvarchar, row.c11_varchar, row.c18_varbinary,
+                row.c19_nvarchar, row.c30_nvarchar) == (
+            i, f"row {i}", f"ascii {i}", i.to_bytes(8, "big"),
+            None if null else f"nullable text {i}", None if null else f"last {i}"), i
+
+
 def test_long_text_comes_back_whole(cnx):
     text = "ab€" * 40000
     got = cnx.cursor().execute("SELECT ?", text).fetchone()[0]
