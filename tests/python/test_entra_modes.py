@@ -220,6 +220,34 @@ def test_32_simultaneous_cold_connects_make_one_token_request(fresh_server, monk
     assert mock_get(fresh_server, "/_counters").get("token:client_credentials") == 1
 
 
+def test_a_token_request_goes_on_while_another_thread_waits_on_the_server(fresh_server,
+                                                                          monkeypatch):
+    # The token request (HTTP to the mock) and the login run while another thread's query is
+    # waiting on the server: neither may wait for the other.
+    slow_done = threading.Event()
+
+    def slow():
+        cnx = pyodbc.connect(fresh_server.connection_string(), timeout=10)
+        try:
+            cnx.cursor().execute("WAITFOR DELAY '00:00:06'")
+        finally:
+            slow_done.set()
+            cnx.close()
+
+    waiter = threading.Thread(target=slow)
+    waiter.start()
+    try:
+        time.sleep(0.5)
+        c = connect(fresh_server, "ActiveDirectoryServicePrincipal", monkeypatch, timeout=10)
+        assert c.execute("SELECT 42").fetchone()[0] == 42
+        c.close()
+        assert mock_get(fresh_server, "/_counters").get("token:client_credentials") == 1
+        assert not slow_done.is_set(), "the Entra login waited for the other thread's query"
+    finally:
+        waiter.join(30)
+    assert slow_done.is_set()
+
+
 def test_ten_second_tokens_over_forty_seconds(fresh_server, monkeypatch):
     mock_post(fresh_server, "/_config", {"token_lifetime_secs": 10})
     mode = "ActiveDirectoryServicePrincipal"
