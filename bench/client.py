@@ -134,7 +134,8 @@ def prepared_execute(cs, n=2000):
     return t, n, "executes"
 
 
-def connects(cs, n=30):
+def connects(cs, n=None):
+    n = n or CONNECTS
     pyodbc.pooling = False  # set before the first connection: measure real logins
     with Timer() as t:
         for _ in range(n):
@@ -143,9 +144,10 @@ def connects(cs, n=30):
 
 
 # bench/fetch_profile.py varies the sizes: $BENCH_NARROW_ROWS for the narrow scenarios (200k under
-# valgrind), $BENCH_OPS for the number of prepared executes.
+# valgrind), $BENCH_OPS for the number of prepared executes and of connects.
 NARROW = int(os.environ.get("BENCH_NARROW_ROWS", "1000000"))
 OPS = int(os.environ.get("BENCH_OPS", "2000"))
+CONNECTS = int(os.environ.get("BENCH_OPS", "30"))
 
 SCENARIOS = {
     "narrow_fetchall": lambda cs: fetchall(cs, f"SELECT * FROM bench.narrow({NARROW})", NARROW),

@@ -108,7 +108,7 @@ def callgrind_report(args, server):
         small = callgrind_run(argv, dict(env, BENCH_NARROW_ROWS="1", BENCH_OPS="1"), f"{args.scenario}-{key}-1")
         rows[key] = per_row(big, small, args.rows)
 
-    unit = "execute" if args.scenario == "prepared_execute" else "row"
+    unit = {"prepared_execute": "execute", "connect": "connect"}.get(args.scenario, "row")
     out = [f"# Client profile (callgrind): instructions per extra {unit}",
            "",
            f"`{args.scenario}` through pyodbc, (Ir at {args.rows} {unit}s - Ir at 1 {unit}) / {args.rows - 1}. "
@@ -163,7 +163,7 @@ def main():
     p.add_argument("--tool", choices=["callgrind", "perf"], default="callgrind")
     p.add_argument("--rows", type=int, default=200_000)
     p.add_argument("--drivers", default="ours,MS18")
-    p.add_argument("--scenario", default="narrow_fetchall", choices=["narrow_fetchall", "narrow_fetchmany", "prepared_execute"])
+    p.add_argument("--scenario", default="narrow_fetchall", choices=["narrow_fetchall", "narrow_fetchmany", "prepared_execute", "connect"])
     p.add_argument("--top", type=int, default=30)
     args = p.parse_args()
     unknown = [d for d in args.drivers.split(",") if d not in DRIVERS]
