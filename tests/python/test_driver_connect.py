@@ -1,11 +1,11 @@
 """Connecting through unixODBC with pyodbc: what the driver reports and the errors it gives."""
 import socket
-import time
 
 import pyodbc
 import pytest
 
 from conftest import OUR_DRIVER
+from driver_helpers import query_waiting_on_the_server
 
 PREFIX = "[sqlserver-odbc][ODBC Driver RS for SQL Server]"
 
@@ -87,39 +87,19 @@ def test_autocommit_can_be_switched_both_ways(connect):
 def test_a_slow_query_on_one_thread_does_not_hold_up_the_others(server):
     # One thread waits on the server; the others connect, query and fetch on their own
     # connections meanwhile: all of them must be done while the slow one is still waiting.
-    import threading
+    import concurrent.futures
 
-    slow_done = threading.Event()
-
-    def slow():
+    def work(i):
         cnx = pyodbc.connect(server.connection_string(OUR_DRIVER), timeout=10)
         try:
-            cnx.cursor().execute("WAITFOR DELAY '00:00:06'")
+            return len(cnx.cursor().execute(f"SELECT * FROM bench.narrow({100 + i})").fetchall())
         finally:
-            slow_done.set()
             cnx.close()
 
-    waiter = threading.Thread(target=slow)
-    waiter.start()
-    try:
-        time.sleep(0.5)  # the slow query is on the wire
-        assert not slow_done.is_set()
-
-        def work(i):
-            cnx = pyodbc.connect(server.connection_string(OUR_DRIVER), timeout=10)
-            try:
-                rows = cnx.cursor().execute(f"SELECT * FROM bench.narrow({100 + i})").fetchall()
-                return len(rows)
-            finally:
-                cnx.close()
-
-        import concurrent.futures
+    with query_waiting_on_the_server(server.connection_string(OUR_DRIVER)) as slow_done:
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             assert list(pool.map(work, range(8))) == [100 + i for i in range(8)]
         assert not slow_done.is_set(), "the other threads waited for the slow query"
-    finally:
-        waiter.join(30)
-    assert slow_done.is_set()
 
 
 def test_many_connections_from_many_threads(connect, server):

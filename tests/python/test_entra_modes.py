@@ -16,6 +16,7 @@ import urllib.request
 import pytest
 
 from conftest import OUR_DRIVER, RunningServer
+from driver_helpers import query_waiting_on_the_server
 
 pyodbc = pytest.importorskip("pyodbc")
 
@@ -224,28 +225,12 @@ def test_a_token_request_goes_on_while_another_thread_waits_on_the_server(fresh_
                                                                           monkeypatch):
     # The token request (HTTP to the mock) and the login run while another thread's query is
     # waiting on the server: neither may wait for the other.
-    slow_done = threading.Event()
-
-    def slow():
-        cnx = pyodbc.connect(fresh_server.connection_string(), timeout=10)
-        try:
-            cnx.cursor().execute("WAITFOR DELAY '00:00:06'")
-        finally:
-            slow_done.set()
-            cnx.close()
-
-    waiter = threading.Thread(target=slow)
-    waiter.start()
-    try:
-        time.sleep(0.5)
+    with query_waiting_on_the_server(fresh_server.connection_string()) as slow_done:
         c = connect(fresh_server, "ActiveDirectoryServicePrincipal", monkeypatch, timeout=10)
         assert c.execute("SELECT 42").fetchone()[0] == 42
         c.close()
         assert mock_get(fresh_server, "/_counters").get("token:client_credentials") == 1
         assert not slow_done.is_set(), "the Entra login waited for the other thread's query"
-    finally:
-        waiter.join(30)
-    assert slow_done.is_set()
 
 
 def test_ten_second_tokens_over_forty_seconds(fresh_server, monkeypatch):
