@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Scripted isql/iusql sessions through unixODBC against a fresh testserver.
-# Each cases/NAME.sql starts with a line "-- tool: isql|isql -3|iusql|isql -k" (plus " [engine]"
-# when it needs real SQL); its output
+# Each cases/NAME.sql starts with a line "-- tool: isql|isql -3|iusql|isql -k"; its output
 # (stdout and stderr) must equal cases/NAME.expected exactly.
 # BLESS=1 rewrites the .expected files from the current output (review the diff before committing).
 # Needs: ODBCSYSINI registering "ODBC Driver RS for SQL Server" (make register), TESTSERVER_BIN.
@@ -26,18 +25,10 @@ Encrypt=yes
 TrustServerCertificate=yes
 INI
 export ODBCINI="$work/odbc.ini"
-# Cases marked "[engine]" need real SQL; testserver's interim engine answers every batch
-# with one unnamed integer.
-engine=0
-echo "SELECT 1 AS probe" | isql -b -3 rs "$user" "$pwd" 2>&1 | grep -q probe && engine=1
 fail=0 count=0
 for sql in "$here"/cases/*.sql; do
   name=$(basename "$sql" .sql)
   tool=$(head -1 "$sql" | sed -n 's/^-- tool: //p')
-  if [[ "$tool" == *"[engine]"* ]]; then
-    if [ $engine = 0 ]; then echo "skip $name: testserver runs its interim engine"; continue; fi
-    tool=${tool/ \[engine\]/}
-  fi
   [ -n "$tool" ] || { echo "$name: first line must be '-- tool: ...'"; fail=1; continue; }
   set -- $tool
   prog=$1; shift

@@ -1,4 +1,4 @@
--- tool: isql -3 [engine]
+-- tool: isql -3
 CREATE TABLE people (id int PRIMARY KEY, name nvarchar(20) NULL, born date NULL, score decimal(5,2) NULL)
 INSERT INTO people VALUES (1, N'Ada', '1815-12-10', 99.5), (2, NULL, NULL, NULL)
 SELECT * FROM people ORDER BY id

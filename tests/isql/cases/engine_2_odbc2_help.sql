@@ -1,3 +1,3 @@
--- tool: isql [engine]
+-- tool: isql
 SELECT name, score FROM people ORDER BY id
 help people

@@ -1,2 +1,2 @@
--- tool: iusql [engine]
+-- tool: iusql
 SELECT N'Grâce €' AS unicode_text
