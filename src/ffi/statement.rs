@@ -4,6 +4,7 @@ use std::ffi::c_void;
 
 use super::text::{self, Unit};
 use super::*;
+use crate::convert::codes::SQL_C_DEFAULT;
 use crate::diag::Error;
 use crate::handle::columns;
 use crate::handle::stmt::{BoundRowset, SQL_NULL_DATA};
@@ -326,7 +327,8 @@ fn bound_columns(rowset: &BoundRowset<'_>, offset: usize) -> Vec<BoundColumn> {
         .filter_map(|(i, b)| {
             let b = b.filter(|b| b.value_addr != 0)?;
             let c_type = match (b.c_type, rowset.column_type(i)) {
-                (SQL_C_DEFAULT_TYPE, Some(ty)) => crate::convert::to_c::default_c_type(ty),
+                // SQL_C_DEFAULT in an ARD record: the column's default C type.
+                (SQL_C_DEFAULT, Some(ty)) => crate::convert::to_c::default_c_type(ty),
                 (c_type, _) => c_type,
             };
             let len = super::params::c_type_size(c_type).unwrap_or(b.buffer_len.max(0) as usize);
@@ -353,9 +355,6 @@ fn bound_columns(rowset: &BoundRowset<'_>, offset: usize) -> Vec<BoundColumn> {
         })
         .collect()
 }
-
-/// SQL_C_DEFAULT (99) in an ARD record: the column's default C type.
-const SQL_C_DEFAULT_TYPE: i16 = 99;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn SQLFetch(handle: Handle) -> SqlReturn {

@@ -7,6 +7,7 @@ use super::params::{
     self, OutputPlan, OutputSlot, OutputValue, ParamBinding, ParamInput, PendingExec,
 };
 use super::{AttrValue, Dbc, Status, TAG_STMT, char_encoding};
+use crate::convert::codes::SQL_C_NUMERIC;
 use crate::convert::long_value::LongValue;
 use crate::convert::{self, ServerType, Value, Warning};
 use crate::diag::{DiagArea, DiagRecord, Error, Result, ServerMessage};
@@ -26,7 +27,6 @@ pub const SQL_NULL_DATA: isize = -1;
 pub const SQL_NO_TOTAL: isize = -4;
 pub const SQL_C_DEFAULT: i16 = 99;
 pub const SQL_ARD_TYPE: i16 = -99;
-const SQL_C_NUMERIC: i16 = 2;
 /// SQL_C_NUMERIC's precision and scale when the ARD says nothing (ODBC: 38 and 0).
 const DEFAULT_NUMERIC: (u8, i8) = (super::desc::DEFAULT_NUMERIC_PRECISION, 0);
 
@@ -1733,6 +1733,11 @@ impl StmtState {
         if let Some(v) = self.bindings.header_attr(attr) {
             return Some(v);
         }
+        self.own_attr(attr)
+    }
+
+    /// A statement attribute kept by the statement itself (not a descriptor header field).
+    fn own_attr(&self, attr: i32) -> Option<i64> {
         self.attrs.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v)
     }
 
@@ -1754,23 +1759,20 @@ impl StmtState {
     /// ARD is read once here when it changed, so the per-row work takes no descriptor lock).
     fn fetch_layout(&mut self) -> FetchLayout {
         self.bindings.refresh_ard_view();
-        let (array_size, bound) = self
-            .bindings
-            .with_ard(|view| (view.header.array_size, view.any_bound));
-        let own_attr = |attr| self.attrs.iter().find(|(a, _)| *a == attr).map(|(_, v)| *v);
         FetchLayout {
-            array: array_size.clamp(1, MAX_ROW_ARRAY) as usize,
-            rows_fetched_addr: own_attr(SQL_ATTR_ROWS_FETCHED_PTR).unwrap_or(0) as usize,
-            row_status_addr: own_attr(SQL_ATTR_ROW_STATUS_PTR).unwrap_or(0) as usize,
-            bound,
+            array: self.row_array_size(),
+            rows_fetched_addr: self.own_attr(SQL_ATTR_ROWS_FETCHED_PTR).unwrap_or(0) as usize,
+            row_status_addr: self.own_attr(SQL_ATTR_ROW_STATUS_PTR).unwrap_or(0) as usize,
+            bound: self.bindings.with_ard(|view| view.any_bound),
         }
     }
 
     /// SQL_ATTR_ROW_ARRAY_SIZE: rows per SQLFetch.
+    /// (The ARD's SQL_DESC_ARRAY_SIZE, read from the kept view.)
     fn row_array_size(&self) -> usize {
-        self.attr(SQL_ATTR_ROW_ARRAY_SIZE)
-            .unwrap_or(1)
-            .clamp(1, MAX_ROW_ARRAY as i64) as usize
+        self.bindings
+            .with_ard(|view| view.header.array_size)
+            .clamp(1, MAX_ROW_ARRAY) as usize
     }
 
     /// Whether the next row might be read through the cursor: a result set with long
