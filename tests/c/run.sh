@@ -2,7 +2,7 @@
 # C programs through unixODBC, each run under valgrind against a fresh testserver.
 # tests/c/NAME.c prints what it observes; its stdout must equal tests/c/NAME.expected.
 # valgrind must report no errors and no definite leaks. Exit code 77 means skipped (the
-# program prints why), e.g. when testserver runs its interim engine. BLESS=1 rewrites the .expected files.
+# program prints why). BLESS=1 rewrites the .expected files.
 # Needs: ODBCSYSINI registering "ODBC Driver RS for SQL Server" (make register), TESTSERVER_BIN.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
