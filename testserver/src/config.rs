@@ -204,6 +204,13 @@ impl TrustedKeys {
         Ok(())
     }
 
+    /// Trusts `new` instead of `retired` (a signing-key rotation that revokes the old key).
+    pub fn replace(&self, retired: &PKey<Public>, new: &PKey<Public>) {
+        let mut keys = self.0.write().unwrap_or_else(|e| e.into_inner());
+        keys.retain(|k| !k.public_eq(retired));
+        keys.push(new.clone());
+    }
+
     pub fn snapshot(&self) -> Vec<PKey<Public>> {
         self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }

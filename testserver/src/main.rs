@@ -230,6 +230,8 @@ async fn start_entra(
     };
     let entra = entra::start(entra_config, Some(ca)).await?;
     keys.add_pem(entra.jwt_public_key_pem.as_bytes())?;
+    let trusted = keys.clone();
+    entra.on_signing_key_rotation(Box::new(move |retired, new| trusted.replace(retired, new)));
     // The default (or "entra-https") announces the mock over HTTPS; "entra-http" over plain
     // HTTP on loopback (for clients that only trust the system store, e.g. MS18's libcurl).
     let sts = config.fedauth.sts_url.as_str();

@@ -8,7 +8,8 @@
 //!
 //! Test-only endpoints: `GET /_counters`, `POST /_counters/reset`, `POST /_faults` (a JSON list
 //! of [`state::Fault`]; `[]` clears), `POST /_workload/rotate` (rewrites the federated token
-//! file), `GET /_cli/token?tool=az|azd&scope=` (backs the fake CLIs in `testserver/fake-cli`).
+//! file), `POST /_signing_key/rotate` (signs with a new key; the TDS listener drops the old
+//! one, so tokens issued before are refused), `GET /_cli/token?tool=az|azd&scope=` (backs the fake CLIs in `testserver/fake-cli`).
 
 #![allow(dead_code)] // the ready-file helpers are used by main once it starts the mock
 
@@ -75,11 +76,11 @@ pub async fn start(config: EntraConfig, ca: Option<CaPem>) -> Result<EntraHandle
     std::fs::write(&ca_file, &ca_cert_pem)?;
 
     let (client_certs, client_cert_files) = make_client_certs(&config, &dir)?;
-    let signing_key = crypto::new_rsa_key()?;
-    let jwt_public_key_pem = String::from_utf8(signing_key.public_key_to_pem()?)?;
+    let signing = state::SigningKey::generate()?;
+    let jwt_public_key_pem = String::from_utf8(signing.key.public_key_to_pem()?)?;
     let mock = Arc::new(Mock {
-        signing_kid: crypto::random_token(8),
-        signing_key,
+        signing: Mutex::new(signing),
+        on_rotation: Mutex::new(None),
         federation_key: crypto::new_rsa_key()?,
         client_certs,
         dir: dir.clone(),
@@ -175,6 +176,11 @@ pub struct MockPrincipal {
 impl EntraHandle {
     /// Every user, application and managed identity of the mock (names: UPN or display name,
     /// as `CREATE USER [..] FROM EXTERNAL PROVIDER` would make them).
+    /// `hook(retired, new)` runs on each `POST /_signing_key/rotate`.
+    pub fn on_signing_key_rotation(&self, hook: state::RotationHook) {
+        *self.mock.on_rotation.lock().unwrap() = Some(hook);
+    }
+
     pub fn principals(&self) -> Vec<MockPrincipal> {
         let c = &self.config;
         let users = c

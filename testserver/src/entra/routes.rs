@@ -127,6 +127,10 @@ pub async fn handle(mock: &Mock, req: Req) -> Resp {
             Ok(p) => Resp::json(200, &json!({"path": p})),
             Err(e) => Resp::text(500, &e.to_string()),
         },
+        ("POST", ["_signing_key", "rotate"]) => match mock.rotate_signing_key() {
+            Ok(()) => Resp::json(200, &json!({"rotated": true})),
+            Err(e) => Resp::text(500, &e.to_string()),
+        },
         ("GET", ["_cli", "token"]) => cli_token(mock, &req),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(mock, &req, tenant, &form),
         ("POST", [tenant, "oauth2", "token"]) if *tenant != "cloudshell" => {

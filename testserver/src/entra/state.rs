@@ -14,8 +14,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub struct Mock {
     pub config: EntraConfig,
-    pub signing_key: PKey<Private>,
-    pub signing_kid: String,
+    /// The key access tokens are signed with; `POST /_signing_key/rotate` replaces it.
+    pub signing: Mutex<SigningKey>,
+    /// Told of each rotation (the TDS listener: it stops trusting the retired key).
+    pub on_rotation: Mutex<Option<RotationHook>>,
     /// The "Kubernetes" issuer that signs federated (workload identity) assertions.
     pub federation_key: PKey<Private>,
     /// x5t -> (client id, public key) of application certificates.
@@ -34,6 +36,23 @@ pub struct Mock {
     /// "METHOD /path" of the last requests (no query or body: they can carry secrets).
     pub recent: Mutex<std::collections::VecDeque<String>>,
 }
+
+pub struct SigningKey {
+    pub key: PKey<Private>,
+    pub kid: String,
+}
+
+impl SigningKey {
+    pub fn generate() -> anyhow::Result<SigningKey> {
+        Ok(SigningKey {
+            key: crypto::new_rsa_key()?,
+            kid: crypto::random_token(8),
+        })
+    }
+}
+
+/// Called with the retired and the new public key.
+pub type RotationHook = Box<dyn Fn(&PKey<Public>, &PKey<Public>) + Send + Sync>;
 
 pub struct DeviceSession {
     pub client_id: String,
@@ -140,9 +159,25 @@ impl Mock {
                 c.insert(k.clone(), v.clone());
             }
         }
-        let header = json!({"alg": "RS256", "typ": "JWT", "kid": self.signing_kid});
-        let token = crypto::sign_jwt(&self.signing_key, &header, &claims).expect("RSA signing");
+        let signing = self.signing.lock().unwrap();
+        let header = json!({"alg": "RS256", "typ": "JWT", "kid": signing.kid});
+        let token = crypto::sign_jwt(&signing.key, &header, &claims).expect("RSA signing");
         (token, lifetime)
+    }
+
+    /// Signs with a new key from now on, and tells the listener, which stops trusting the old
+    /// one: every token issued before is refused at login. This is how tests make the server
+    /// refuse a token it accepted a moment ago (in Azure: the principal's group membership
+    /// changed, or the token was revoked).
+    pub fn rotate_signing_key(&self) -> anyhow::Result<()> {
+        let fresh = SigningKey::generate()?;
+        let new_public = crypto::public_key_of(&fresh.key)?;
+        let retired = std::mem::replace(&mut *self.signing.lock().unwrap(), fresh);
+        let retired_public = crypto::public_key_of(&retired.key)?;
+        if let Some(hook) = &*self.on_rotation.lock().unwrap() {
+            hook(&retired_public, &new_public);
+        }
+        Ok(())
     }
 
     pub fn write_federated_token(&self) -> std::io::Result<PathBuf> {
