@@ -13,6 +13,8 @@
 //! - Transient failures (429, 5xx, network) are retried with exponential back-off, honouring
 //!   Retry-After, within the caller's login timeout; hard failures are remembered for a few
 //!   seconds so a stampede of connects does not hammer the STS or IMDS.
+//! - A token the server refused is dropped (`discard`); the login retries once with a new one
+//!   when the refused token came from the cache (`engine::fedauth::EntraLogin::after_refusal`).
 //! - No background threads: all work happens on the callers' tasks.
 
 use super::secret::Token;
@@ -59,6 +61,13 @@ impl Default for Policy {
             max_backoff: Duration::from_secs(8),
         }
     }
+}
+
+/// A token handed out, and whether it was in the cache before the call that got it.
+#[derive(Clone, Debug)]
+pub struct Served {
+    pub token: Token,
+    pub from_cache: bool,
 }
 
 pub struct TokenManager {
@@ -145,24 +154,42 @@ impl TokenManager {
         source: &dyn TokenSource,
         timeout: Duration,
     ) -> Result<Token, SourceError> {
+        self.serve(key, source, timeout).await.map(|s| s.token)
+    }
+
+    /// As `get`, and says whether the token was cached before this call.
+    pub async fn serve(
+        &self,
+        key: &str,
+        source: &dyn TokenSource,
+        timeout: Duration,
+    ) -> Result<Served, SourceError> {
+        let cached = |token| Served {
+            token,
+            from_cache: true,
+        };
+        let fetched = |token| Served {
+            token,
+            from_cache: false,
+        };
         let entry = self.entry(key);
         let deadline = self.clock.now_ms() + timeout.as_millis() as u64;
 
-        if let Some(cached) = self.usable(&entry) {
-            if !self.wants_early_refresh(&entry, &cached) {
-                return Ok(cached.token);
+        if let Some(valid) = self.usable(&entry) {
+            if !self.wants_early_refresh(&entry, &valid) {
+                return Ok(cached(valid.token));
             }
             // Early refresh: only the caller that gets the lock fetches; the rest go on with
             // the valid token.
             let Ok(_guard) = entry.fetching.try_lock() else {
-                return Ok(cached.token);
+                return Ok(cached(valid.token));
             };
             match self.usable(&entry) {
-                Some(c) if !self.wants_early_refresh(&entry, &c) => return Ok(c.token),
+                Some(c) if !self.wants_early_refresh(&entry, &c) => return Ok(cached(c.token)),
                 _ => {}
             }
             return match self.fetch_with_retry(source, deadline).await {
-                Ok(t) => Ok(self.store(&entry, t)),
+                Ok(t) => Ok(fetched(self.store(&entry, t))),
                 Err(e) => {
                     let backoff = e
                         .retry_after
@@ -171,7 +198,7 @@ impl TokenManager {
                     st.next_early_refresh_ms = self.clock.now_ms() + backoff.as_millis() as u64;
                     drop(st);
                     match self.usable(&entry) {
-                        Some(c) => Ok(c.token),
+                        Some(c) => Ok(cached(c.token)),
                         None => Err(self.remember_failure(&entry, e)),
                     }
                 }
@@ -188,16 +215,38 @@ impl TokenManager {
                 "another connection's token request did not finish within the login timeout",
             ));
         };
-        // Whoever held the lock may have left a token or a failure for us.
+        // Whoever held the lock may have left a token or a failure for us: a token fetched
+        // while this call waited counts as fetched for it.
         if let Some(c) = self.usable(&entry) {
-            return Ok(c.token);
+            return Ok(fetched(c.token));
         }
         if let Some(e) = self.cached_failure(&entry) {
             return Err(e);
         }
         match self.fetch_with_retry(source, deadline).await {
-            Ok(t) => Ok(self.store(&entry, t)),
+            Ok(t) => Ok(fetched(self.store(&entry, t))),
             Err(e) => Err(self.remember_failure(&entry, e)),
+        }
+    }
+
+    /// Forgets `token` after the server refused it, so the next caller fetches a new one. A
+    /// token the server accepted once can stop being good before it expires (the principal's
+    /// group membership changed, the token was revoked); msodbcsql, which fetches a token per
+    /// connect, would get a good one next time, and so must we. A different token in the
+    /// entry (another caller already replaced it) is kept.
+    pub fn discard(&self, key: &str, token: &Token) {
+        let Some(entry) = self
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+        else {
+            return;
+        };
+        let mut st = lock(&entry.state);
+        if st.token.as_ref().is_some_and(|c| c.token == *token) {
+            st.token = None;
         }
     }
 

@@ -73,13 +73,31 @@ pub use secret::{Secret, Token};
 
 use std::time::{Duration, Instant};
 
+/// A token handed to one login, and where it is cached.
+#[derive(Clone, Debug)]
+pub struct Acquired {
+    pub token: Token,
+    /// True when an earlier login had cached it: a new token may fare better if the server
+    /// refuses this one.
+    pub from_cache: bool,
+    cache_key: String,
+}
+
+impl Acquired {
+    /// After the server refused the token: drops it from the cache, so the next login asks
+    /// for a new one instead of presenting it again until it expires.
+    pub fn discard(&self) {
+        manager::global().discard(&self.cache_key, &self.token);
+    }
+}
+
 /// Gets a token for `params` from the server-announced STS URL and SPN, within `deadline`.
 pub async fn acquire(
     params: &EntraParams,
     sts_url: &str,
     spn: &str,
     deadline: Instant,
-) -> Result<Token, AuthError> {
+) -> Result<Acquired, AuthError> {
     if params.mode == mode::AuthMode::ActiveDirectoryIntegrated {
         return Err(AuthError::integrated_not_supported());
     }
@@ -87,10 +105,15 @@ pub async fn acquire(
         Authority::from_fedauth_info(sts_url, spn).map_err(|why| AuthError::failed(params, why))?;
     let plan = sources::plan(params, &authority).map_err(|e| AuthError::from_source(params, e))?;
     let remaining = deadline.saturating_duration_since(Instant::now());
-    manager::global()
-        .get(&plan.key, plan.source.as_ref(), remaining)
+    let served = manager::global()
+        .serve(&plan.key, plan.source.as_ref(), remaining)
         .await
-        .map_err(|e| AuthError::from_source(params, e))
+        .map_err(|e| AuthError::from_source(params, e))?;
+    Ok(Acquired {
+        token: served.token,
+        from_cache: served.from_cache,
+        cache_key: plan.key,
+    })
 }
 
 /// The login timeout the Entra modes use when the application set none. Device code and

@@ -51,6 +51,8 @@ pub struct EntraLogin {
 struct Outcome {
     error: Option<AuthError>,
     rejected_hints: Vec<String>,
+    /// The token sent to the server, for `after_refusal`.
+    presented: Option<auth::Acquired>,
 }
 
 /// The TDS method (it picks the LOGIN7 FEDAUTH workflow byte) for an Entra mode.
@@ -136,6 +138,22 @@ impl EntraLogin {
     pub fn rejected_hints(&self) -> Vec<String> {
         lock(&self.outcome).rejected_hints.clone()
     }
+
+    /// After the server refused the login (18456): the token sent is dropped from the cache.
+    /// When an earlier login had cached it, a new token may be accepted where it was not (the
+    /// principal's group membership changed since, or the server no longer trusts it), so
+    /// this returns a second attempt with the same deadline; msodbcsql, which gets a token
+    /// per connect, would have succeeded. A token fetched for this login is not retried: a
+    /// new one would be refused just the same.
+    pub fn after_refusal(&self) -> Option<EntraLogin> {
+        let presented = lock(&self.outcome).presented.take()?;
+        presented.discard();
+        presented.from_cache.then(|| EntraLogin {
+            params: self.params.clone(),
+            deadline: self.deadline,
+            outcome: Arc::default(),
+        })
+    }
 }
 
 impl std::fmt::Debug for EntraLogin {
@@ -163,10 +181,13 @@ impl EntraIdTokenFactory for EntraLogin {
         _auth_method: TdsAuthenticationMethod,
     ) -> TdsResult<Vec<u8>> {
         match auth::acquire(&self.params, &sts_url, &spn, self.deadline).await {
-            Ok(token) => {
-                let hints = error::login_rejected_hint(token.access_token.expose(), &spn);
-                lock(&self.outcome).rejected_hints = hints;
-                Ok(token.utf16le())
+            Ok(acquired) => {
+                let token = acquired.token.utf16le();
+                let hints = error::login_rejected_hint(acquired.token.access_token.expose(), &spn);
+                let mut outcome = lock(&self.outcome);
+                outcome.rejected_hints = hints;
+                outcome.presented = Some(acquired);
+                Ok(token)
             }
             Err(e) => {
                 let text = e.to_string();

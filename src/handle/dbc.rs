@@ -9,7 +9,8 @@ use crate::auth::mode::AuthMode;
 use crate::connect::ConnectProblem;
 use crate::connect::dsn::OdbcIni;
 use crate::connect::settings::{Encrypt, PreConnect, Settings};
-use crate::diag::{DiagArea, DiagRecord, Error, Result};
+use crate::diag::{DiagArea, DiagRecord, Error, Result, ServerMessage};
+use crate::engine::fedauth::EntraLogin;
 use crate::engine::{Encryption, LoginParams, ServerFacts, Session};
 
 pub const SQL_ATTR_ASYNC_ENABLE: i32 = 4;
@@ -381,8 +382,8 @@ impl Dbc {
                 "Trusted_Connection (integrated security) is not supported yet",
             ));
         }
-        // Entra ID modes: validated by `connect::settings`; the token factory that serves them
-        // is installed in `engine::fedauth` (not yet): until then they are refused here.
+        // Entra ID modes: validated by `connect::settings`; `engine::fedauth::EntraLogin` is the
+        // token factory the engine calls when the server's FEDAUTHINFO arrives.
         let mut params = login_params(settings, st.login_timeout);
         if let Some(mode) = settings
             .authentication
@@ -399,7 +400,7 @@ impl Dbc {
             crate::auth::EntraParams::from_settings(settings),
             params.login_timeout_secs,
         )?;
-        let (session, messages) = match Session::connect(&params) {
+        let (session, messages) = match connect_retrying_a_refused_cached_token(&mut params) {
             Ok(s) => s,
             Err(e) => {
                 let entra = params.entra.as_ref();
@@ -507,6 +508,27 @@ pub fn run_internal(st: &mut DbcState, diag: &mut DiagArea, sql: &str) -> Result
 
 fn problem(p: ConnectProblem) -> Error {
     Error::with_native(p.sqlstate, p.native, p.message)
+}
+
+/// Logs in; when the server refused (18456) an Entra token that an earlier login had cached,
+/// once more with a new token (see `EntraLogin::after_refusal`).
+fn connect_retrying_a_refused_cached_token(
+    params: &mut LoginParams,
+) -> Result<(Session, Vec<ServerMessage>)> {
+    let first = Session::connect(params);
+    let refused = matches!(&first, Err(e) if e.records.iter().any(|r| r.native == 18456));
+    let retry = params
+        .entra
+        .as_ref()
+        .filter(|_| refused)
+        .and_then(EntraLogin::after_refusal);
+    match retry {
+        Some(entra) => {
+            params.entra = Some(entra);
+            Session::connect(params)
+        }
+        None => first,
+    }
 }
 
 /// The engine's login parameters from resolved settings.

@@ -150,6 +150,33 @@ def test_principal_missing_in_the_database_gets_the_create_user_statement(entra_
     assert "WITH SID = 0x3C2D1E0F00000040800000000000C002, TYPE = E" in text, text
 
 
+def test_a_cached_token_the_server_stops_accepting_is_replaced_within_the_connect(fresh_server,
+                                                                                 monkeypatch):
+    # The driver caches tokens; msodbcsql gets one per connect. When the server refuses a token
+    # it accepted before (here: the issuer's key was rotated and the old one revoked; in Azure:
+    # the principal's group membership changed), the connect must not fail until the cached
+    # token expires: it gets a new token and logs in.
+    connect(fresh_server, "ActiveDirectoryServicePrincipal", monkeypatch).close()
+    mock_post(fresh_server, "/_signing_key/rotate", {})
+    cnx = connect(fresh_server, "ActiveDirectoryServicePrincipal", monkeypatch)
+    assert cnx.execute("SELECT SUSER_NAME()").fetchone()[0] == "app-secret"
+    cnx.close()
+    assert mock_get(fresh_server, "/_counters")["token:client_credentials"] == 2
+    connect(fresh_server, "ActiveDirectoryServicePrincipal", monkeypatch).close()
+    assert mock_get(fresh_server, "/_counters")["token:client_credentials"] == 2, \
+        "the new token is cached"
+
+
+def test_a_refused_fresh_token_is_not_retried_and_not_kept(fresh_server, monkeypatch):
+    # A token fetched for this very login would be refused again: one login per connect. It
+    # is not cached either, so the next connect asks the STS again, as msodbcsql would.
+    for attempt in (1, 2):
+        with pytest.raises(pyodbc.Error) as e:
+            connect(fresh_server, "ActiveDirectoryPassword/not-in-database", monkeypatch)
+        assert e.value.args[0] == "28000", str(e.value)
+        assert mock_get(fresh_server, "/_counters")["token:password"] == attempt
+
+
 @pytest.mark.parametrize("mode", ["ActiveDirectoryPassword", "ActiveDirectoryServicePrincipal"])
 def test_password_modes_need_uid_and_pwd_fa003(entra_server, mode):
     cs = re.sub(r";PWD=\{[^}]*\}", "", conn_str(entra_server, mode))
@@ -186,7 +213,9 @@ def test_default_chain_reports_every_source_when_none_works(entra_server, monkey
 
 @pytest.fixture
 def fresh_server():
-    """A testserver of its own: a new authority port, so the driver's token cache is cold."""
+    """A testserver of its own: a new authority port and signing key, so the driver's token
+    cache is cold. (Should the port be one an earlier testserver had, the driver's cached token
+    for it is refused and replaced within the connect, with the same one token request.)"""
     srv = RunningServer()
     try:
         # Another identity than the tests below use, and counters back to zero: their cache

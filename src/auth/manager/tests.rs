@@ -329,6 +329,39 @@ async fn keys_are_independent() {
 }
 
 #[tokio::test]
+async fn a_refused_token_is_discarded_and_the_next_caller_fetches_anew() {
+    let clock = FakeClock::new();
+    let m = manager(&clock);
+    let src = FakeSource::new(&clock, HOUR);
+    let first = m.serve("k", &src, TIMEOUT).await.unwrap();
+    assert!(!first.from_cache, "a cold cache fetches");
+    let again = m.serve("k", &src, TIMEOUT).await.unwrap();
+    assert!(again.from_cache);
+    assert_eq!(again.token, first.token);
+
+    m.discard("k", &first.token);
+    let renewed = m.serve("k", &src, TIMEOUT).await.unwrap();
+    assert!(!renewed.from_cache);
+    assert_eq!(renewed.token.access_token.expose(), "token-1");
+    assert_eq!(src.calls(), 2);
+}
+
+#[tokio::test]
+async fn discarding_a_token_already_replaced_keeps_the_replacement() {
+    let clock = FakeClock::new();
+    let m = manager(&clock);
+    let src = FakeSource::new(&clock, HOUR);
+    let old = m.get("k", &src, TIMEOUT).await.unwrap();
+    m.discard("k", &old);
+    let new = m.get("k", &src, TIMEOUT).await.unwrap();
+    // A second connection refused with the old token discards late: the new one stays.
+    m.discard("k", &old);
+    m.discard("unknown key", &old);
+    assert_eq!(m.get("k", &src, TIMEOUT).await.unwrap(), new);
+    assert_eq!(src.calls(), 2);
+}
+
+#[tokio::test]
 async fn ten_second_tokens_over_forty_seconds_take_about_four_requests() {
     let clock = FakeClock::new();
     let m = manager(&clock);
