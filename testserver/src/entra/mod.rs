@@ -9,7 +9,8 @@
 //! Test-only endpoints: `GET /_counters`, `POST /_counters/reset`, `POST /_faults` (a JSON list
 //! of [`state::Fault`]; `[]` clears), `POST /_workload/rotate` (rewrites the federated token
 //! file), `POST /_signing_key/rotate` (signs with a new key; the TDS listener drops the old
-//! one, so tokens issued before are refused), `GET /_cli/token?tool=az|azd&scope=` (backs the fake CLIs in `testserver/fake-cli`).
+//! one, so tokens issued before are refused), `GET /_cli/token?tool=az|azd&scope=` (backs the
+//! fake CLIs in `testserver/fake-cli`).
 
 #![allow(dead_code)] // the ready-file helpers are used by main once it starts the mock
 
@@ -174,13 +175,13 @@ pub struct MockPrincipal {
 }
 
 impl EntraHandle {
-    /// Every user, application and managed identity of the mock (names: UPN or display name,
-    /// as `CREATE USER [..] FROM EXTERNAL PROVIDER` would make them).
     /// `hook(retired, new)` runs on each `POST /_signing_key/rotate`.
     pub fn on_signing_key_rotation(&self, hook: state::RotationHook) {
         *self.mock.on_rotation.lock().unwrap() = Some(hook);
     }
 
+    /// Every user, application and managed identity of the mock (names: UPN or display name,
+    /// as `CREATE USER [..] FROM EXTERNAL PROVIDER` would make them).
     pub fn principals(&self) -> Vec<MockPrincipal> {
         let c = &self.config;
         let users = c
