@@ -511,10 +511,12 @@ fn problem(p: ConnectProblem) -> Error {
 }
 
 /// Logs in; when the server refused (18456) an Entra token that an earlier login had cached,
-/// once more with a new token (see `EntraLogin::after_refusal`).
+/// once more with a new token (see `EntraLogin::after_refusal`), within what is left of the
+/// login timeout.
 fn connect_retrying_a_refused_cached_token(
     params: &mut LoginParams,
 ) -> Result<(Session, Vec<ServerMessage>)> {
+    let started = std::time::Instant::now();
     let first = Session::connect(params);
     let refused = matches!(&first, Err(e) if e.records.iter().any(|r| r.native == 18456));
     let retry = params
@@ -525,6 +527,10 @@ fn connect_retrying_a_refused_cached_token(
     match retry {
         Some(entra) => {
             params.entra = Some(entra);
+            if params.login_timeout_secs > 0 {
+                let spent = started.elapsed().as_secs() as u32;
+                params.login_timeout_secs = params.login_timeout_secs.saturating_sub(spent).max(1);
+            }
             Session::connect(params)
         }
         None => first,
