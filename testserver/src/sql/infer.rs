@@ -171,6 +171,66 @@ fn combine(l: &SqlType, r: &SqlType, op: &str) -> Option<SqlType> {
     Some(hi.clone())
 }
 
+/// A CASE's type, as SQL Server derives it: the highest-precedence type of its THEN and ELSE
+/// results (strings as long as the longest, decimals wide enough for each); a bare NULL result
+/// has no say, and a CASE of NULLs only is int. Results of unknown type are left out.
+fn case_type(tokens: &[Token], env: &dyn TypeEnv) -> Option<SqlType> {
+    let mut known = None;
+    let mut all_null = true;
+    for result in case_results(tokens) {
+        if result.len() == 1 && result[0].is("NULL") {
+            continue;
+        }
+        all_null = false;
+        if let Some((t, _)) = expr_type(result, env) {
+            known = Some(match known {
+                None => t,
+                Some(prev) => case_union(&prev, &t),
+            });
+        }
+    }
+    known.or(all_null.then_some(SqlType::Int))
+}
+
+/// The THEN and ELSE result expressions of a CASE, at its own nesting level.
+fn case_results(tokens: &[Token]) -> Vec<&[Token]> {
+    let mut results = Vec::new();
+    let (mut depth, mut start) = (0, None);
+    for (i, t) in tokens.iter().enumerate().skip(1) {
+        if t.is("CASE") {
+            depth += 1;
+        } else if t.is("END") && depth > 0 {
+            depth -= 1;
+        } else if depth == 0 && (t.is("WHEN") || t.is("ELSE") || t.is("END") || t.is("THEN")) {
+            if let Some(s) = start.take() {
+                results.push(&tokens[s..i]);
+            }
+            if t.is("THEN") || t.is("ELSE") {
+                start = Some(i + 1);
+            }
+        }
+    }
+    results
+}
+
+fn case_union(a: &SqlType, b: &SqlType) -> SqlType {
+    use SqlType::*;
+    if let (Some(la), Some(lb)) = (str_len(a), str_len(b)) {
+        let unicode = matches!(a, NChar(_) | NVarChar(_)) || matches!(b, NChar(_) | NVarChar(_));
+        let n = la.zip(lb).map(|(x, y)| x.max(y));
+        return if unicode { NVarChar(n) } else { VarChar(n) };
+    }
+    let hi = if precedence(a) >= precedence(b) { a } else { b };
+    if matches!(hi, Decimal { .. } | Numeric { .. })
+        && let (Some((p1, s1)), Some((p2, s2))) = (as_decimal(a), as_decimal(b))
+    {
+        let scale = s1.max(s2);
+        let precision = (scale + (p1 - s1).max(p2 - s2)).min(38);
+        return Numeric { precision, scale };
+    }
+    hi.clone()
+}
+
 fn primary(tokens: &[Token], env: &dyn TypeEnv) -> Option<(SqlType, bool)> {
     let first = &tokens[0];
     if tokens.len() == 1 {
@@ -197,19 +257,7 @@ fn primary(tokens: &[Token], env: &dyn TypeEnv) -> Option<(SqlType, bool)> {
         return env.column_type(first.name(), tokens[2].name()?);
     }
     if first.is("CASE") {
-        let then = tokens.iter().position(|t| t.is("THEN"))?;
-        let mut depth = 0;
-        let end = tokens[then + 1..].iter().position(|t| {
-            if t.is("CASE") {
-                depth += 1;
-            } else if t.is("END") && depth > 0 {
-                depth -= 1;
-                return false;
-            }
-            depth == 0 && (t.is("WHEN") || t.is("ELSE") || t.is("END"))
-        })? + then
-            + 1;
-        return expr_type(&tokens[then + 1..end], env).map(|(t, _)| (t, true));
+        return case_type(tokens, env).map(|t| (t, true));
     }
     let name = first.name()?.to_ascii_uppercase();
     if !tokens.get(1).is_some_and(|t| t.is_op("(")) {
@@ -449,7 +497,22 @@ mod tests {
         assert_eq!(ty("COUNT(*)"), Some(SqlType::Int));
         assert_eq!(
             ty("CASE WHEN 1=1 THEN N'x' ELSE N'yy' END"),
-            Some(SqlType::NVarChar(Some(1)))
+            Some(SqlType::NVarChar(Some(2)))
+        );
+        // sys.dm_exec_sessions as SQLAlchemy reads the isolation level: NULL first.
+        assert_eq!(
+            ty(
+                "CASE 2 WHEN 0 THEN NULL WHEN 1 THEN 'READ UNCOMMITTED' WHEN 2 THEN 'READ COMMITTED' END"
+            ),
+            Some(SqlType::VarChar(Some(16)))
+        );
+        assert_eq!(ty("CASE WHEN 1=1 THEN NULL END"), Some(SqlType::Int));
+        assert_eq!(
+            ty("CASE WHEN 1=1 THEN 1 WHEN 1=2 THEN CASE WHEN 1=1 THEN 2.5 END ELSE 'x' END"),
+            Some(SqlType::Numeric {
+                precision: 11,
+                scale: 1
+            })
         );
         assert_eq!(ty("@@VERSION"), Some(SqlType::NVarChar(Some(300))));
         assert_eq!(ty("mystery(1)"), None);
