@@ -41,6 +41,13 @@ impl Databases {
                      type TEXT, seed INTEGER, incr INTEGER, PRIMARY KEY (tbl, col));
                  CREATE TABLE IF NOT EXISTS __ss_constraints (tbl TEXT COLLATE NOCASE, name TEXT, kind TEXT, cols TEXT);",
             )?;
+            // sys.identity_columns reads sqlite_sequence, which SQLite creates with the first
+            // AUTOINCREMENT table only; without it the view fails in a database that has
+            // no IDENTITY column yet (SQLAlchemy's reflection joins it for every table).
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS __ss_sequence_init (id INTEGER PRIMARY KEY AUTOINCREMENT);
+                 DROP TABLE __ss_sequence_init;",
+            )?;
             list.push((name.clone(), path));
         }
         Ok(Arc::new(Databases { list }))
@@ -150,6 +157,15 @@ impl From<rusqlite::Error> for Stop {
     }
 }
 
+/// SQLite's message without the " at offset N" it appends to some errors (the offset is
+/// into the translated SQL, which the client never saw).
+fn without_offset(msg: &str) -> &str {
+    match msg.rsplit_once(" at offset ") {
+        Some((text, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => text,
+        _ => msg,
+    }
+}
+
 /// SQLite's error, as the SQL Server error a client would see for the same mistake.
 pub(crate) fn map_sqlite_error(e: &rusqlite::Error, db: &str) -> SqlError {
     let msg = match e {
@@ -157,6 +173,7 @@ pub(crate) fn map_sqlite_error(e: &rusqlite::Error, db: &str) -> SqlError {
         rusqlite::Error::UserFunctionError(b) => b.to_string(),
         other => other.to_string(),
     };
+    let msg = without_offset(&msg);
     if let Some(rest) = msg.strip_prefix(functions::CONV_PREFIX) {
         let (num, text) = rest.split_once(':').unwrap_or(("245", rest));
         let number = num.parse().unwrap_or(245);

@@ -236,12 +236,13 @@ fn views(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
             format!(
                 "SELECT ss_object_id(tbl) AS object_id, name, index_id, CASE type WHEN 'PK' THEN 1 ELSE 2 END AS type,
                         CASE type WHEN 'PK' THEN 'CLUSTERED' ELSE 'NONCLUSTERED' END AS type_desc, is_unique,
-                        type = 'PK' AS is_primary_key, type = 'UQ' AS is_unique_constraint, 0 AS is_disabled, 0 AS has_filter
+                        type = 'PK' AS is_primary_key, type = 'UQ' AS is_unique_constraint, 0 AS is_disabled, 0 AS has_filter,
+                        NULL AS filter_definition
                  FROM {}",
                 indexes_source()
             ),
             "object_id int, name sysname, index_id int, type tinyint, type_desc nvarchar(60), is_unique bit, is_primary_key bit,
-             is_unique_constraint bit, is_disabled bit, has_filter bit",
+             is_unique_constraint bit, is_disabled bit, has_filter bit, filter_definition nvarchar(max)",
         ),
         (
             "sys.index_columns",
@@ -704,6 +705,22 @@ mod tests {
             "SELECT CONSTRAINT_NAME, UNIQUE_CONSTRAINT_NAME FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS",
         );
         assert_eq!(rows(&ev).len(), 1, "{ev:?}");
+    }
+
+    #[test]
+    fn identity_columns_of_a_database_without_any() {
+        // SQLite makes sqlite_sequence with the first AUTOINCREMENT table; the view reads it.
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE plain (id INT PRIMARY KEY);
+             SELECT name FROM sys.identity_columns",
+        );
+        assert!(
+            !ev.iter().any(|e| matches!(e, Event::Message { .. })),
+            "{ev:?}"
+        );
+        assert!(rows(&ev).is_empty(), "{ev:?}");
     }
 
     #[test]
