@@ -301,8 +301,11 @@ fn starts_new(
                 || matches!(prev.as_str(), "DELETE" | "UPDATE"))
         }
         "INSERT" | "UPDATE" | "DELETE" => {
+            // `ON DELETE`/`ON UPDATE` of a foreign key continue the statement; after a SET
+            // option's ON (Django's `SET NOCOUNT ON INSERT ...`) a new statement begins.
             let continues = matches!(head, "WITH" | "MERGE" | "GRANT" | "DENY" | "REVOKE")
-                || matches!(prev.as_str(), "ON" | "FOR" | "AFTER" | "OF" | "INSTEAD")
+                || matches!(prev.as_str(), "FOR" | "AFTER" | "OF" | "INSTEAD")
+                || (prev == "ON" && head != "SET")
                 || tokens.get(i - 1).is_some_and(|t| t.is_op(","));
             !continues
         }
@@ -370,6 +373,20 @@ mod tests {
             first_words(&s),
             ["SELECT", "SELECT", "INSERT", "UPDATE", "SET"]
         );
+    }
+
+    #[test]
+    fn a_set_option_then_dml_without_semicolons() {
+        let s = split(
+            "SET NOCOUNT ON INSERT INTO t (a) VALUES (1); SELECT CAST(SCOPE_IDENTITY() AS bigint)",
+        );
+        assert_eq!(first_words(&s), ["SET", "INSERT", "SELECT"]);
+        let s = split("SET XACT_ABORT ON UPDATE t SET a = 1 SET NOCOUNT OFF DELETE FROM t");
+        assert_eq!(first_words(&s), ["SET", "UPDATE", "SET", "DELETE"]);
+        let s = split(
+            "CREATE TABLE c (id INT, pid INT REFERENCES p(id) ON DELETE CASCADE ON UPDATE NO ACTION)",
+        );
+        assert_eq!(s.len(), 1);
     }
 
     #[test]
