@@ -13,6 +13,17 @@ use crate::diag::{DiagArea, DiagRecord, Error, Result, ServerMessage};
 use crate::engine::fedauth::EntraLogin;
 use crate::engine::{Encryption, LoginParams, ServerFacts, Session};
 
+// Manual-commit mode in T-SQL. A transaction is open from the moment the mode is entered and
+// again after every SQLEndTran, so @@TRANCOUNT is 1 at once, as with msodbcsql's
+// transaction-manager requests (BEGIN, COMMIT/ROLLBACK with begin-new): mssql-django switches
+// to autocommit only when it sees an open transaction, and without one its writes were rolled
+// back at close. T-SQL instead of TM requests because some SQL Server-compatible servers answer
+// those out of step (mssql-tds-notes, "Transactions").
+const BEGIN: &str = "BEGIN TRAN";
+const COMMIT: &str = "IF @@TRANCOUNT > 0 COMMIT TRAN";
+const COMMIT_AND_BEGIN: &str = "IF @@TRANCOUNT > 0 COMMIT TRAN; BEGIN TRAN";
+const ROLLBACK_AND_BEGIN: &str = "IF @@TRANCOUNT > 0 ROLLBACK TRAN; BEGIN TRAN";
+
 pub const SQL_ATTR_ASYNC_ENABLE: i32 = 4;
 pub const SQL_ATTR_ACCESS_MODE: i32 = 101;
 pub const SQL_ATTR_AUTOCOMMIT: i32 = 102;
@@ -220,11 +231,7 @@ impl Dbc {
             SQL_ATTR_AUTOCOMMIT => {
                 let on = int.ok_or_else(Error::invalid_attribute_value)? != 0;
                 if st.session.is_some() && on != st.autocommit {
-                    let sql = if on {
-                        "IF @@TRANCOUNT > 0 COMMIT TRAN; SET IMPLICIT_TRANSACTIONS OFF"
-                    } else {
-                        "SET IMPLICIT_TRANSACTIONS ON"
-                    };
+                    let sql = if on { COMMIT } else { BEGIN };
                     run_internal(&mut st, diag, sql)?;
                 }
                 st.autocommit = on;
@@ -435,9 +442,6 @@ impl Dbc {
     /// Session options the application asked for before connecting.
     fn after_login(&self, st: &mut DbcState, diag: &mut DiagArea) -> Result<()> {
         let mut setup = Vec::new();
-        if !st.autocommit {
-            setup.push("SET IMPLICIT_TRANSACTIONS ON".to_string());
-        }
         let isolation = match st.txn_isolation {
             SQL_TXN_READ_UNCOMMITTED => Some("READ UNCOMMITTED"),
             SQL_TXN_REPEATABLE_READ => Some("REPEATABLE READ"),
@@ -450,6 +454,10 @@ impl Dbc {
         }
         if let Some(db) = &st.current_catalog {
             setup.push(format!("USE [{}]", db.replace(']', "]]")));
+        }
+        // Last, so that the transaction starts under the isolation level just set.
+        if !st.autocommit {
+            setup.push(BEGIN.to_string());
         }
         if !setup.is_empty() {
             run_internal(st, diag, &setup.join("; "))?;
@@ -471,8 +479,8 @@ impl Dbc {
         }
     }
 
-    /// SQLEndTran through T-SQL (see the engine notes: Transaction Manager requests desync on
-    /// some servers).
+    /// SQLEndTran: ends the transaction and, as in manual-commit mode there always is one,
+    /// begins the next.
     pub fn end_tran(&self, diag: &mut DiagArea, commit: bool) -> Result<()> {
         let mut st = self.lock();
         if st.session.is_none() {
@@ -482,9 +490,9 @@ impl Dbc {
             return Ok(());
         }
         let sql = if commit {
-            "IF @@TRANCOUNT > 0 COMMIT TRAN"
+            COMMIT_AND_BEGIN
         } else {
-            "IF @@TRANCOUNT > 0 ROLLBACK TRAN"
+            ROLLBACK_AND_BEGIN
         };
         run_internal(&mut st, diag, sql)
     }

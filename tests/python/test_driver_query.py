@@ -105,7 +105,7 @@ def test_insert_update_rowcounts(cnx):
     cnx.commit()
 
 
-# Manual-commit mode runs with SET IMPLICIT_TRANSACTIONS ON (see mssql-tds-notes: Transaction
+# Manual-commit mode runs in a transaction begun with BEGIN TRAN (see mssql-tds-notes: Transaction
 # Manager requests desynchronise some servers).
 def test_rollback_undoes_and_commit_keeps(cnx):
     t = table_name()

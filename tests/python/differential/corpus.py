@@ -793,6 +793,23 @@ def throw_error(s):
     s.execute(cnx.cursor(), "THROW 51000, 'thrown on purpose', 1")
 
 
+@scenario("transaction/open-from-the-start")
+def transaction_open_from_the_start(s):
+    """Manual-commit mode is inside a transaction at once and again after each commit and
+    rollback; mssql-django switches to autocommit only when @@TRANCOUNT says so."""
+    cnx = s.connect(autocommit=False)
+    cur = cnx.cursor()
+    s.execute(cur, "SELECT @@TRANCOUNT AS trancount")
+    s.call("commit", cnx.commit)
+    s.execute(cur, "SELECT @@TRANCOUNT AS trancount")
+    s.call("rollback", cnx.rollback)
+    s.execute(cur, "SELECT @@TRANCOUNT AS trancount")
+    cnx.autocommit = True
+    s.execute(cur, "SELECT @@TRANCOUNT AS trancount")
+    cnx.autocommit = False
+    s.execute(cur, "SELECT @@TRANCOUNT AS trancount")
+
+
 @scenario("transaction/explicit-in-autocommit")
 def explicit_transaction(s):
     cnx = s.connect()
