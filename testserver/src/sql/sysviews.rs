@@ -76,6 +76,21 @@ fn objects_source() -> String {
     )
 }
 
+/// SQL Server's referential action number for SQLite's ON DELETE/UPDATE text in `column`
+/// (RESTRICT, which SQL Server lacks, counts as NO ACTION).
+fn referential_action(column: &str) -> String {
+    format!(
+        "CASE upper({column}) WHEN 'CASCADE' THEN 1 WHEN 'SET NULL' THEN 2 WHEN 'SET DEFAULT' THEN 3 ELSE 0 END"
+    )
+}
+
+fn referential_action_desc(column: &str) -> String {
+    format!(
+        "CASE upper({column}) WHEN 'CASCADE' THEN 'CASCADE' WHEN 'SET NULL' THEN 'SET_NULL'
+                             WHEN 'SET DEFAULT' THEN 'SET_DEFAULT' ELSE 'NO_ACTION' END"
+    )
+}
+
 /// (view name, SELECT, column declarations)
 fn views(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
     let dates =
@@ -218,6 +233,43 @@ fn views(id: &Identity) -> Vec<(&'static str, String, &'static str)> {
             "sys.extended_properties",
             "SELECT 0 AS class, '' AS class_desc, 0 AS major_id, 0 AS minor_id, '' AS name, NULL AS value WHERE 0".into(),
             "class tinyint, class_desc nvarchar(60), major_id int, minor_id int, name sysname, value sql_variant",
+        ),
+        (
+            "sys.foreign_keys",
+            format!(
+                "SELECT DISTINCT 'FK__' || tbl || '__' || id AS name, ss_object_id('FK__' || tbl || '__' || id) AS object_id,
+                        NULL AS principal_id, 1 AS schema_id, ss_object_id(tbl) AS parent_object_id, 'F' AS type,
+                        'FOREIGN_KEY_CONSTRAINT' AS type_desc, {dates}, 0 AS is_ms_shipped, ss_object_id(ref) AS referenced_object_id,
+                        1 AS key_index_id, 0 AS is_disabled, 0 AS is_not_for_replication, 0 AS is_not_trusted,
+                        {delete_action} AS delete_referential_action, {delete_desc} AS delete_referential_action_desc,
+                        {update_action} AS update_referential_action, {update_desc} AS update_referential_action_desc,
+                        1 AS is_system_named
+                 FROM {}",
+                foreign_keys_source(),
+                delete_action = referential_action("on_delete"),
+                update_action = referential_action("on_update"),
+                delete_desc = referential_action_desc("on_delete"),
+                update_desc = referential_action_desc("on_update"),
+            ),
+            "name sysname, object_id int, principal_id int, schema_id int, parent_object_id int, type char(2), type_desc nvarchar(60),
+             create_date datetime, modify_date datetime, is_ms_shipped bit, referenced_object_id int, key_index_id int, is_disabled bit,
+             is_not_for_replication bit, is_not_trusted bit, delete_referential_action tinyint, delete_referential_action_desc nvarchar(60),
+             update_referential_action tinyint, update_referential_action_desc nvarchar(60), is_system_named bit",
+        ),
+        (
+            "sys.foreign_key_columns",
+            format!(
+                "SELECT ss_object_id('FK__' || f.tbl || '__' || f.id) AS constraint_object_id, f.seq + 1 AS constraint_column_id,
+                        ss_object_id(f.tbl) AS parent_object_id, p.ord AS parent_column_id,
+                        ss_object_id(f.ref) AS referenced_object_id, r.ord AS referenced_column_id
+                 FROM {} f JOIN {} p ON p.tbl = f.tbl AND p.col = f.col COLLATE NOCASE
+                           JOIN {} r ON r.tbl = f.ref COLLATE NOCASE AND r.col = f.\"to\" COLLATE NOCASE",
+                foreign_keys_source(),
+                columns_source(),
+                columns_source()
+            ),
+            "constraint_object_id int, constraint_column_id int, parent_object_id int, parent_column_id int,
+             referenced_object_id int, referenced_column_id int",
         ),
         (
             "sys.key_constraints",
@@ -705,6 +757,34 @@ mod tests {
             "SELECT CONSTRAINT_NAME, UNIQUE_CONSTRAINT_NAME FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS",
         );
         assert_eq!(rows(&ev).len(), 1, "{ev:?}");
+    }
+
+    #[test]
+    fn foreign_keys_and_their_columns() {
+        let (mut s, _d) = session();
+        let ev = run(
+            &mut s,
+            "CREATE TABLE p (id INT PRIMARY KEY, code INT UNIQUE);
+             CREATE TABLE c (id INT PRIMARY KEY, pcode INT REFERENCES p(code) ON DELETE CASCADE);
+             SELECT OBJECT_NAME(parent_object_id), OBJECT_NAME(referenced_object_id), delete_referential_action,
+                    delete_referential_action_desc, update_referential_action_desc
+             FROM sys.foreign_keys WHERE referenced_object_id = OBJECT_ID('p');
+             SELECT pc.name, rc.name FROM sys.foreign_key_columns k
+               JOIN sys.foreign_keys f ON f.object_id = k.constraint_object_id
+               JOIN sys.columns pc ON pc.object_id = k.parent_object_id AND pc.column_id = k.parent_column_id
+               JOIN sys.columns rc ON rc.object_id = k.referenced_object_id AND rc.column_id = k.referenced_column_id;
+             SELECT COUNT(*) FROM sys.foreign_keys WHERE referenced_object_id = OBJECT_ID('c')",
+        );
+        assert!(
+            !ev.iter().any(|e| matches!(e, Event::Message { .. })),
+            "{ev:?}"
+        );
+        let s_ = |v: &str| SqlValue::String(v.into());
+        let r = rows(&ev);
+        assert_eq!(r.len(), 3, "{ev:?}");
+        assert_eq!(r[0][..2], [s_("c"), s_("p")]);
+        assert_eq!(r[0][3..], [s_("CASCADE"), s_("NO_ACTION")]);
+        assert_eq!(r[1], vec![s_("pcode"), s_("code")]);
     }
 
     #[test]
