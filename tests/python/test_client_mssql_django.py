@@ -53,13 +53,26 @@ def django_db(server):
             app_label = "contenttypes"
             db_table = "django_note"
 
+    class Tag(models.Model):
+        note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="tags")
+        label = models.CharField(max_length=20)
+
+        class Meta:
+            app_label = "contenttypes"
+            db_table = "django_tag"
+
     with connection.cursor() as cur:
+        cur.execute("IF OBJECT_ID('django_tag') IS NOT NULL DROP TABLE django_tag")
         cur.execute("IF OBJECT_ID('django_note') IS NOT NULL DROP TABLE django_note")
     with connection.schema_editor() as editor:
         editor.create_model(Note)
-    yield connection, Note
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE django_note")
+        editor.create_model(Tag)
+    yield connection, Note, Tag
+    # delete_model first drops the foreign keys that reference the table (sys.foreign_keys).
+    with connection.schema_editor() as editor:
+        editor.delete_model(Tag)
+        editor.delete_model(Note)
+    assert "django_note" not in connection.introspection.table_names()
     connection.close()
 
 
@@ -76,7 +89,7 @@ def note(title):
 
 
 def test_connect_time_queries_give_django_what_it_expects(django_db):
-    connection, _ = django_db
+    connection, _, _ = django_db
     with connection.cursor() as cur:
         cur.execute("SELECT SYSDATETIME()")
         assert isinstance(cur.fetchone()[0], datetime.datetime)
@@ -84,7 +97,7 @@ def test_connect_time_queries_give_django_what_it_expects(django_db):
 
 
 def test_a_write_outside_atomic_is_committed_and_survives_close(django_db, server):
-    connection, Note = django_db
+    connection, Note, _ = django_db
     Note.objects.all().delete()
     Note.objects.create(**note("autocommitted"))
     connection.close()  # what a management command or a request's end does
@@ -94,7 +107,7 @@ def test_a_write_outside_atomic_is_committed_and_survives_close(django_db, serve
 def test_atomic_with_a_rolled_back_savepoint_keeps_the_outer_work(django_db, server):
     from django.db import transaction
 
-    connection, Note = django_db
+    connection, Note, _ = django_db
     Note.objects.all().delete()
     with transaction.atomic():
         Note.objects.create(**note("outer"))
@@ -109,7 +122,7 @@ def test_atomic_with_a_rolled_back_savepoint_keeps_the_outer_work(django_db, ser
 def test_a_failed_atomic_block_leaves_nothing(django_db, server):
     from django.db import transaction
 
-    connection, Note = django_db
+    connection, Note, _ = django_db
     Note.objects.all().delete()
     with pytest.raises(RuntimeError), transaction.atomic():
         Note.objects.create(**note("doomed"))
@@ -119,10 +132,16 @@ def test_a_failed_atomic_block_leaves_nothing(django_db, server):
     assert titles_seen_by_another_connection(server) == []
 
 
-def test_orm_queries(django_db):
-    _, Note = django_db
+def test_orm_queries_and_a_foreign_key(django_db):
+    _, Note, Tag = django_db
     Note.objects.all().delete()
     Note.objects.bulk_create([Note(**note(f"n{i}")) for i in range(30)])
     assert Note.objects.count() == 30
     assert Note.objects.filter(title__startswith="n1").count() == 11
     assert list(Note.objects.order_by("-id").values_list("title", flat=True)[:2]) == ["n29", "n28"]
+    first = Note.objects.get(title="n0")
+    Tag.objects.bulk_create([Tag(note=first, label="red"), Tag(note=first, label="blue")])
+    assert sorted(first.tags.values_list("label", flat=True)) == ["blue", "red"]
+    assert Tag.objects.select_related("note").get(label="red").note.title == "n0"
+    first.delete()  # the tags go with it (Django's own cascade)
+    assert Tag.objects.count() == 0

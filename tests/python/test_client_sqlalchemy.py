@@ -109,6 +109,26 @@ def test_reflection_sees_the_table_its_columns_and_primary_key(server):
     engine.dispose()
 
 
+def test_reflection_follows_a_foreign_key(server):
+    engine = engine_for(server)
+    md = sa.MetaData()
+    sa.Table("sa_parent", md, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False))
+    sa.Table("sa_child", md, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+             sa.Column("parent_id", sa.Integer, sa.ForeignKey("sa_parent.id")))
+    with engine.begin() as c:
+        md.drop_all(c)
+        md.create_all(c)
+    fks = sa.inspect(engine).get_foreign_keys("sa_child")
+    assert [(fk["constrained_columns"], fk["referred_table"], fk["referred_columns"]) for fk in fks] \
+        == [(["parent_id"], "sa_parent", ["id"])]
+    child = sa.Table("sa_child", sa.MetaData(), autoload_with=engine)
+    assert [(fk.parent.name, fk.column.table.name) for fk in child.foreign_keys] \
+        == [("parent_id", "sa_parent")]
+    with engine.begin() as c:
+        md.drop_all(c)
+    engine.dispose()
+
+
 def test_a_server_error_is_a_dbapi_error_with_the_sqlstate(server):
     engine = engine_for(server)
     with engine.connect() as c, pytest.raises(sa.exc.ProgrammingError) as e:
